@@ -1,0 +1,59 @@
+# Samplan: `make demo` to try it, `make test` to check it. Everything installs itself.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+RUN := $(UV) run --frozen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install uv lint format serve messages clean-demo bench
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv
+	@$(UV) sync --frozen --quiet
+
+demo: install
+	@mkdir -p var
+	DEBUG=true $(RUN) python manage.py migrate --no-input -v 0
+	DEBUG=true $(RUN) python manage.py seed_demo
+	@echo ""
+	@echo "Samplan demo on http://$(HOST):$(PORT)/  (all passwords: samplan-demo)"
+	@echo "  koordinator  coordinator of several citizens"
+	@echo "  fastlege     GP on some care teams"
+	@echo "  nav          NAV on some care teams, limited sections"
+	@echo "  leder        service leader, reviews emergency access"
+	@echo "  utenfor      staff on no care team"
+	@echo "  admin        administrator (organisations and staff)"
+	@echo "  innbygger    a citizen; coordinator is koordinator"
+	@echo ""
+	DEBUG=true $(RUN) python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(RUN) pytest
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) lint-imports
+	DEBUG=true $(RUN) python manage.py makemigrations --check --dry-run
+
+format: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+messages: install
+	DEBUG=true $(RUN) python manage.py makemessages -l nb -l nn -l da -l en --no-obsolete --add-location file
+	DEBUG=true $(RUN) python manage.py compilemessages
+
+# Production-like: gunicorn + whitenoise, DEBUG off. Needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS.
+serve: install
+	$(RUN) python manage.py collectstatic --no-input -v 0
+	$(RUN) python manage.py migrate --no-input
+	$(RUN) gunicorn samplan.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+clean-demo:
+	rm -f var/samplan.sqlite3

@@ -1,0 +1,20 @@
+"""Bearer-token authentication for the machine API (``/fhir/``)."""
+
+from django.utils import timezone
+
+from .models import ApiToken, hash_token
+
+
+def user_for_bearer(request):
+    """The user behind ``Authorization: Bearer <token>``, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    api_token = ApiToken.objects.usable().select_related("user").filter(token_hash=hash_token(token.strip())).first()
+    if api_token is None:
+        return None
+    now = timezone.now()
+    if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    return api_token.user

@@ -1,0 +1,54 @@
+"""The access log: one row per read, write or refusal touching a citizen's data.
+
+It stores ids and labels, not foreign keys, so that nothing cascades into it and it
+imports no other app. On PostgreSQL a trigger refuses UPDATE and DELETE.
+"""
+
+import pgtrigger
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def for_citizen(self, citizen_id):
+        return self.filter(citizen_id=citizen_id)
+
+    def by_others_than_citizen(self):
+        """What the citizen did themselves is left out: the list is about other people."""
+        return self.exclude(ground=AccessEvent.Ground.SELF)
+
+
+class AccessEvent(models.Model):
+    class Action(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Changed")
+        DENIED = "denied", _("Refused")
+
+    class Ground(models.TextChoices):
+        CARE_TEAM = "care_team", _("Care team role")
+        EMERGENCY = "emergency", _("Emergency access")
+        SELF = "self", _("Own data")
+        NONE = "none", _("No access")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    citizen_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action)
+    section = models.CharField(max_length=40)
+    ground = models.CharField(max_length=20, choices=Ground)
+    role = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["citizen_id", "-at"], name="audit_citizen_at")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.section}"

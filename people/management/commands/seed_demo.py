@@ -1,0 +1,292 @@
+"""A plausible (and wholly invented) municipality for demos and benchmarks.
+
+National identity numbers are synthetic (Tenor style: month + 80), so they pass validation
+and can never belong to a real person.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
+from people.national_id import with_check_digits
+
+DEMO_PASSWORD = "samplan-demo"
+CITIZENS_PER_COORDINATOR = 60
+BATCH = 2000
+
+GIVEN_NAMES = [
+    "Ola",
+    "Kari",
+    "Per",
+    "Anne",
+    "Jonas",
+    "Ingrid",
+    "Lars",
+    "Sofie",
+    "Emil",
+    "Nora",
+    "Ahmed",
+    "Fatima",
+    "Magnus",
+    "Ida",
+    "Henrik",
+    "Maja",
+    "Tor",
+    "Sara",
+    "Mats",
+    "Hanne",
+    "Ali",
+    "Amina",
+    "Erik",
+    "Liv",
+    "Sindre",
+    "Marit",
+    "Piotr",
+    "Agnieszka",
+    "Kristoffer",
+    "Silje",
+    "Bjørn",
+    "Åse",
+    "Øystein",
+    "Eirin",
+]
+FAMILY_NAMES = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+    "Jørgensen",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Jakobsen",
+    "Moen",
+    "Gundersen",
+    "Iversen",
+    "Strand",
+    "Solberg",
+    "Svendsen",
+    "Eide",
+    "Knutsen",
+    "Mohammed",
+    "Nowak",
+]
+
+ORGANISATIONS = [
+    ("municipal", "Fjordby kommune – Psykisk helse og rus", None),
+    ("municipal", "Fjordby kommune – Hjemmetjenesten", None),
+    ("gp", "Sentrum legekontor", None),
+    ("nav", "NAV Fjordby", None),
+    ("specialist", "Fjordby DPS", None),
+    ("ngo", "Likepersonstjenesten Fjordby", None),
+    ("municipal", "Fjordby kommune – Tjenesteledelse", None),
+]
+
+# username, first, last, organisation index, profession
+DEMO_STAFF = [
+    ("koordinator", "Kari", "Koordinator", 0, "Psykiatrisk sykepleier"),
+    ("fastlege", "Finn", "Fastlege", 2, "Allmennlege"),
+    ("nav", "Nina", "Navesen", 3, "Veileder"),
+    ("leder", "Lise", "Leder", 6, "Enhetsleder"),
+    ("utenfor", "Ulf", "Utenfor", 1, "Hjelpepleier"),
+]
+
+
+def synthetic_national_id(rng, born):
+    """A valid, synthetic number for ``born``: month + 80, individual number by century."""
+    while True:
+        individual = rng.randint(500, 999) if born.year >= 2000 else rng.randint(0, 499)
+        prefix = f"{born.day:02d}{born.month + 80:02d}{born.year % 100:02d}{individual:03d}"
+        number = with_check_digits(prefix)
+        if number is not None:
+            return number
+
+
+class Command(BaseCommand):
+    help = "Load demo data: organisations, staff, citizens with care teams. Safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--citizens", type=int, default=24, help="How many citizens in all (default 24).")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
+
+    def handle(self, *args, citizens, seed, **options):
+        user_model = get_user_model()
+        if user_model.objects.filter(username="koordinator").exists():
+            self.stdout.write("Demo data is already loaded.")
+            return
+        rng = random.Random(seed)
+        password = make_password(DEMO_PASSWORD)
+        with transaction.atomic():
+            orgs = self._organisations()
+            staff = self._staff(orgs, password)
+            self._innbygger(rng, staff, orgs, password)
+        self._citizens(rng, max(citizens - 1, 0), staff, orgs, password)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _organisations(self):
+        orgs = []
+        for org_type, name, _parent in ORGANISATIONS:
+            orgs.append(Organisation.objects.create(name=name, org_type=org_type))
+        for child in (orgs[1], orgs[6]):
+            child.parent = orgs[0]
+            child.save(update_fields=["parent"])
+        return orgs
+
+    def _staff(self, orgs, password):
+        user_model = get_user_model()
+        staff = {}
+        for username, first, last, org_index, profession in DEMO_STAFF:
+            user = user_model.objects.create(username=username, first_name=first, last_name=last, password=password)
+            StaffProfile.objects.create(
+                user=user, organisation=orgs[org_index], profession=profession, phone="73 00 00 00"
+            )
+            staff[username] = user
+        staff["leder"].user_permissions.add(Permission.objects.get(codename="review_emergencyaccess"))
+        admin = user_model.objects.create(
+            username="admin", first_name="Ada", last_name="Admin", password=password, is_staff=True, is_superuser=True
+        )
+        StaffProfile.objects.create(user=admin, organisation=orgs[6], profession="Systemansvarlig")
+        staff["admin"] = admin
+        return staff
+
+    def _innbygger(self, rng, staff, orgs, password):
+        user = get_user_model().objects.create(
+            username="innbygger", first_name="Ingrid", last_name="Innbygger", password=password
+        )
+        born = datetime.date(1991, 4, 17)
+        citizen = Citizen.objects.create(
+            user=user,
+            given_name="Ingrid",
+            family_name="Innbygger",
+            date_of_birth=born,
+            national_id=synthetic_national_id(rng, born),
+            phone="900 00 000",
+            email="ingrid@example.org",
+        )
+        self._team(citizen, staff, orgs, with_gp=True, with_nav=True)
+        CareTeamMember.objects.create(
+            citizen=citizen,
+            person_name="Odd Innbygger",
+            person_contact="Bror, tlf. 911 11 111",
+            role=CareTeamMember.Role.RELATIVE,
+            sections=[Section.CRISIS_PLAN],
+            added_by=staff["koordinator"],
+        )
+
+    def _team(self, citizen, staff, orgs, *, coordinator=None, with_gp=False, with_nav=False):
+        members = [
+            CareTeamMember(
+                citizen=citizen,
+                user=coordinator or staff["koordinator"],
+                role=CareTeamMember.Role.COORDINATOR,
+                organisation=orgs[0],
+                sections=list(Section.values),
+                added_by=coordinator or staff["koordinator"],
+            )
+        ]
+        if with_gp:
+            members.append(
+                CareTeamMember(
+                    citizen=citizen,
+                    user=staff["fastlege"],
+                    role=CareTeamMember.Role.GP,
+                    organisation=orgs[2],
+                    sections=[Section.OVERVIEW, Section.CRISIS_PLAN, Section.MEASURES],
+                    added_by=staff["koordinator"],
+                )
+            )
+        if with_nav:
+            members.append(
+                CareTeamMember(
+                    citizen=citizen,
+                    user=staff["nav"],
+                    role=CareTeamMember.Role.NAV,
+                    organisation=orgs[3],
+                    sections=[Section.OVERVIEW, Section.PLAN],
+                    added_by=staff["koordinator"],
+                )
+            )
+        return members
+
+    def _citizens(self, rng, count, staff, orgs, password):
+        """Bulk-create ``count`` more citizens; the first ones belong to ``koordinator``."""
+        user_model = get_user_model()
+        used_ids = set(Citizen.objects.values_list("national_id", flat=True))
+        coordinators = [staff["koordinator"]]
+        extra_coordinators = max(0, (count - 1) // CITIZENS_PER_COORDINATOR)
+        if extra_coordinators:
+            new_users = user_model.objects.bulk_create(
+                user_model(
+                    username=f"koordinator{i:03d}",
+                    first_name=rng.choice(GIVEN_NAMES),
+                    last_name=rng.choice(FAMILY_NAMES),
+                    password=password,
+                )
+                for i in range(1, extra_coordinators + 1)
+            )
+            StaffProfile.objects.bulk_create(
+                StaffProfile(user=user, organisation=orgs[0], profession="Miljøterapeut") for user in new_users
+            )
+            coordinators.extend(new_users)
+        done = 0
+        while done < count:
+            size = min(BATCH, count - done)
+            batch = []
+            for _ in range(size):
+                born = datetime.date(rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28))
+                national_id = synthetic_national_id(rng, born)
+                while national_id in used_ids:
+                    national_id = synthetic_national_id(rng, born)
+                used_ids.add(national_id)
+                batch.append(
+                    Citizen(
+                        given_name=rng.choice(GIVEN_NAMES),
+                        family_name=rng.choice(FAMILY_NAMES),
+                        date_of_birth=born,
+                        national_id=national_id,
+                        phone=f"9{rng.randint(0, 9999999):07d}",
+                    )
+                )
+            with transaction.atomic():
+                created = Citizen.objects.bulk_create(batch)
+                members = []
+                for offset, citizen in enumerate(created):
+                    index = done + offset
+                    coordinator = coordinators[min(index // CITIZENS_PER_COORDINATOR, len(coordinators) - 1)]
+                    members.extend(
+                        self._team(
+                            citizen,
+                            staff,
+                            orgs,
+                            coordinator=coordinator,
+                            with_gp=index % 3 == 0,
+                            with_nav=index % 4 == 0,
+                        )
+                    )
+                CareTeamMember.objects.bulk_create(members)
+            done += size
+            if count > BATCH:
+                self.stdout.write(f"  citizens: {done}/{count}")

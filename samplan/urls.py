@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from people.views import home
+
+admin.site.site_header = "Samplan"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("fhir/", include("fhir.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("people.urls")),
+]
