@@ -162,7 +162,7 @@ class CareTeamMember(models.Model):
     )
     active_from = models.DateField(_("active from"), default=timezone.localdate)
     active_to = models.DateField(_("active to"), null=True, blank=True)
-    sections = models.JSONField(_("may see"), default=list)
+    sections = models.JSONField(_("may see"), default=list, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,119 @@
+"""The people every story needs: a citizen, their coordinator, a GP from another
+organisation with limited sight, and an outsider with no role at all."""
+
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
+from people.national_id import with_check_digits
+
+PASSWORD = "correct-horse-battery"
+_serial = itertools.count(100)
+
+
+def make_national_id(born=datetime.date(1990, 5, 17)):
+    """A synthetic (month + 80) national id that passes validation; unique per call."""
+    while True:
+        prefix = f"{born.day:02d}{born.month + 80:02d}{born.year % 100:02d}{next(_serial) % 500:03d}"
+        number = with_check_digits(prefix)
+        if number is not None and not Citizen.objects.filter(national_id=number).exists():
+            return number
+
+
+@pytest.fixture
+def municipality(db):
+    return Organisation.objects.create(name="Fjordby kommune", org_type=Organisation.Type.MUNICIPAL)
+
+
+@pytest.fixture
+def gp_office(db):
+    return Organisation.objects.create(name="Sentrum legekontor", org_type=Organisation.Type.GP)
+
+
+@pytest.fixture
+def make_staff(db, municipality):
+    def make(username, organisation=None, **extra):
+        user = get_user_model().objects.create_user(
+            username=username, password=PASSWORD, first_name=username.title(), last_name="Test", **extra
+        )
+        StaffProfile.objects.create(user=user, organisation=organisation or municipality, profession="Test")
+        return user
+
+    return make
+
+
+@pytest.fixture
+def coordinator(make_staff):
+    return make_staff("coordinator")
+
+
+@pytest.fixture
+def gp(make_staff, gp_office):
+    return make_staff("gp", gp_office)
+
+
+@pytest.fixture
+def outsider(make_staff):
+    return make_staff("outsider")
+
+
+@pytest.fixture
+def leader(make_staff):
+    user = make_staff("leader")
+    user.user_permissions.add(Permission.objects.get(codename="review_emergencyaccess"))
+    return user
+
+
+@pytest.fixture
+def make_citizen(db, municipality):
+    def make(coordinator, given_name="Ingrid", *, with_login=False):
+        user = None
+        if with_login:
+            user = get_user_model().objects.create_user(username=f"citizen{next(_serial)}", password=PASSWORD)
+        citizen = Citizen.objects.create(
+            user=user,
+            given_name=given_name,
+            family_name="Innbygger",
+            date_of_birth=datetime.date(1990, 5, 17),
+            national_id=make_national_id(),
+        )
+        CareTeamMember.objects.create(
+            citizen=citizen,
+            user=coordinator,
+            role=CareTeamMember.Role.COORDINATOR,
+            organisation=coordinator.staff_profile.organisation,
+            sections=list(Section.values),
+        )
+        return citizen
+
+    return make
+
+
+@pytest.fixture
+def citizen(make_citizen, coordinator):
+    return make_citizen(coordinator, with_login=True)
+
+
+@pytest.fixture
+def care_team_member(citizen, gp, gp_office):
+    """The GP, on the team with sight of the overview and measures only."""
+    return CareTeamMember.objects.create(
+        citizen=citizen,
+        user=gp,
+        role=CareTeamMember.Role.GP,
+        organisation=gp_office,
+        sections=[Section.OVERVIEW, Section.MEASURES],
+    )
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return as_user
