@@ -45,6 +45,20 @@ def _next_url(request):
     return settings.LOGIN_REDIRECT_URL
 
 
+def _check_token(form, device):
+    """Verify the code; the device slows down guessing after each failure, and we say so."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        form.add_error("token", _("Too many wrong codes. Wait a few seconds and try again with the newest code."))
+        return False
+    if device.verify_token(form.cleaned_data["token"]):
+        return True
+    form.add_error(
+        "token", _("The code is wrong or too old. Check that the app shows Samplan and use the newest code.")
+    )
+    return False
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
@@ -52,11 +66,9 @@ def otp_verify(request):
     if device is None:
         return redirect("accounts:otp_setup")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
-            return redirect(_next_url(request))
-        form.add_error("token", _("The code is wrong or too old. Wait for a new code and try again."))
+    if request.method == "POST" and form.is_valid() and _check_token(form, device):
+        otp_login(request, device)
+        return redirect(_next_url(request))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -75,14 +87,12 @@ def otp_setup(request):
         user=request.user, confirmed=False, defaults={"name": "authenticator"}
     )
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            return redirect(_next_url(request))
-        form.add_error("token", _("The code is wrong. Check that the app shows Samplan and try the newest code."))
+    if request.method == "POST" and form.is_valid() and _check_token(form, device):
+        TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        return redirect(_next_url(request))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,

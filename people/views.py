@@ -353,6 +353,7 @@ def emergency_start(request):
     )
 
 
+@login_required
 @permission_required("people.review_emergencyaccess", raise_exception=True)
 def emergency_review_list(request):
     accesses = EmergencyAccess.objects.select_related("user", "citizen", "reviewed_by").order_by(

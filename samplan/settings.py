@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "audit",
     "people",
     "accounts",
-    "fhir",
+    "fhir_api",
 ]
 
 MIDDLEWARE = [

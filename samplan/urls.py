@@ -10,7 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("fhir/", include("fhir.urls")),
+    path("fhir/", include("fhir_api.urls")),
     path("admin/", admin.site.urls),
     path("", include("people.urls")),
 ]

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class FhirConfig(AppConfig):
-    name = "fhir"
+    name = "fhir_api"
     verbose_name = "FHIR R4"

@@ -1,0 +1,39 @@
+"""The access log can only grow: PostgreSQL refuses UPDATE and DELETE with a trigger."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from audit.log import record
+from audit.models import AccessEvent
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+
+
+def an_event(user):
+    return record(
+        actor=user, citizen_id=1, action=AccessEvent.Action.READ, section="overview", ground="care_team", detail="x"
+    )
+
+
+def test_record_keeps_a_readable_actor_label_and_the_citizen(coordinator):
+    event = an_event(coordinator)
+    assert event.actor_label == "Coordinator Test (coordinator)"
+    assert (event.actor_id, event.citizen_id) == (coordinator.pk, 1)
+
+
+@postgres_only
+def test_access_events_cannot_be_updated(coordinator):
+    event = an_event(coordinator)
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+        AccessEvent.objects.filter(pk=event.pk).update(detail="rewritten")
+    event.refresh_from_db()
+    assert event.detail == "x"
+
+
+@postgres_only
+def test_access_events_cannot_be_deleted(coordinator):
+    event = an_event(coordinator)
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+        AccessEvent.objects.filter(pk=event.pk).delete()
+    assert AccessEvent.objects.filter(pk=event.pk).exists()

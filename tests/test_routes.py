@@ -1,0 +1,126 @@
+"""Every URL of the project, walked from the resolver: nobody reaches a citizen without the
+access policy, and every refusal is logged. A new URL without a case here fails the suite."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import ApiToken
+from audit.models import AccessEvent
+from people import actions
+from people.models import Block
+
+# Pages anyone may open (or that handle their own login, like the admin).
+PUBLIC = {"accounts:login", "accounts:logout", "people:activate", "set_language", "fhir:root"}
+# Staff pages that show no single citizen; anonymous users are sent to log in.
+LOGIN_REQUIRED = {
+    "home",
+    "people:citizen_list",
+    "people:citizen_create",
+    "people:citizen_home",
+    "people:emergency_start",
+    "people:emergency_review_list",
+    "accounts:otp_verify",
+    "accounts:otp_setup",
+}
+# Objects that belong to a citizen but are not addressed through the citizen's id.
+CITIZEN_OBJECTS_ELSEWHERE = {"people:emergency_review"}
+FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post"}
+
+
+def walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            child_ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, child_ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or '<unnamed>'}", entry
+
+
+ROUTES = [(name, pattern) for name, pattern in walk(get_resolver().url_patterns)]
+
+
+def citizen_routes():
+    return sorted(name for name, p in ROUTES if "citizen_id" in p.pattern.converters)
+
+
+def test_every_url_has_a_name_and_a_case():
+    unclassified = []
+    for name, _pattern in ROUTES:
+        if name.startswith("admin:"):
+            continue
+        known = PUBLIC | LOGIN_REQUIRED | CITIZEN_OBJECTS_ELSEWHERE | FHIR_LIST | set(citizen_routes())
+        if name not in known:
+            unclassified.append(name)
+    assert unclassified == [], f"URLs without an access case in tests/test_routes.py: {unclassified}"
+
+
+def test_citizen_data_is_not_in_the_admin():
+    from django.contrib import admin
+
+    from people.models import AccessCode, CareTeamMember, Citizen, EmergencyAccess
+
+    for model in (Citizen, CareTeamMember, Block, AccessCode, EmergencyAccess, AccessEvent):
+        assert not admin.site.is_registered(model), model
+
+
+@pytest.fixture
+def objects(citizen, care_team_member, gp, outsider):
+    block = Block.objects.create(citizen=citizen, blocked_user=gp)
+    return {"citizen_id": citizen.pk, "member_id": care_team_member.pk, "block_id": block.pk}
+
+
+def url_for(name, pattern, objects):
+    kwargs = {key: objects[key] for key in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", citizen_routes())
+def test_outsider_is_refused_every_citizen_url_and_the_refusal_is_logged(name, login, outsider, objects, client):
+    pattern = dict(ROUTES)[name]
+    url = url_for(name, pattern, objects)
+    if name.startswith("fhir:"):
+        token = ApiToken.issue(outsider)
+        statuses = {client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code}
+    else:
+        client = login(outsider)
+        statuses = {client.get(url).status_code, client.post(url).status_code}
+    assert 404 in statuses and statuses <= {404, 405}, (url, statuses)
+    assert AccessEvent.objects.filter(
+        citizen_id=objects["citizen_id"], actor_id=outsider.pk, action=AccessEvent.Action.DENIED
+    ).exists(), f"{url}: refusal not logged"
+    assert not AccessEvent.objects.filter(actor_id=outsider.pk).exclude(action="denied").exists()
+
+
+@pytest.mark.parametrize("name", citizen_routes())
+def test_anonymous_is_sent_to_log_in_or_gets_401(name, client, objects):
+    pattern = dict(ROUTES)[name]
+    url = url_for(name, pattern, objects)
+    response = client.get(url)
+    if name.startswith("fhir:"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code in (302, 405)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("accounts:login"))
+    assert not AccessEvent.objects.exclude(action="denied").exists()
+
+
+@pytest.mark.parametrize("name", sorted(LOGIN_REQUIRED))
+def test_anonymous_is_sent_to_log_in_on_staff_pages(name, client):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_outsider_cannot_review_emergency_access_and_is_logged(login, outsider, coordinator, make_citizen, make_staff):
+    someone = make_staff("someone")
+    citizen = make_citizen(coordinator)
+    access = actions.start_emergency_access(acting_user=someone, citizen=citizen, reason="Akutt, trenger kriseplanen")
+    response = login(outsider).post(reverse("people:emergency_review", args=[access.pk]))
+    assert response.status_code == 403
+    assert AccessEvent.objects.filter(citizen_id=citizen.pk, actor_id=outsider.pk, action="denied").exists()
+
+
+@pytest.mark.parametrize("name", sorted(FHIR_LIST))
+def test_fhir_search_needs_a_token(name, client):
+    assert client.get(reverse(name)).status_code == 401
