@@ -328,8 +328,22 @@ def test_overview_query_count_does_not_grow_with_the_team(
     for i in range(members):
         CareTeamMember.objects.create(citizen=citizen, user=make_staff(f"m{i}"), role="other", sections=["overview"])
     client = login(coordinator)
+    # session, user, staff profile, OTP device, citizen, block check, my roles, log INSERT, blocks, team,
+    # open access code, own-citizen check, 2x permissions (menu), recent log, session save (3)
     with django_assert_max_num_queries(18):
         response = client.get(citizen.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("members", [1, 20])
+def test_citizen_home_query_count_does_not_grow_with_the_team(
+    login, citizen, make_staff, members, django_assert_max_num_queries
+):
+    for i in range(members):
+        CareTeamMember.objects.create(citizen=citizen, user=make_staff(f"m{i}"), role="other", sections=["overview"])
+    client = login(citizen.user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("people:citizen_home"))
     assert response.status_code == 200
 
 
