@@ -1,0 +1,168 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
+
+The people are made here, through the ORM, so that these tests do not depend on the
+fixtures of the unit tests: a coordinator in the municipality, a GP from another
+organisation, an outsider with no role, and a citizen who has no login yet.
+"""
+
+import datetime
+import itertools
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect
+
+from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
+from people.national_id import with_check_digits
+
+PASSWORD = "browser-test-passphrase"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+_serial = itertools.count(1)
+_axe = Axe()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """The Debian Chromium package; `playwright install` is not available here."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": DESKTOP, "locale": "nb-NO"}
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(page: Page):
+    """Fail in seconds, not in half a minute, when something is missing."""
+    page.set_default_timeout(5_000)
+    expect.set_options(timeout=5_000)
+
+
+def synthetic_national_id(born=datetime.date(1985, 1, 1)):
+    """A valid synthetic (month + 80) national id, never a real person's."""
+    while True:
+        prefix = f"{born.day:02d}{born.month + 80:02d}{born.year % 100:02d}{next(_serial) % 500:03d}"
+        number = with_check_digits(prefix)
+        if number is not None and not Citizen.objects.filter(national_id=number).exists():
+            return number
+
+
+@pytest.fixture
+def municipality(transactional_db):
+    return Organisation.objects.create(name="Fjordby kommune", org_type=Organisation.Type.MUNICIPAL)
+
+
+@pytest.fixture
+def gp_office(transactional_db):
+    return Organisation.objects.create(name="Sentrum legekontor", org_type=Organisation.Type.GP)
+
+
+def make_staff(username, first_name, organisation, profession):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=first_name, last_name="Testesen"
+    )
+    StaffProfile.objects.create(user=user, organisation=organisation, profession=profession, phone="400 00 000")
+    return user
+
+
+@pytest.fixture
+def coordinator(municipality):
+    return make_staff("koordinator", "Kari", municipality, "Sykepleier")
+
+
+@pytest.fixture
+def gp(gp_office):
+    return make_staff("fastlege", "Geir", gp_office, "Lege")
+
+
+@pytest.fixture
+def outsider(municipality):
+    return make_staff("utenfor", "Ulf", municipality, "Miljøterapeut")
+
+
+@pytest.fixture
+def citizen(coordinator, municipality):
+    """A citizen with the coordinator on the care team and no login of their own yet."""
+    born = datetime.date(1985, 1, 1)
+    citizen = Citizen.objects.create(
+        given_name="Ingrid",
+        family_name="Innbygger",
+        date_of_birth=born,
+        national_id=synthetic_national_id(born),
+    )
+    CareTeamMember.objects.create(
+        citizen=citizen,
+        user=coordinator,
+        role=CareTeamMember.Role.COORDINATOR,
+        organisation=municipality,
+        sections=list(Section.values),
+    )
+    return citizen
+
+
+@pytest.fixture
+def log_in(page: Page, live_server):
+    """Log in through the form, as a person would."""
+
+    def as_user(username, password=PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(password)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        expect(page).not_to_have_url(f"{live_server.url}/accounts/login/")
+
+    return as_user
+
+
+@pytest.fixture
+def log_out(page: Page, live_server):
+    def out():
+        with page.expect_navigation():
+            page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
+        expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+
+    return out
+
+
+@pytest.fixture
+def axe_clean():
+    """Check the page with axe-core's default rules (WCAG 2.1 A/AA and best practice)."""
+
+    def check(page: Page, where=""):
+        results = _axe.run(page)
+        assert results.violations_count == 0, f"axe on {where or page.url}:\n{results.generate_report()}"
+
+    return check
+
+
+@pytest.fixture
+def on_phone(page: Page):
+    """Switch the page to a phone-sized viewport; citizens mostly come on a phone."""
+
+    def switch():
+        page.set_viewport_size(PHONE)
+
+    return switch
+
+
+@pytest.fixture
+def on_desktop(page: Page):
+    def switch():
+        page.set_viewport_size(DESKTOP)
+
+    return switch
