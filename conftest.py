@@ -117,3 +117,9 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture(autouse=True)
+def english_pages(settings):
+    """Assertions read the English source strings; tests/test_translations.py checks bokmål."""
+    settings.LANGUAGE_CODE = "en"

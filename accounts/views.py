@@ -25,9 +25,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        """A citizen sees their preferred language, unless they just chose one on this device."""
         response = super().form_valid(form)
         citizen = citizen_of(form.get_user())
-        if citizen is not None:
+        if citizen is not None and settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
             translation.activate(citizen.preferred_language)
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,

@@ -290,9 +290,9 @@ def access_log(request, citizen_id):
     if not (grant.is_self or grant.is_coordinator):
         log_denied(request, citizen_id, "access_log")
         raise SectionDenied("access_log")
+    log_read(request, grant, "access_log", f"page {request.GET.get('page', 1)}")
     events = AccessEvent.objects.for_citizen(grant.citizen.pk).by_others_than_citizen()
     page = Paginator(events, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    log_read(request, grant, "access_log", f"page {page.number}")
     return render(request, "people/access_log.html", {"grant": grant, "citizen": grant.citizen, "page": page})
 
 

@@ -186,7 +186,7 @@ class Command(BaseCommand):
             phone="900 00 000",
             email="ingrid@example.org",
         )
-        self._team(citizen, staff, orgs, with_gp=True, with_nav=True)
+        CareTeamMember.objects.bulk_create(self._team(citizen, staff, orgs, with_gp=True, with_nav=True))
         CareTeamMember.objects.create(
             citizen=citizen,
             person_name="Odd Innbygger",
