@@ -46,8 +46,8 @@ format: install
 	$(RUN) ruff format .
 
 messages: install
-	DEBUG=true $(RUN) python manage.py makemessages -l nb -l nn -l da -l en --no-obsolete --add-location file
-	DEBUG=true $(RUN) python manage.py compilemessages
+	DEBUG=true $(RUN) python manage.py makemessages -l nb -l nn -l da -l en --no-obsolete --add-location file --ignore=.venv --ignore=static --ignore=staticfiles --ignore=var
+	DEBUG=true $(RUN) python manage.py compilemessages --ignore=.venv
 
 # Production-like: gunicorn + whitenoise, DEBUG off. Needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS.
 serve: install

@@ -7,11 +7,13 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.access import citizen_of
@@ -83,7 +85,12 @@ def _qr_svg_data_uri(text):
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    """Pair an authenticator app: scan the code, type the six digits it shows."""
+    """Pair an authenticator app: scan the code, type the six digits it shows.
+
+    Replacing a device needs the old one first, or setting up would bypass two-factor login.
+    """
+    if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "authenticator"}
     )

@@ -32,7 +32,7 @@ class Organisation(models.Model):
     class Type(models.TextChoices):
         MUNICIPAL = "municipal", _("Municipal unit")
         GP = "gp", _("GP office")
-        NAV = "nav", _("NAV office")
+        NAV = "nav", _("Nav office")
         SPECIALIST = "specialist", _("Specialist service / DPS")
         HOSPITAL = "hospital", _("Hospital")
         NGO = "ngo", _("NGO / peer organisation")
@@ -137,7 +137,7 @@ class CareTeamMember(models.Model):
     class Role(models.TextChoices):
         COORDINATOR = "coordinator", _("Coordinator")
         GP = "gp", _("GP")
-        NAV = "nav", _("NAV")
+        NAV = "nav", _("Nav")
         SPECIALIST = "specialist", _("Specialist service")
         HOME_NURSING = "home_nursing", _("Home nursing")
         PEER_WORKER = "peer_worker", _("Peer worker")

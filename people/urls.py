@@ -12,6 +12,7 @@ urlpatterns = [
     path("citizens/<int:citizen_id>/team/<int:member_id>/end/", views.member_end, name="member_end"),
     path("citizens/<int:citizen_id>/team/<int:member_id>/sections/", views.member_sections, name="member_sections"),
     path("citizens/<int:citizen_id>/team/<int:member_id>/block/", views.member_block, name="member_block"),
+    path("citizens/<int:citizen_id>/blocks/new/", views.block_someone, name="block_someone"),
     path("citizens/<int:citizen_id>/blocks/<int:block_id>/lift/", views.block_lift, name="block_lift"),
     path("citizens/<int:citizen_id>/access-log/", views.access_log, name="access_log"),
     path("citizens/<int:citizen_id>/access-code/", views.access_code, name="access_code"),

@@ -1,10 +1,13 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +34,7 @@ from .forms import (
 from .models import AccessCode, Block, CareTeamMember, Citizen, EmergencyAccess, Section
 
 LOG_PAGE_SIZE = 50
+BLOCK_SEARCH_LIMIT = 10
 CITIZEN_PAGE_SIZE = 50
 
 
@@ -46,6 +50,14 @@ def staff_required(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+def staff_members():
+    return (
+        get_user_model()
+        .objects.filter(staff_profile__isnull=False, is_active=True)
+        .select_related("staff_profile__organisation")
+    )
 
 
 def add_errors(form, error: ValidationError):
@@ -267,6 +279,42 @@ def member_block(request, citizen_id, member_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def block_someone(request, citizen_id):
+    """Block a named staff member who is not (or not yet) on the team, found by name."""
+    grant = get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False)
+    if not (grant.is_self or grant.is_coordinator):
+        log_denied(request, citizen_id, "blocks", "block someone")
+        raise PermissionDenied
+    if request.method == "POST":
+        blocked = get_object_or_404(staff_members(), pk=request.POST.get("user"))
+        try:
+            actions.block_user(grant, blocked, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("%(name)s is blocked and can no longer see your information.")
+                % {"name": blocked.get_full_name() or blocked.username},
+            )
+        return redirect(_back_to(grant))
+    log_read(request, grant, "blocks", "search for someone to block")
+    query = request.GET.get("q", "").strip()
+    found = []
+    if len(query) >= 2:
+        found = staff_members()
+        for word in query.split():
+            found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        found = found.order_by("last_name", "first_name")[:BLOCK_SEARCH_LIMIT]
+    return render(
+        request,
+        "people/block_someone.html",
+        {"grant": grant, "citizen": grant.citizen, "query": query, "found": found, "back": _back_to(grant)},
+    )
+
+
+@login_required
 @require_POST
 def block_lift(request, citizen_id, block_id):
     grant = get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False)
@@ -307,7 +355,13 @@ def access_code(request, citizen_id):
     return render(
         request,
         "people/user_card.html",
-        {"citizen": grant.citizen, "code": AccessCode.formatted(code), "issued": issued, "grant": grant},
+        {
+            "citizen": grant.citizen,
+            "code": AccessCode.formatted(code),
+            "issued": issued,
+            "grant": grant,
+            "activate_url": request.build_absolute_uri(reverse("people:activate")),
+        },
     )
 
 
@@ -343,7 +397,7 @@ def emergency_start(request):
                 messages.warning(
                     request,
                     _("Emergency access until %(time)s. It is logged and will be reviewed.")
-                    % {"time": granted.expires_at.astimezone().strftime("%H:%M")},
+                    % {"time": date_format(timezone.localtime(granted.expires_at), "d.m.Y H:i")},
                 )
                 return redirect(citizen)
     return render(

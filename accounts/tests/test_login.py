@@ -74,6 +74,14 @@ class TestTwoFactorInProduction:
         client.post(reverse("accounts:otp_verify"), {"token": current_token(device)})
         assert client.get(reverse("people:citizen_list")).status_code == 200
 
+    def test_a_password_alone_cannot_replace_an_existing_device(self, client, coordinator):
+        TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+        log_in(client, "coordinator")
+        response = client.get(reverse("accounts:otp_setup"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:otp_verify"))
+        assert TOTPDevice.objects.filter(user=coordinator).count() == 1
+
     def test_citizens_do_not_need_two_factor(self, client, citizen):
         citizen.user.set_password(PASSWORD)
         citizen.user.save()

@@ -172,6 +172,21 @@ class TestCitizenHome:
         login(citizen.user).post(reverse("people:member_block", args=[citizen.pk, member.pk]))
         assert not Block.objects.exists()
 
+    def test_citizen_finds_and_blocks_someone_not_on_the_team(self, login, client, citizen, outsider):
+        client = login(citizen.user)
+        url = reverse("people:block_someone", args=[citizen.pk])
+        response = client.get(url, {"q": "outs"})
+        assert "Outsider Test" in response.text
+        client.post(url, {"user": outsider.pk})
+        assert Block.objects.filter(citizen=citizen, blocked_user=outsider, lifted_at__isnull=True).exists()
+        reason = "Innbygger er innlagt og trenger hjelp"
+        assert actions.start_emergency_access(acting_user=outsider, citizen=citizen, reason=reason) is None
+
+    def test_block_search_never_offers_citizens(self, login, citizen, make_citizen, coordinator):
+        make_citizen(coordinator, "Innbyggersen", with_login=True)
+        response = login(citizen.user).get(reverse("people:block_someone", args=[citizen.pk]), {"q": "Innbygger"})
+        assert list(response.context["found"]) == []
+
     def test_citizen_lifts_a_block(self, login, citizen, care_team_member, gp):
         block = Block.objects.create(citizen=citizen, blocked_user=gp)
         login(citizen.user).post(reverse("people:block_lift", args=[citizen.pk, block.pk]))
@@ -206,6 +221,7 @@ class TestAccessCodes:
         citizen = make_citizen(coordinator, "Nora")
         code = self.issue(login, coordinator, citizen)
         assert not set(code.replace(" ", "")) & set("01OIL")
+        assert len(code.replace(" ", "")) == 10
         stored = AccessCode.objects.get(citizen=citizen)
         assert code.replace(" ", "") not in stored.code_hash  # only a hash is kept
         assert (stored.expires_at - timezone.now()).days in (29, 30)

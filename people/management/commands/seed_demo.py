@@ -99,7 +99,7 @@ ORGANISATIONS = [
     ("municipal", "Fjordby kommune – Psykisk helse og rus", None),
     ("municipal", "Fjordby kommune – Hjemmetjenesten", None),
     ("gp", "Sentrum legekontor", None),
-    ("nav", "NAV Fjordby", None),
+    ("nav", "Nav Fjordby", None),
     ("specialist", "Fjordby DPS", None),
     ("ngo", "Likepersonstjenesten Fjordby", None),
     ("municipal", "Fjordby kommune – Tjenesteledelse", None),
