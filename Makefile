@@ -19,6 +19,7 @@ install: uv
 demo: install
 	@mkdir -p var
 	DEBUG=true $(RUN) python manage.py migrate --no-input -v 0
+	DEBUG=true $(RUN) python manage.py import_questionnaire --shipped
 	DEBUG=true $(RUN) python manage.py seed_demo
 	@echo ""
 	@echo "Samplan demo on http://$(HOST):$(PORT)/  (all passwords: samplan-demo)"
@@ -53,6 +54,7 @@ messages: install
 serve: install
 	$(RUN) python manage.py collectstatic --no-input -v 0
 	$(RUN) python manage.py migrate --no-input
+	$(RUN) python manage.py import_questionnaire --shipped
 	$(RUN) gunicorn samplan.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 clean-demo:

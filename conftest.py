@@ -123,3 +123,23 @@ def login(client):
 def english_pages(settings):
     """Assertions read the English source strings; tests/test_translations.py checks bokmål."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def shipped(db):
+    """Import the questionnaires Samplan ships, as `import_questionnaire --shipped` does."""
+    import json
+    from pathlib import Path
+
+    from measures.actions import import_questionnaire
+
+    folder = Path(__file__).parent / "measures" / "questionnaires"
+    return {
+        path.stem: import_questionnaire(json.loads(path.read_text(encoding="utf-8")))[0]
+        for path in sorted(folder.glob("*.json"))
+    }
+
+
+@pytest.fixture
+def phq9(shipped):
+    return shipped["phq9"]

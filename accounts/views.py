@@ -16,12 +16,15 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from measures.progress import checkin_due
 from people.access import citizen_of
 
 from .forms import LoginForm, TokenForm
 
 
 class LoginView(auth_views.LoginView):
+    """Django's login form; a citizen with a check-in due is taken to it first (seed 000)."""
+
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -39,6 +42,12 @@ class LoginView(auth_views.LoginView):
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
         return response
+
+    def get_success_url(self):
+        citizen = citizen_of(self.request.user)
+        if citizen is not None and checkin_due(citizen) and not self.get_redirect_url():
+            return reverse("measures:checkin")
+        return super().get_success_url()
 
 
 def _next_url(request):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import measures, views
 
 app_name = "fhir"
 
@@ -9,4 +9,14 @@ urlpatterns = [
     path("Patient", views.patient_search, name="patient_search"),
     path("Patient/_search", views.patient_search, name="patient_search_post"),
     path("Patient/<int:citizen_id>", views.patient_read, name="patient_read"),
+    path("Questionnaire", measures.questionnaire_search, name="questionnaire_search"),
+    path("Questionnaire/<int:questionnaire_id>", measures.questionnaire_read, name="questionnaire_read"),
+    path("QuestionnaireResponse", measures.questionnaire_response_create, name="questionnaire_response_create"),
+    path(
+        "QuestionnaireResponse/<int:response_id>",
+        measures.questionnaire_response_read,
+        name="questionnaire_response_read",
+    ),
+    path("Observation", measures.observation_search, name="observation_search"),
+    path("Observation/<int:score_id>", measures.observation_read, name="observation_read"),
 ]

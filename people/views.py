@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.models import AccessEvent
 
-from . import actions
+from . import actions, panels
 from .access import (
     SectionDenied,
     citizen_of,
@@ -152,6 +152,7 @@ def citizen_overview(request, citizen_id):
     if grant.is_self:
         return redirect("people:citizen_home")
     context = _overview_context(request, grant)
+    context["panels"] = panels.render_panels(request, grant)
     context["open_code"] = (
         AccessCode.objects.filter(citizen=grant.citizen, used_at__isnull=True, revoked_at__isnull=True)
         .order_by("-created_at")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "audit",
     "people",
     "accounts",
+    "measures",
     "fhir_api",
 ]
 
@@ -152,6 +153,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 ACCESS_CODE_VALID_DAYS = env.int("ACCESS_CODE_VALID_DAYS", default=30)
+CHECKIN_INTERVAL_HOURS = env.int("CHECKIN_INTERVAL_HOURS", default=24)
+CHECKIN_MISSED_DAYS = env.int("CHECKIN_MISSED_DAYS", default=14)
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [

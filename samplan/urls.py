@@ -13,4 +13,5 @@ urlpatterns = [
     path("fhir/", include("fhir_api.urls")),
     path("admin/", admin.site.urls),
     path("", include("people.urls")),
+    path("", include("measures.urls")),
 ]

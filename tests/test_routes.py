@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ApiToken
 from audit.models import AccessEvent
-from people import actions
+from measures import actions as measures_actions
+from people import access, actions
 from people.models import Block
 
 # Pages anyone may open (or that handle their own login, like the admin).
@@ -21,10 +22,17 @@ LOGIN_REQUIRED = {
     "people:emergency_review_list",
     "accounts:otp_verify",
     "accounts:otp_setup",
+    "measures:checkin",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
-CITIZEN_OBJECTS_ELSEWHERE = {"people:emergency_review"}
-FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post"}
+CITIZEN_OBJECTS_ELSEWHERE = {
+    "people:emergency_review",
+    "fhir:questionnaire_response_create",
+    "fhir:questionnaire_response_read",
+    "fhir:observation_search",
+    "fhir:observation_read",
+}
+FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
 
 
 def walk(patterns, namespace=""):
@@ -64,9 +72,19 @@ def test_citizen_data_is_not_in_the_admin():
 
 
 @pytest.fixture
-def objects(citizen, care_team_member, gp, outsider):
+def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
     block = Block.objects.create(citizen=citizen, blocked_user=gp)
-    return {"citizen_id": citizen.pk, "member_id": care_team_member.pk, "block_id": block.pk}
+    grant = access.grant_for(coordinator, citizen)
+    response = measures_actions.start_response(grant, phq9, acting_user=coordinator)
+    goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
+    return {
+        "citizen_id": citizen.pk,
+        "member_id": care_team_member.pk,
+        "block_id": block.pk,
+        "response_id": response.pk,
+        "questionnaire_id": phq9.pk,
+        "goal_id": goal.pk,
+    }
 
 
 def url_for(name, pattern, objects):
@@ -102,7 +120,7 @@ def test_anonymous_is_sent_to_log_in_or_gets_401(name, client, objects):
         assert response.status_code in (302, 405)
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("accounts:login"))
-    assert not AccessEvent.objects.exclude(action="denied").exists()
+    assert not AccessEvent.objects.filter(actor_id=None).exclude(action="denied").exists()
 
 
 @pytest.mark.parametrize("name", sorted(LOGIN_REQUIRED))
@@ -122,5 +140,15 @@ def test_outsider_cannot_review_emergency_access_and_is_logged(login, outsider, 
 
 
 @pytest.mark.parametrize("name", sorted(FHIR_LIST))
-def test_fhir_search_needs_a_token(name, client):
-    assert client.get(reverse(name)).status_code == 401
+def test_fhir_search_needs_a_token(name, client, phq9):
+    kwargs = {"questionnaire_id": phq9.pk} if name == "fhir:questionnaire_read" else {}
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == 401
+
+
+@pytest.mark.parametrize("name", sorted(CITIZEN_OBJECTS_ELSEWHERE - {"people:emergency_review"}))
+def test_fhir_citizen_objects_need_a_token(name, client, objects):
+    kwargs = {"response_id": objects["response_id"]} if name.endswith("response_read") else {}
+    if name == "fhir:observation_read":
+        kwargs = {"score_id": 1}
+    method = "GET" if "read" in name or "search" in name else "POST"
+    assert client.generic(method, reverse(name, kwargs=kwargs)).status_code == 401

@@ -345,8 +345,9 @@ def test_overview_query_count_does_not_grow_with_the_team(
         CareTeamMember.objects.create(citizen=citizen, user=make_staff(f"m{i}"), role="other", sections=["overview"])
     client = login(coordinator)
     # session, user, staff profile, OTP device, citizen, block check, my roles, log INSERT, blocks, team,
-    # open access code, own-citizen check, 2x permissions (menu), recent log, session save (3)
-    with django_assert_max_num_queries(18):
+    # open access code, own-citizen check, 2x permissions (menu), recent log, session save (3),
+    # measures panel: scores, check-ins, goals, goal ratings
+    with django_assert_max_num_queries(22):
         response = client.get(citizen.get_absolute_url())
     assert response.status_code == 200
 

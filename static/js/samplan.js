@@ -9,6 +9,12 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 
+  // Questionnaires: the server says which conditional questions (enableWhen) to show after each save.
+  document.body.addEventListener("samplan:items", (event) => {
+    (event.detail.show || []).forEach((id) => { const el = document.getElementById(id); if (el) el.hidden = false; });
+    (event.detail.hide || []).forEach((id) => { const el = document.getElementById(id); if (el) el.hidden = true; });
+  });
+
   // Ask before irreversible actions marked with data-confirm.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

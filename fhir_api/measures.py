@@ -1,0 +1,264 @@
+"""FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
+
+import json
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_GET, require_http_methods
+from pydantic import ValidationError as PydanticValidationError
+
+from measures import actions, fhir_forms, scoring
+from measures.models import Questionnaire, QuestionnaireResponse, Score
+from people import access
+from people.models import Section
+
+from . import mapping
+from .responses import bearer_required, fhir_response, not_found, operation_outcome
+from .search import SearchError, check_params, searchset
+
+MAX_BODY = 512 * 1024
+WHO5_SNOMED = ("http://snomed.info/sct", "1144665009", "WHO-5 Well-being Index score")
+
+
+def total_code(score):
+    """LOINC total-score code where one exists (WHO-5: SNOMED CT), else a Samplan code."""
+    instrument = scoring.INSTRUMENTS.get(score.instrument)
+    if score.instrument == "who5":
+        return WHO5_SNOMED
+    if instrument is not None and instrument.total_loinc:
+        return ("http://loinc.org", instrument.total_loinc, f"{instrument.title} total score")
+    title = instrument.title if instrument else score.instrument
+    return ("https://samplan.no/fhir/CodeSystem/score", score.instrument, f"{title} total score")
+
+
+# Questionnaire ----------------------------------------------------------------------------------
+
+
+@bearer_required
+@require_GET
+def questionnaire_search(request):
+    params = request.GET
+    try:
+        check_params(params, {"code", "url", "name", "title", "_id"})
+        queryset = Questionnaire.objects.order_by("title", "pk")
+        if "url" in params:
+            url, bar, version = params["url"].partition("|")
+            queryset = queryset.filter(url=url, version=version) if bar else queryset.filter(url=url, is_current=True)
+        if "code" in params:
+            queryset = queryset.filter(loinc_code=params["code"].rpartition("|")[2])
+        if "name" in params:
+            queryset = queryset.filter(name__iexact=params["name"])
+        if "title" in params:
+            queryset = queryset.filter(title__icontains=params["title"])
+        if "_id" in params:
+            queryset = queryset.filter(pk=int(params["_id"])) if params["_id"].isdigit() else queryset.none()
+        bundle = searchset(
+            request,
+            url_name="fhir:questionnaire_search",
+            params=params,
+            queryset=queryset,
+            to_resource=mapping.questionnaire,
+            resource_type="Questionnaire",
+        )
+    except SearchError as error:
+        return operation_outcome(400, error.code, error.message, expression=error.expression)
+    return fhir_response(bundle)
+
+
+@bearer_required
+@require_GET
+def questionnaire_read(request, questionnaire_id):
+    questionnaire = Questionnaire.objects.filter(pk=questionnaire_id).first()
+    if questionnaire is None:
+        return not_found()
+    return fhir_response(mapping.questionnaire(questionnaire))
+
+
+# QuestionnaireResponse --------------------------------------------------------------------------
+
+
+def _reference_id(reference, resource_type):
+    prefix = f"{resource_type}/"
+    if not isinstance(reference, str) or not reference.startswith(prefix) or not reference[len(prefix) :].isdigit():
+        return None
+    return int(reference[len(prefix) :])
+
+
+def _find_questionnaire(canonical):
+    url, bar, version = (canonical or "").partition("|")
+    queryset = Questionnaire.objects.filter(url=url)
+    return (queryset.filter(version=version) if bar else queryset.filter(is_current=True)).first()
+
+
+def _item_errors(errors):
+    issues = [
+        {
+            "severity": "error",
+            "code": "invalid" if link_id != "identifier" else "duplicate",
+            "diagnostics": f"{link_id}: {message}",
+            "expression": [f"QuestionnaireResponse.item.where(linkId='{link_id}')"],
+        }
+        for link_id, messages in errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+    return fhir_response({"resourceType": "OperationOutcome", "issue": issues}, status=422)
+
+
+@bearer_required
+@require_http_methods(["POST"])
+def questionnaire_response_create(request):
+    """Store a response and its score Observation in one transaction, under the access policy."""
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as FhirQR
+
+    if len(request.body) > MAX_BODY:
+        return operation_outcome(413, "too-long", "The request body is too large.")
+    try:
+        body = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return operation_outcome(400, "structure", "The body is not valid JSON.")
+    if not isinstance(body, dict) or body.get("resourceType") != "QuestionnaireResponse":
+        return operation_outcome(400, "structure", "The body must be a FHIR QuestionnaireResponse.")
+    try:
+        FhirQR.model_validate(body)
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return operation_outcome(400, "structure", f"Not valid FHIR R4 at {where}: {first['msg']}", expression=where)
+    status = body.get("status")
+    if status not in ("completed", "in-progress"):
+        return operation_outcome(422, "business-rule", "status must be completed or in-progress.", expression="status")
+    questionnaire = _find_questionnaire(body.get("questionnaire"))
+    if questionnaire is None:
+        return operation_outcome(
+            422, "not-found", "questionnaire must be the canonical url of a known Questionnaire.", "questionnaire"
+        )
+    citizen_id = _reference_id((body.get("subject") or {}).get("reference"), "Patient")
+    if citizen_id is None:
+        return operation_outcome(422, "required", "subject must be a reference to Patient/<id>.", expression="subject")
+    try:
+        grant = access.get_grant_or_404(
+            request, citizen_id, Section.MEASURES, log=False, detail="FHIR QuestionnaireResponse create"
+        )
+    except Http404:
+        return not_found()
+    except PermissionDenied:
+        return operation_outcome(403, "forbidden", "You may not write measures for this patient.")
+    identifier = body.get("identifier") or {}
+    key = identifier.get("value")
+    if key:
+        key = f"{identifier.get('system', '')}|{key}" if identifier.get("system") else key
+        key = f"{request.user.pk}:{key}"[:200]
+    else:
+        key = None
+    answers = fhir_forms.from_fhir_items(body.get("item"))
+    try:
+        response, created = actions.record_response(
+            grant,
+            questionnaire,
+            answers,
+            acting_user=request.user,
+            status=status,
+            idempotency_key=key or str(uuid.uuid4()),
+        )
+    except ValidationError as error:
+        return _item_errors(error.message_dict)
+    items = fhir_forms.parse_items(questionnaire.resource)
+    resource = mapping.questionnaire_response(response, items)
+    reply = fhir_response(resource, status=201 if created else 200)
+    reply["Location"] = request.build_absolute_uri(f"/fhir/QuestionnaireResponse/{response.pk}")
+    return reply
+
+
+@bearer_required
+@require_GET
+def questionnaire_response_read(request, response_id):
+    response = QuestionnaireResponse.objects.select_related("questionnaire").filter(pk=response_id).first()
+    if response is None:
+        return not_found()
+    try:
+        access.get_grant_or_404(
+            request, response.citizen_id, Section.MEASURES, detail=f"FHIR QuestionnaireResponse {response.pk}"
+        )
+    except (Http404, PermissionDenied):
+        return not_found()
+    items = fhir_forms.parse_items(response.questionnaire.resource)
+    return fhir_response(mapping.questionnaire_response(response, items))
+
+
+# Observation --------------------------------------------------------------------------------------
+
+
+def _date_filters(queryset, values):
+    for value in values:
+        prefix, raw = (value[:2], value[2:]) if value[:2] in ("ge", "le", "gt", "lt", "eq") else ("eq", value)
+        moment = parse_datetime(raw) or parse_date(raw)
+        if moment is None:
+            raise SearchError(f"date {value!r} is not a date (use e.g. ge2026-01-01).", "date")
+        field = "effective_at" if hasattr(moment, "hour") else "effective_at__date"
+        lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
+        queryset = queryset.filter(**{f"{field}__{lookup}": moment})
+    return queryset
+
+
+def _observation_citizen(request, params):
+    """The one citizen an Observation search is about, checked and logged; SearchError otherwise."""
+    if "derived-from" in params:
+        response_id = _reference_id(params["derived-from"], "QuestionnaireResponse")
+        response = QuestionnaireResponse.objects.filter(pk=response_id).first() if response_id else None
+        if response is None:
+            raise SearchError("derived-from must be QuestionnaireResponse/<id> of a known response.", "derived-from")
+        return response.citizen_id
+    subject = params.get("subject") or params.get("patient")
+    citizen_id = _reference_id(subject, "Patient") or (int(subject) if subject and subject.isdigit() else None)
+    if citizen_id is None:
+        raise SearchError("Search Observations by subject=Patient/<id> or derived-from.", "subject", code="required")
+    return citizen_id
+
+
+@bearer_required
+@require_GET
+def observation_search(request):
+    params = request.GET
+    try:
+        check_params(params, {"subject", "patient", "derived-from", "code", "date"})
+        citizen_id = _observation_citizen(request, params)
+        try:
+            access.get_grant_or_404(request, citizen_id, Section.MEASURES, detail="FHIR Observation search")
+        except (Http404, PermissionDenied):
+            return not_found()
+        queryset = Score.objects.filter(citizen_id=citizen_id).order_by("effective_at", "pk")
+        if "derived-from" in params:
+            queryset = queryset.filter(response_id=_reference_id(params["derived-from"], "QuestionnaireResponse"))
+        if "code" in params:
+            code = params["code"].rpartition("|")[2]
+            keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_loinc == code or k == code]
+            if code == WHO5_SNOMED[1]:
+                keys.append("who5")
+            queryset = queryset.filter(instrument__in=keys)
+        queryset = _date_filters(queryset, params.getlist("date"))
+        bundle = searchset(
+            request,
+            url_name="fhir:observation_search",
+            params=params,
+            queryset=queryset,
+            to_resource=lambda score: mapping.observation(score, total_code(score)),
+            resource_type="Observation",
+        )
+    except SearchError as error:
+        return operation_outcome(400, error.code, error.message, expression=error.expression)
+    return fhir_response(bundle)
+
+
+@bearer_required
+@require_GET
+def observation_read(request, score_id):
+    score = Score.objects.filter(pk=score_id).first()
+    if score is None:
+        return not_found()
+    try:
+        access.get_grant_or_404(request, score.citizen_id, Section.MEASURES, detail=f"FHIR Observation {score.pk}")
+    except (Http404, PermissionDenied):
+        return not_found()
+    return fhir_response(mapping.observation(score, total_code(score)))

@@ -1,0 +1,61 @@
+"""Searchset Bundles with ``_count``/``_offset`` paging, shared by every resource type."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from . import mapping
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 100
+PAGING = {"_count", "_offset"}
+
+
+class SearchError(Exception):
+    def __init__(self, message, expression=None, code="invalid"):
+        super().__init__(message)
+        self.message, self.expression, self.code = message, expression, code
+
+
+def base_url(request):
+    return request.build_absolute_uri(reverse("fhir:root"))
+
+
+def check_params(params, known):
+    unknown = sorted(set(params) - set(known) - PAGING)
+    if unknown:
+        raise SearchError(f"Unsupported search parameter: {unknown[0]}", unknown[0], code="not-supported")
+
+
+def _int_param(params, name, default, maximum=None):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit():
+        raise SearchError(f"{name} must be a whole number.", name)
+    value = int(raw)
+    return min(value, maximum) if maximum else value
+
+
+def searchset(request, *, url_name, params, queryset, to_resource, resource_type, on_page=None):
+    """One page of ``queryset`` as a searchset Bundle; ``on_page(rows)`` logs what is returned."""
+    count = _int_param(params, "_count", DEFAULT_COUNT, MAX_COUNT)
+    offset = _int_param(params, "_offset", 0)
+    total = queryset.count()
+    rows = list(queryset[offset : offset + count])
+    if rows and on_page is not None:
+        on_page(rows)
+    search_url = request.build_absolute_uri(reverse(url_name))
+    kept = [(key, value) for key in params if key not in PAGING for value in params.getlist(key)]
+
+    def page_url(start):
+        return f"{search_url}?{urlencode([*kept, ('_count', count), ('_offset', start)])}"
+
+    return mapping.searchset(
+        [to_resource(row) for row in rows],
+        total=total,
+        self_url=page_url(offset),
+        next_url=page_url(offset + count) if offset + count < total else None,
+        base_url=base_url(request),
+        resource_type=resource_type,
+    )

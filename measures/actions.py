@@ -1,0 +1,234 @@
+"""Every change to questionnaires, responses, scores and goals; each writes the access log."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from audit.models import AccessEvent
+from people.access import Grant
+from people.models import Section
+
+from . import fhir_forms, scoring
+from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
+
+
+def _log_write(grant, *, acting_user, section=Section.MEASURES, detail=""):
+    record(
+        actor=acting_user,
+        citizen_id=grant.citizen.pk,
+        action=AccessEvent.Action.WRITE,
+        section=section,
+        ground=grant.ground,
+        role=grant.role_label,
+        detail=detail,
+    )
+
+
+def _require_measures(grant):
+    if not grant.may_see(Section.MEASURES):
+        raise PermissionDenied
+
+
+@transaction.atomic(durable=True)
+def import_questionnaire(resource, *, acting_user=None):
+    """Store a new Questionnaire version; the newest becomes current. Same content twice is a no-op."""
+    fhir_forms.validate_questionnaire(resource)
+    url, version = resource["url"], resource["version"]
+    existing = Questionnaire.objects.filter(url=url, version=version).first()
+    if existing is not None:
+        if existing.resource == resource:
+            return existing, False
+        raise fhir_forms.QuestionnaireError(
+            f"version {version} of {url} already exists with other content; give the new one a new version"
+        )
+    Questionnaire.objects.filter(url=url, is_current=True).update(is_current=False)
+    questionnaire = Questionnaire.objects.create(
+        url=url,
+        version=version,
+        name=resource.get("name", ""),
+        title=resource["title"],
+        status=resource.get("status", "active"),
+        loinc_code=fhir_forms.loinc_code(resource),
+        scoring_key=fhir_forms.scoring_key(resource),
+        resource=resource,
+        imported_by=acting_user,
+    )
+    return questionnaire, True
+
+
+@transaction.atomic(durable=True)
+def start_response(grant: Grant, questionnaire, *, acting_user):
+    """A new draft; staff filling in on the citizen's behalf is recorded as such."""
+    _require_measures(grant)
+    response = QuestionnaireResponse.objects.create(
+        citizen=grant.citizen,
+        questionnaire=questionnaire,
+        author=acting_user,
+        entered_on_behalf=not grant.is_self,
+    )
+    _log_write(grant, acting_user=acting_user, detail=f"started {questionnaire.title} (response {response.pk})")
+    return response
+
+
+@transaction.atomic(durable=True)
+def save_draft(grant: Grant, response, answers, *, acting_user):
+    """Keep every valid answer as it is given; return the errors for the rest. Nothing valid is lost."""
+    _require_measures(grant)
+    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
+    if response.is_completed:
+        return response, {}
+    items = fhir_forms.parse_items(response.questionnaire.resource)
+    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=False)
+    for link_id in errors:
+        if link_id in response.answers:
+            cleaned.setdefault(link_id, response.answers[link_id])
+    if cleaned != response.answers:
+        response.answers = cleaned
+        response.author = acting_user
+        response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
+        response.save(update_fields=["answers", "author", "entered_on_behalf", "updated_at"])
+        _log_write(grant, acting_user=acting_user, detail=f"saved draft of response {response.pk}")
+    return response, errors
+
+
+def _complete(grant, response, cleaned, *, acting_user):
+    response.answers = cleaned
+    response.status = QuestionnaireResponse.Status.COMPLETED
+    response.authored_at = response.authored_at or timezone.now()
+    response.author = acting_user
+    response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
+    response.save()
+    score = score_response(response)
+    detail = f"completed {response.questionnaire.title} (response {response.pk})"
+    if score is not None:
+        detail += f", score {score.total_display} {score.band}"
+    _log_write(grant, acting_user=acting_user, detail=detail)
+    return response
+
+
+def score_response(response):
+    """Compute and store the total score with the published rules. The client's total is never trusted."""
+    key = response.questionnaire.scoring_key
+    if not key or key not in scoring.INSTRUMENTS:
+        return None
+    instrument = scoring.INSTRUMENTS[key]
+    items = {item.link_id: item for item in fhir_forms.walk(fhir_forms.parse_items(response.questionnaire.resource))}
+    values = []
+    for number in range(1, instrument.item_count + 1):
+        item = items.get(f"{key}-{number}")
+        value = fhir_forms.item_value(item, response.answers.get(item.link_id)) if item else None
+        if value is not None and value != value.to_integral_value():
+            raise ValidationError(_("The questionnaire's scoring key is not a whole number; it cannot be scored."))
+        values.append(None if value is None else int(value))
+    result = scoring.score(key, values)
+    if "error" in result:
+        raise ValidationError(_("The answers cannot be scored (%(error)s).") % {"error": result["error"]})
+    total = result.get("total", result.get("mean"))
+    total = None if total is None else Decimal(str(total))
+    return Score.objects.create(
+        response=response,
+        citizen=response.citizen,
+        instrument=key,
+        total=total,
+        band=result.get("band") or "",
+        result=result,
+        effective_at=response.authored_at,
+    )
+
+
+@transaction.atomic(durable=True)
+def submit_response(grant: Grant, response, answers, *, acting_user):
+    """Complete a response once. A second submit (double click, retry) returns the same response."""
+    _require_measures(grant)
+    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
+    if response.is_completed:
+        return response
+    items = fhir_forms.parse_items(response.questionnaire.resource)
+    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=True)
+    if errors:
+        raise ValidationError(errors)
+    return _complete(grant, response, cleaned, acting_user=acting_user)
+
+
+@transaction.atomic(durable=True)
+def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempotency_key, status):
+    """A whole response at once (the FHIR API). The same idempotency key stores it only once."""
+    _require_measures(grant)
+    existing = QuestionnaireResponse.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
+            raise ValidationError({"identifier": _("This identifier is already used for another response.")})
+        return existing, False
+    items = fhir_forms.parse_items(questionnaire.resource)
+    complete = status == QuestionnaireResponse.Status.COMPLETED
+    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=complete)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            response = QuestionnaireResponse.objects.create(
+                citizen=grant.citizen,
+                questionnaire=questionnaire,
+                author=acting_user,
+                entered_on_behalf=not grant.is_self,
+                idempotency_key=idempotency_key,
+                answers=cleaned,
+            )
+    except IntegrityError:  # the same key arrived twice at once
+        return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
+    if complete:
+        _complete(grant, response, cleaned, acting_user=acting_user)
+    else:
+        _log_write(grant, acting_user=acting_user, detail=f"stored draft response {response.pk}")
+    return response, True
+
+
+# Goals ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def add_goal(grant: Grant, *, acting_user, text, life_area=""):
+    _require_measures(grant)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the goal in a few words.")})
+    goal = Goal.objects.create(citizen=grant.citizen, text=text, life_area=life_area, created_by=acting_user)
+    _log_write(grant, acting_user=acting_user, detail=f"added goal {goal.pk}")
+    return goal
+
+
+@transaction.atomic(durable=True)
+def rate_goals(grant: Grant, ratings, *, acting_user, rated_at=None):
+    """Rate several goals at one conversation; all or nothing."""
+    _require_measures(grant)
+    goals = {goal.pk: goal for goal in Goal.objects.filter(citizen=grant.citizen, closed_at__isnull=True)}
+    errors = {}
+    for goal_id, rating in ratings.items():
+        if goal_id not in goals:
+            errors[f"goal_{goal_id}"] = _("This goal is not open.")
+        elif not isinstance(rating, int) or not 1 <= rating <= 10:
+            errors[f"goal_{goal_id}"] = _("Choose a number from 1 to 10.")
+    if errors:
+        raise ValidationError(errors)
+    rated_at = rated_at or timezone.now()
+    created = GoalRating.objects.bulk_create(
+        GoalRating(goal=goals[goal_id], rating=rating, rated_at=rated_at, rated_by=acting_user)
+        for goal_id, rating in ratings.items()
+    )
+    _log_write(grant, acting_user=acting_user, detail=f"rated {len(created)} goals")
+    return created
+
+
+@transaction.atomic(durable=True)
+def close_goal(grant: Grant, goal, *, acting_user):
+    _require_measures(grant)
+    if goal.citizen_id != grant.citizen.pk:
+        raise PermissionDenied
+    goal.closed_at = timezone.now()
+    goal.save(update_fields=["closed_at"])
+    _log_write(grant, acting_user=acting_user, detail=f"closed goal {goal.pk}")
+    return goal
