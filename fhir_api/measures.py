@@ -132,7 +132,10 @@ def questionnaire_response_create(request):
     questionnaire = _find_questionnaire(body.get("questionnaire"))
     if questionnaire is None:
         return operation_outcome(
-            422, "not-found", "questionnaire must be the canonical url of a known Questionnaire.", "questionnaire"
+            422,
+            "not-found",
+            "questionnaire must be the canonical url of a known Questionnaire.",
+            expression="questionnaire",
         )
     citizen_id = _reference_id((body.get("subject") or {}).get("reference"), "Patient")
     if citizen_id is None:
