@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import fhir_forms, scoring
@@ -87,7 +88,8 @@ def checkin_progress(responses):
     for response in responses:
         questionnaire = response.questionnaire
         if questionnaire.pk not in items_by_questionnaire:
-            items = {i.link_id: i for i in fhir_forms.walk(fhir_forms.parse_items(questionnaire.resource))}
+            parsed = fhir_forms.parse_items(questionnaire.resource, get_language())
+            items = {i.link_id: i for i in fhir_forms.walk(parsed)}
             items_by_questionnaire[questionnaire.pk] = items
         items = items_by_questionnaire[questionnaire.pk]
         for link_id in CHECKIN_ITEMS:
@@ -100,7 +102,7 @@ def checkin_progress(responses):
     charts = []
     for link_id in CHECKIN_ITEMS:
         points = series[link_id]
-        if not points:
+        if not any(point.value is not None for point in points):
             continue
         charts.append(
             line_chart(

@@ -20,6 +20,8 @@ from .forms import GoalForm, QuestionnaireForm
 from .models import Goal, Questionnaire, QuestionnaireResponse
 from .progress import CHECKIN_KEY, citizen_progress, goals_with_ratings, perceived_benefit
 
+GIVEN_BY_THE_SERVICE = {"session-feedback", "user-evaluation", "course-evaluation"}
+
 
 def _grant(request, citizen_id, detail=""):
     return get_grant_or_404(request, citizen_id, Section.MEASURES, detail=detail)
@@ -35,10 +37,14 @@ def overview(request, citizen_id):
         .select_related("questionnaire")
         .order_by("-updated_at")
     )
+    questionnaires = Questionnaire.objects.current().order_by("title")
+    if grant.is_self:
+        # Evaluations are given by the service at set times (after a session, at the end of a pathway).
+        questionnaires = [q for q in questionnaires if q.key not in GIVEN_BY_THE_SERVICE]
     context = {
         "grant": grant,
         "citizen": citizen,
-        "questionnaires": Questionnaire.objects.current().order_by("title"),
+        "questionnaires": questionnaires,
         "drafts": drafts,
         **citizen_progress(citizen),
     }

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "measures",
     "fhir_api",
+    "demo",
 ]
 
 MIDDLEWARE = [

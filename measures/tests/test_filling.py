@@ -125,7 +125,7 @@ def test_not_applicable_is_left_out_of_the_check_in_chart(login, citizen, shippe
     client.post(response.get_absolute_url(), data)
     page = client.get(reverse("measures:overview", args=[citizen.pk]))
     charts = {chart.chart_id: chart for chart in page.context["checkin_charts"]}
-    assert charts["checkin-substance"].points[0].value is None
+    assert "checkin-substance" not in charts  # only "does not apply" so far: no chart, never a 10
     assert charts["checkin-mood"].points[0].value == 6
 
 
@@ -152,7 +152,7 @@ class TestProgress:
         self.complete_phq9(citizen, [3, 3, 3, 3, 3, 0, 0, 0, 0], timezone.now() - datetime.timedelta(days=7))
         self.complete_phq9(citizen, [1, 1, 1, 1, 1, 0, 0, 0, 0], timezone.now())
         page = login(citizen.user).get(reverse("measures:overview", args=[citizen.pk]))
-        assert '<svg viewBox="0 0 640 240" role="img"' in page.text
+        assert '<svg viewBox="0 0 480 240" role="img"' in page.text
         assert '<desc id="chart-phq9-desc">2 scores from' in page.text
         assert "Reliably better" in page.text
         assert '<th scope="col">Value</th>' in page.text
@@ -167,3 +167,16 @@ def test_overview_query_count_does_not_grow_with_responses(
     client = login(citizen.user)
     with django_assert_max_num_queries(22):
         assert client.get(reverse("measures:overview", args=[citizen.pk])).status_code == 200
+
+
+def test_chart_coordinates_are_not_localised_in_norwegian(login, citizen, phq9, settings):
+    """Bokmål writes 175,0 for 175.0; SVG coordinates must keep the dot."""
+    import re
+
+    settings.LANGUAGE_CODE = "nb"
+    TestProgress().complete_phq9(citizen, [3, 3, 3, 3, 3, 0, 0, 0, 0], timezone.now() - datetime.timedelta(days=7))
+    TestProgress().complete_phq9(citizen, [1, 1, 1, 1, 1, 0, 0, 0, 0], timezone.now())
+    page = login(citizen.user).get(reverse("measures:overview", args=[citizen.pk]))
+    svg = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    assert not re.search(r'(x|y|cx|cy|height|width|y1|y2)="\d+,\d', svg)
+    assert re.search(r'cy="\d+\.\d"', svg)

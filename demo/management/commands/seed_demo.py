@@ -6,13 +6,19 @@ and can never belong to a real person.
 
 import datetime
 import random
+from io import StringIO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from measures.actions import score_response
+from measures.fhir_forms import parse_items, walk
+from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from people.national_id import with_check_digits
 
@@ -139,10 +145,12 @@ class Command(BaseCommand):
             return
         rng = random.Random(seed)
         password = make_password(DEMO_PASSWORD)
+        call_command("import_questionnaire", "--shipped", stdout=StringIO())
         with transaction.atomic():
             orgs = self._organisations()
             staff = self._staff(orgs, password)
-            self._innbygger(rng, staff, orgs, password)
+            innbygger = self._innbygger(rng, staff, orgs, password)
+            self._measures(rng, innbygger, staff["koordinator"])
         self._citizens(rng, max(citizens - 1, 0), staff, orgs, password)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
@@ -195,6 +203,71 @@ class Command(BaseCommand):
             sections=[Section.CRISIS_PLAN],
             added_by=staff["koordinator"],
         )
+        return citizen
+
+    def _measures(self, rng, citizen, coordinator):
+        """Ten weeks of guided self-help for Ingrid: PHQ-9 and GAD-7 improving, check-ins, goals."""
+        questionnaires = {q.key: q for q in Questionnaire.objects.current()}
+        start = timezone.now() - datetime.timedelta(weeks=10)
+        phq9 = [
+            [2, 2, 2, 2, 1, 2, 1, 1, 0],
+            [2, 2, 1, 2, 1, 1, 1, 1, 0],
+            [1, 2, 1, 1, 1, 1, 1, 0, 0],
+            [1, 1, 1, 1, 1, 1, 0, 0, 0],
+            [1, 1, 0, 1, 0, 1, 0, 0, 0],
+            [0, 1, 0, 1, 0, 0, 0, 0, 0],
+        ]
+        gad7 = [[2, 2, 2, 1, 1, 2, 1], [1, 1, 1, 1, 1, 1, 1], [1, 1, 0, 1, 0, 1, 0]]
+        for week, values in enumerate(phq9):
+            self._completed(citizen, questionnaires["phq9"], "phq9", values, start + datetime.timedelta(weeks=2 * week))
+        for index, values in enumerate(gad7):
+            when = start + datetime.timedelta(weeks=5 * index)
+            self._completed(citizen, questionnaires["gad7"], "gad7", values, when)
+        checkin = questionnaires.get("checkin")
+        for day in range(0, 70, 3):
+            level = min(10, 3 + day // 12)
+            answers = {
+                item: [str(max(0, min(10, level + rng.randint(-2, 2))))] for item in ("mood", "calm", "sleep", "hope")
+            }
+            answers["substance"] = ["not-applicable"]
+            QuestionnaireResponse.objects.create(
+                citizen=citizen,
+                questionnaire=checkin,
+                status="completed",
+                answers=answers,
+                author=citizen.user,
+                authored_at=start + datetime.timedelta(days=day, hours=9),
+            )
+        goals = [
+            Goal.objects.create(citizen=citizen, text=text, life_area=area, created_by=coordinator)
+            for text, area in (
+                ("Sove bedre om natta", LifeArea.MENTAL_HEALTH),
+                ("Komme meg ut av huset hver dag", LifeArea.DAILY_LIVING),
+                ("Få orden på regningene", LifeArea.FINANCES),
+            )
+        ]
+        for conversation, ratings in enumerate(([2, 3, 2], [3, 4, 2], [5, 6, 4])):
+            when = start + datetime.timedelta(weeks=4 * conversation)
+            GoalRating.objects.bulk_create(
+                GoalRating(goal=goal, rating=rating, rated_at=when, rated_by=coordinator)
+                for goal, rating in zip(goals, ratings, strict=True)
+            )
+
+    def _completed(self, citizen, questionnaire, key, values, when):
+        items = {i.link_id: i for i in walk(parse_items(questionnaire.resource))}
+        answers = {}
+        for number, value in enumerate(values, start=1):
+            item = items[f"{key}-{number}"]
+            answers[item.link_id] = [next(o.code for o in item.options if o.value == value)]
+        response = QuestionnaireResponse.objects.create(
+            citizen=citizen,
+            questionnaire=questionnaire,
+            status="completed",
+            answers=answers,
+            author=citizen.user,
+            authored_at=when,
+        )
+        score_response(response)
 
     def _team(self, citizen, staff, orgs, *, coordinator=None, with_gp=False, with_nav=False):
         members = [
