@@ -33,7 +33,7 @@ def _require_measures(grant):
         raise PermissionDenied
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic  # not durable: the admin imports inside its own transaction
 def import_questionnaire(resource, *, acting_user=None):
     """Store a new Questionnaire version; the newest becomes current. Same content twice is a no-op."""
     fhir_forms.validate_questionnaire(resource)
