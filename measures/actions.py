@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from audit.models import AccessEvent
 from people.access import Grant
-from people.models import Section
+from people.models import CareTeamMember, Section
 
 from . import fhir_forms, scoring
 from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
@@ -103,11 +104,35 @@ def _complete(grant, response, cleaned, *, acting_user):
     response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
     response.save()
     score = score_response(response)
+    if score is not None and (score.result.get("item9_alert") or score.result.get("risk_item_alert")):
+        transaction.on_commit(lambda: notify_coordinators_of_risk(response.citizen))
     detail = f"completed {response.questionnaire.title} (response {response.pk})"
     if score is not None:
         detail += f", score {score.total_display} {score.band}"
     _log_write(grant, acting_user=acting_user, detail=detail)
     return response
+
+
+def notify_coordinators_of_risk(citizen):
+    """A risk answer (PHQ-9 item 9) must reach the responsible staff at once. The e-mail says only
+    that something needs follow-up today: no name, no answers, nothing clinical leaves Samplan."""
+    recipients = list(
+        CareTeamMember.objects.active()
+        .filter(citizen=citizen, role=CareTeamMember.Role.COORDINATOR, user__isnull=False)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    send_mail(
+        subject=_("Samplan: a citizen needs follow-up today"),
+        message=_(
+            "A citizen you coordinate has answered a questionnaire in a way that needs follow-up today. "
+            "Log in to Samplan and open your citizens to see who."
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
 
 
 def score_response(response):

@@ -19,6 +19,7 @@ from .charts import Point, line_chart
 from .models import Goal, GoalRating, QuestionnaireResponse, Score, perceived_benefit
 
 CHECKIN_KEY = "checkin"
+RISK_LOOKBACK = 5  # the latest scores to look at for risk answers
 CHECKIN_ITEMS = ("mood", "calm", "sleep", "substance", "hope")
 BAND_CLASSES = ("band-1", "band-2", "band-3", "band-4", "band-5", "band-6")
 
@@ -183,6 +184,7 @@ def citizen_progress(citizen):
         "goals": goals,
         "benefit": perceived_benefit(goals),
         "deteriorated": [p for p in instruments if p["deteriorated"]],
+        "risk_alerts": [s for s in scores[-RISK_LOOKBACK:] if s.result.get("item9_alert")],
         "missed_checkins": missed_checkins(checkins, citizen),
     }
 

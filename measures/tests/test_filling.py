@@ -180,3 +180,34 @@ def test_chart_coordinates_are_not_localised_in_norwegian(login, citizen, phq9, 
     svg = page.text[page.text.index("<svg") : page.text.index("</svg>")]
     assert not re.search(r'(x|y|cx|cy|height|width|y1|y2)="\d+,\d', svg)
     assert re.search(r'cy="\d+\.\d"', svg)
+
+
+def test_a_risk_answer_emails_the_coordinator_without_health_details(
+    started, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    coordinator.email = "kari@example.org"
+    coordinator.save()
+    client, response = started
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.get_absolute_url(), phq9_answers([0, 0, 0, 0, 0, 0, 0, 0, 2]))
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["kari@example.org"]
+    assert response.citizen.given_name not in mail.body and "PHQ" not in mail.body and "PHQ" not in mail.subject
+
+
+def test_the_coordinator_sees_the_risk_answer_on_the_overview(started, login, client, coordinator):
+    client_, response = started
+    client_.post(response.get_absolute_url(), phq9_answers([0, 0, 0, 0, 0, 0, 0, 0, 1]))
+    client_.logout()
+    page = login(coordinator).get(response.citizen.get_absolute_url())
+    assert 'data-testid="risk-alert"' in page.text
+
+
+def test_no_email_without_a_risk_answer(started, coordinator, mailoutbox, django_capture_on_commit_callbacks):
+    coordinator.email = "kari@example.org"
+    coordinator.save()
+    client, response = started
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.get_absolute_url(), phq9_answers([3, 3, 3, 3, 3, 3, 3, 3, 0]))
+    assert mailoutbox == []
