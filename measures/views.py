@@ -1,5 +1,7 @@
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +16,7 @@ from people.access import citizen_of, get_grant_or_404
 from people.models import Section
 from people.views import add_errors
 
-from . import actions, fhir_forms
+from . import actions, fhir_forms, scoring
 from .bands import CITIZEN_SUMMARY, band_label
 from .forms import GoalForm, QuestionnaireForm
 from .models import Goal, Questionnaire, QuestionnaireResponse
@@ -62,7 +64,7 @@ def start(request, citizen_id, questionnaire_id):
 
 @login_required
 def checkin(request):
-    """The citizen's check-in: resume today's draft or start a new one."""
+    """The citizen's check-in: resume a draft from within the check-in interval, or start a new one."""
     citizen = citizen_of(request.user)
     if citizen is None:
         raise PermissionDenied
@@ -70,8 +72,11 @@ def checkin(request):
     questionnaire = Questionnaire.objects.current().filter(url__endswith=f"/{CHECKIN_KEY}").first()
     if questionnaire is None:
         return redirect("people:citizen_home")
+    since = timezone.now() - timedelta(hours=settings.CHECKIN_INTERVAL_HOURS)
     draft = (
-        QuestionnaireResponse.objects.filter(citizen=citizen, questionnaire=questionnaire, status="in-progress")
+        QuestionnaireResponse.objects.filter(
+            citizen=citizen, questionnaire=questionnaire, status="in-progress", updated_at__gte=since
+        )
         .order_by("-updated_at")
         .first()
     )
@@ -197,6 +202,7 @@ def _result(request, grant, response, items):
             "response": response,
             "title": _title(response.questionnaire),
             "score": score,
+            "instrument": scoring.INSTRUMENTS.get(score.instrument) if score else None,
             "band": band_label(score.band) if score else "",
             "summary": CITIZEN_SUMMARY.get(response.questionnaire.scoring_key, ""),
             "answered": answered,
