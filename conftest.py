@@ -9,19 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
-from people.national_id import with_check_digits
+from tests.helpers import make_national_id
 
 PASSWORD = "correct-horse-battery"
 _serial = itertools.count(100)
 
-
-def make_national_id(born=datetime.date(1990, 5, 17)):
-    """A synthetic (month + 80) national id that passes validation; unique per call."""
-    while True:
-        prefix = f"{born.day:02d}{born.month + 80:02d}{born.year % 100:02d}{next(_serial) % 500:03d}"
-        number = with_check_digits(prefix)
-        if number is not None and not Citizen.objects.filter(national_id=number).exists():
-            return number
+__all__ = ["PASSWORD", "make_national_id"]
 
 
 @pytest.fixture

@@ -1,20 +1,19 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
 
-The people are made here, through the ORM, so that these tests do not depend on the
-fixtures of the unit tests: a coordinator in the municipality, a GP from another
-organisation, an outsider with no role, and a citizen who has no login yet.
+The organisations and the GP's care-team role come from the root conftest (the live server
+makes their database transactional); the people are made here with the demo's usernames:
+a coordinator, a GP from another organisation, an outsider, and a citizen with no login yet.
 """
 
 import datetime
-import itertools
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
-from people.national_id import with_check_digits
+from people.models import CareTeamMember, Citizen, Section, StaffProfile
+from tests.helpers import make_national_id
 
 PASSWORD = "browser-test-passphrase"
 DESKTOP = {"width": 1280, "height": 900}
@@ -30,7 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-_serial = itertools.count(1)
 _axe = Axe()
 
 
@@ -50,25 +48,6 @@ def _short_timeouts(page: Page):
     """Fail in seconds, not in half a minute, when something is missing."""
     page.set_default_timeout(5_000)
     expect.set_options(timeout=5_000)
-
-
-def synthetic_national_id(born=datetime.date(1985, 1, 1)):
-    """A valid synthetic (month + 80) national id, never a real person's."""
-    while True:
-        prefix = f"{born.day:02d}{born.month + 80:02d}{born.year % 100:02d}{next(_serial) % 500:03d}"
-        number = with_check_digits(prefix)
-        if number is not None and not Citizen.objects.filter(national_id=number).exists():
-            return number
-
-
-@pytest.fixture
-def municipality(transactional_db):
-    return Organisation.objects.create(name="Fjordby kommune", org_type=Organisation.Type.MUNICIPAL)
-
-
-@pytest.fixture
-def gp_office(transactional_db):
-    return Organisation.objects.create(name="Sentrum legekontor", org_type=Organisation.Type.GP)
 
 
 def make_staff(username, first_name, organisation, profession):
@@ -102,7 +81,7 @@ def citizen(coordinator, municipality):
         given_name="Ingrid",
         family_name="Innbygger",
         date_of_birth=born,
-        national_id=synthetic_national_id(born),
+        national_id=make_national_id(born),
     )
     CareTeamMember.objects.create(
         citizen=citizen,

@@ -17,18 +17,6 @@ pytestmark = pytest.mark.browser
 LOG_ROWS = "section[aria-labelledby=log-heading] tbody tr"
 
 
-@pytest.fixture
-def care_team_member(citizen, gp, gp_office):
-    """The GP, on the team with sight of the overview and measures only."""
-    return CareTeamMember.objects.create(
-        citizen=citizen,
-        user=gp,
-        role=CareTeamMember.Role.GP,
-        organisation=gp_office,
-        sections=[Section.OVERVIEW, Section.MEASURES],
-    )
-
-
 def test_coordinator_adds_gp_and_sees_the_access_log_grow(page: Page, live_server, log_in, axe_clean, citizen, gp):
     page.goto(f"{live_server.url}/accounts/login/")
     axe_clean(page, "login page")
