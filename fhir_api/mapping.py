@@ -1,5 +1,7 @@
 """Samplan records as FHIR R4 resources (plain dicts; tests validate them with fhir.resources)."""
 
+from measures import fhir_forms
+
 from people.national_id import identifier_system
 
 
@@ -61,8 +63,6 @@ def questionnaire(q):
 
 
 def questionnaire_response(response, items):
-    from measures import fhir_forms
-
     system, bar, value = str(response.idempotency_key).rpartition("|")
     identifier = {"system": system, "value": value} if bar and system else {"value": value}
     resource = {
