@@ -1,7 +1,6 @@
 """Samplan records as FHIR R4 resources (plain dicts; tests validate them with fhir.resources)."""
 
 from measures import fhir_forms
-
 from people.national_id import identifier_system
 
 
