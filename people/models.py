@@ -26,6 +26,12 @@ class Section(models.TextChoices):
     CRISIS_PLAN = "crisis_plan", _("Crisis plan")
     MEASURES = "measures", _("Measures and questionnaires")
     NOTES = "notes", _("Journal notes")
+    CONTACTS = "contacts", _("Who do I talk to about what")
+    FINANCE = "finance", _("Finance management agreement")
+    MEDICATION = "medication", _("Medication plan")
+    DAILY_PLAN = "daily_plan", _("Day and week plan")
+    FUNCTIONAL = "functional_assessment", _("Functional assessment")
+    MANDATE = "mandate", _("Coordinator mandate")
 
 
 class Organisation(models.Model):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "people",
     "accounts",
     "measures",
+    "plans",
     "fhir_api",
     "demo",
 ]

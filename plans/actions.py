@@ -1,0 +1,306 @@
+"""Every change to the individual plan; each writes the access log in its transaction.
+
+Saves use optimistic locking: the caller passes the revision it started from, and a save
+against a newer revision raises ``EditConflict`` carrying both texts, so nothing is lost.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from audit.models import AccessEvent
+from measures.models import Goal
+from people.access import Grant
+from people.models import CareTeamMember, Section
+
+from .models import ROW_MODELS, TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanText, PlanVersion
+
+REVISION_MONTHS = 6
+
+
+class EditConflict(Exception):
+    """Someone saved the same section after you opened it. Both texts are kept for the person to merge."""
+
+    def __init__(self, *, yours, theirs, by, at):
+        super().__init__("edit conflict")
+        self.yours, self.theirs, self.by, self.at = yours, theirs, by, at
+
+
+def _log_write(grant, *, acting_user, section, detail):
+    record(
+        actor=acting_user,
+        citizen_id=grant.citizen.pk,
+        action=AccessEvent.Action.WRITE,
+        section=section,
+        ground=grant.ground,
+        role=grant.role_label,
+        detail=detail,
+    )
+
+
+def _require(condition):
+    if not condition:
+        raise PermissionDenied
+
+
+def may_edit_plan(grant):
+    """The coordinator (or emergency access) edits the plan; the citizen comments and approves."""
+    return grant.may_manage_team
+
+
+def _months_later(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, 28))
+
+
+@transaction.atomic(durable=True)
+def start_draft(grant: Grant, *, acting_user):
+    """Open the proposal for the next version: a copy of the active plan, or a new plan."""
+    _require(may_edit_plan(grant))
+    citizen = grant.citizen
+    existing = PlanVersion.objects.select_for_update().open_draft(citizen)
+    if existing is not None:
+        return existing
+    active = PlanVersion.objects.active(citizen)
+    last = PlanVersion.objects.filter(citizen=citizen).order_by("-number").first()
+    today = timezone.localdate()
+    draft = PlanVersion.objects.create(
+        citizen=citizen,
+        number=(last.number + 1) if last else 1,
+        based_on=active,
+        created_by=acting_user,
+        period_start=active.period_start if active else today,
+        period_end=active.period_end if active else None,
+        next_revision=_months_later(today, REVISION_MONTHS),
+        consent_to_plan=active.consent_to_plan if active else False,
+        consent_to_sharing=active.consent_to_sharing if active else False,
+    )
+    if active is not None:
+        _copy_content(active, draft)
+    copied = set(PlanText.objects.filter(version=draft).values_list("key", flat=True))
+    PlanText.objects.bulk_create(PlanText(version=draft, key=key) for key in PlanText.Key.values if key not in copied)
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"opened plan proposal {draft.number}")
+    return draft
+
+
+def _copy_content(source, target):
+    PlanText.objects.bulk_create(PlanText(version=target, key=t.key, text=t.text) for t in source.texts.all())
+    for model, _scope in ROW_MODELS.values():
+        for row in model.objects.filter(version=source):
+            contacts = list(row.contacts.all()) if isinstance(row, CrisisPlan) else None
+            row.pk, row.id, row.version, row.revision = None, None, target, 0
+            row._state.adding = True
+            row.save()
+            if contacts is not None:
+                row.contacts.set(contacts)
+
+
+def _bump(version):
+    PlanVersion.objects.filter(pk=version.pk).update(content_revision=F("content_revision") + 1)
+
+
+def _editable(grant, version):
+    _require(may_edit_plan(grant) and version.citizen_id == grant.citizen.pk)
+    if not version.is_editable:
+        raise ValidationError(_("Only a proposal can be changed. Start a new proposal to change an approved plan."))
+
+
+@transaction.atomic(durable=True)
+def save_text(grant: Grant, version, key, text, *, expected_revision, acting_user):
+    """Save one text section if nobody else has saved it since ``expected_revision``."""
+    _editable(grant, version)
+    updated = PlanText.objects.filter(version=version, key=key, revision=expected_revision).update(
+        text=text, revision=F("revision") + 1, updated_by=acting_user, updated_at=timezone.now()
+    )
+    if not updated:
+        current = PlanText.objects.select_related("updated_by").get(version=version, key=key)
+        raise EditConflict(yours=text, theirs=current.text, by=current.updated_by, at=current.updated_at)
+    _bump(version)
+    _log_write(grant, acting_user=acting_user, section=TEXT_SCOPE[key], detail=f"plan {version.number}: {key}")
+    return PlanText.objects.get(version=version, key=key)
+
+
+@transaction.atomic(durable=True)
+def save_period(grant: Grant, version, *, acting_user, expected_revision, **fields):
+    """Plan period, next revision and the citizen's consent; refused if the plan changed meanwhile."""
+    _editable(grant, version)
+    today = timezone.localdate()
+    errors = {}
+    start, end, revision = fields["period_start"], fields["period_end"], fields["next_revision"]
+    if start and end and end < start:
+        errors["period_end"] = _("The plan period must end after it starts.")
+    if revision and revision < today:
+        errors["next_revision"] = _("The next revision cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+    updated = PlanVersion.objects.filter(pk=version.pk, content_revision=expected_revision).update(
+        content_revision=F("content_revision") + 1, **fields
+    )
+    if not updated:
+        raise ValidationError(_("Someone changed the plan after you opened it. Reload and try again."))
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"plan {version.number}: period")
+    return PlanVersion.objects.get(pk=version.pk)
+
+
+def _check_member(grant, member, field):
+    if member is None or member.citizen_id != grant.citizen.pk or not member.is_active:
+        raise ValidationError({field: _("Choose someone who is on the care team now.")})
+
+
+@transaction.atomic(durable=True)
+def save_measure(grant: Grant, version, *, acting_user, measure=None, expected_revision=0, **fields):
+    """Add or change a tiltak. It must have a responsible care-team member."""
+    _editable(grant, version)
+    _check_member(grant, fields.get("responsible"), "responsible")
+    if not (fields.get("what") or "").strip():
+        raise ValidationError({"what": _("Write what is done.")})
+    starts, ends = fields.get("starts"), fields.get("ends")
+    if starts and ends and ends < starts:
+        raise ValidationError({"ends": _("The end date must be on or after the start date.")})
+    return _save_row(grant, version, PlanMeasure, measure, expected_revision, acting_user, fields, "measures")
+
+
+@transaction.atomic(durable=True)
+def save_contact(grant: Grant, version, *, acting_user, entry=None, expected_revision=0, **fields):
+    _editable(grant, version)
+    _check_member(grant, fields.get("member"), "member")
+    if not (fields.get("topic") or "").strip():
+        raise ValidationError({"topic": _("Write what to talk about.")})
+    return _save_row(grant, version, ContactEntry, entry, expected_revision, acting_user, fields, "contacts")
+
+
+@transaction.atomic(durable=True)
+def save_crisis_plan(grant: Grant, version, *, acting_user, plan=None, expected_revision=0, contacts=(), **fields):
+    """A crisis plan needs warning signs, at least one person to contact, and what is done."""
+    _editable(grant, version)
+    errors = {}
+    if not (fields.get("warning_signs") or "").strip():
+        errors["warning_signs"] = _("Write the early warning signs.")
+    if not contacts and not (fields.get("other_contacts") or "").strip():
+        errors["contacts"] = _("Choose at least one person to contact.")
+    if not (fields.get("what_is_done") or "").strip():
+        errors["what_is_done"] = _("Write what is done.")
+    if errors:
+        raise ValidationError(errors)
+    for member in contacts:
+        _check_member(grant, member, "contacts")
+    row = _save_row(grant, version, CrisisPlan, plan, expected_revision, acting_user, fields, "crisis_plans")
+    row.contacts.set(contacts)
+    return row
+
+
+@transaction.atomic(durable=True)
+def save_assessment(grant: Grant, version, *, acting_user, area=None, expected_revision=0, **fields):
+    _editable(grant, version)
+    return _save_row(grant, version, AssessmentArea, area, expected_revision, acting_user, fields, "assessment")
+
+
+def _save_row(grant, version, model, row, expected_revision, acting_user, fields, kind):
+    if row is None:
+        last = model.objects.filter(version=version).order_by("-order").first()
+        row = model.objects.create(
+            version=version, order=(last.order + 1) if last else 0, updated_by=acting_user, **fields
+        )
+    else:
+        if row.version_id != version.pk:
+            raise PermissionDenied
+        updated = model.objects.filter(pk=row.pk, revision=expected_revision).update(
+            revision=F("revision") + 1, updated_by=acting_user, updated_at=timezone.now(), **fields
+        )
+        if not updated:
+            current = model.objects.select_related("updated_by").get(pk=row.pk)
+            raise EditConflict(yours=fields, theirs=current, by=current.updated_by, at=current.updated_at)
+        row = model.objects.get(pk=row.pk)
+    _bump(version)
+    _log_write(grant, acting_user=acting_user, section=ROW_MODELS[kind][1], detail=f"plan {version.number}: {kind}")
+    return row
+
+
+def missing_contents(version):
+    """Which of the nine contents the regulation requires are still missing (empty list: complete)."""
+    texts = {t.key: t.text.strip() for t in version.texts.all()}
+    citizen = version.citizen
+    missing = []
+    has_goals = Goal.objects.filter(citizen=citizen, closed_at__isnull=True).exists()
+    has_assessment = AssessmentArea.objects.filter(version=version).exclude(needs="", resources="").exists()
+    if not (has_goals and has_assessment):
+        missing.append(_("1. The citizen's goals, resources and need for services"))
+    if not texts.get(PlanText.Key.PARTICIPANTS):
+        missing.append(_("2. Who takes part in the planning"))
+    if not CareTeamMember.objects.active().filter(citizen=citizen, role=CareTeamMember.Role.COORDINATOR).exists():
+        missing.append(_("3. Who is responsible for coordination (the coordinator)"))
+    if not texts.get(PlanText.Key.CONTRIBUTIONS):
+        missing.append(_("4. What the citizen, the services and relatives contribute"))
+    measures = list(PlanMeasure.objects.filter(version=version))
+    if not measures:
+        missing.append(_("5. Which measures, their extent, and who is responsible"))
+    if not measures or any(not m.how.strip() for m in measures):
+        missing.append(_("6. How the measures are carried out"))
+    if not (version.period_start and version.period_end and version.next_revision):
+        missing.append(_("7. The plan period and when it is revised"))
+    if not (version.consent_to_plan and version.consent_to_sharing):
+        missing.append(_("8. The citizen's consent"))
+    if not texts.get(PlanText.Key.COOPERATION):
+        missing.append(_("9. Cooperation with other services"))
+    return missing
+
+
+@transaction.atomic(durable=True)
+def approve(grant: Grant, version, *, acting_user, seen_revision):
+    """The citizen (or the guardian) approves exactly the content they saw."""
+    version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    is_guardian = (
+        CareTeamMember.objects.active()
+        .filter(citizen=grant.citizen, user=acting_user, role=CareTeamMember.Role.GUARDIAN)
+        .exists()
+    )
+    _require((grant.is_self or is_guardian) and version.citizen_id == grant.citizen.pk)
+    if version.status != PlanVersion.Status.DRAFT:
+        raise ValidationError(_("This version is no longer a proposal."))
+    if version.content_revision != seen_revision:
+        raise ValidationError(_("The proposal has changed since you opened it. Read it again before you approve."))
+    now = timezone.now()
+    if grant.is_self:
+        version.approved_by_citizen_at = now
+    else:
+        version.approved_by_guardian_at, version.approved_by_guardian = now, acting_user
+    if version.approved_by_citizen_at and (version.approved_by_guardian_at or not _has_guardian(grant.citizen)):
+        version.status = PlanVersion.Status.APPROVED
+    version.save()
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"approved plan {version.number}")
+    return version
+
+
+def _has_guardian(citizen):
+    return CareTeamMember.objects.active().filter(citizen=citizen, role=CareTeamMember.Role.GUARDIAN).exists()
+
+
+@transaction.atomic(durable=True)
+def activate(grant: Grant, version, *, acting_user):
+    """Put an approved, complete plan into effect; the previous active version is archived."""
+    _require(may_edit_plan(grant) and version.citizen_id == grant.citizen.pk)
+    version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != PlanVersion.Status.APPROVED:
+        raise ValidationError(_("Only an approved plan can be put into effect."))
+    missing = missing_contents(version)
+    if missing:
+        raise ValidationError(_("The plan is not complete: %(missing)s") % {"missing": "; ".join(missing)})
+    now = timezone.now()
+    PlanVersion.objects.filter(citizen=grant.citizen, status=PlanVersion.Status.ACTIVE).update(
+        status=PlanVersion.Status.ARCHIVED, archived_at=now
+    )
+    version.status, version.activated_at = PlanVersion.Status.ACTIVE, now
+    version.save(update_fields=["status", "activated_at"])
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"activated plan {version.number}")
+    return version
+
+
+def revision_due(version, today=None):
+    today = today or timezone.localdate()
+    return version.next_revision is not None and version.next_revision <= today + datetime.timedelta(days=30)
