@@ -18,7 +18,17 @@ from measures.models import Goal
 from people.access import Grant
 from people.models import CareTeamMember, Section
 
-from .models import ROW_MODELS, TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanText, PlanVersion
+from .models import (
+    ROW_MODELS,
+    TEXT_SCOPE,
+    AssessmentArea,
+    ContactEntry,
+    CrisisPlan,
+    PlanComment,
+    PlanMeasure,
+    PlanText,
+    PlanVersion,
+)
 
 REVISION_MONTHS = 6
 
@@ -304,3 +314,25 @@ def activate(grant: Grant, version, *, acting_user):
 def revision_due(version, today=None):
     today = today or timezone.localdate()
     return version.next_revision is not None and version.next_revision <= today + datetime.timedelta(days=30)
+
+
+@transaction.atomic(durable=True)
+def add_comment(grant: Grant, version, *, acting_user, section, text):
+    """The citizen (or a member who may see the section) comments or proposes a change."""
+    if version.citizen_id != grant.citizen.pk:
+        raise PermissionDenied
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write your comment.")})
+    comment = PlanComment.objects.create(version=version, section=section, text=text, author=acting_user)
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"comment on plan {version.number}")
+    return comment
+
+
+@transaction.atomic(durable=True)
+def resolve_comment(grant: Grant, comment, *, acting_user):
+    _require(may_edit_plan(grant) and comment.version.citizen_id == grant.citizen.pk)
+    comment.resolved_at, comment.resolved_by = timezone.now(), acting_user
+    comment.save(update_fields=["resolved_at", "resolved_by"])
+    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail="resolved a plan comment")
+    return comment

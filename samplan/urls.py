@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("people.urls")),
     path("", include("measures.urls")),
+    path("", include("plans.urls")),
 ]

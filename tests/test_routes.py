@@ -9,6 +9,7 @@ from audit.models import AccessEvent
 from measures import actions as measures_actions
 from people import access, actions
 from people.models import Block
+from plans import actions as plan_actions
 
 # Pages anyone may open (or that handle their own login, like the admin).
 PUBLIC = {"accounts:login", "accounts:logout", "people:activate", "set_language", "fhir:root"}
@@ -77,6 +78,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
     grant = access.grant_for(coordinator, citizen)
     response = measures_actions.start_response(grant, phq9, acting_user=coordinator)
     goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
+    plan = plan_actions.start_draft(grant, acting_user=coordinator)
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -84,6 +86,9 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "response_id": response.pk,
         "questionnaire_id": phq9.pk,
         "goal_id": goal.pk,
+        "version_id": plan.pk,
+        "key": "what_matters",
+        "kind": "measures",
     }
 
 

@@ -1,0 +1,99 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from people.forms import DateInput
+from people.models import CareTeamMember
+
+from .models import AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanVersion
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, member):
+        return f"{member.display_name} ({member.get_role_display()})"
+
+
+class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, member):
+        return f"{member.display_name} ({member.get_role_display()})"
+
+
+def team_members(citizen):
+    return CareTeamMember.objects.active().filter(citizen=citizen).select_related("user")
+
+
+class TextSectionForm(forms.Form):
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MeasureForm(forms.ModelForm):
+    responsible = MemberChoiceField(queryset=CareTeamMember.objects.none(), label=_("Responsible"), required=False)
+
+    class Meta:
+        model = PlanMeasure
+        fields = ["what", "responsible", "how", "frequency", "starts", "ends"]
+        widgets = {"starts": DateInput(), "ends": DateInput(), "how": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, citizen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = team_members(citizen)
+
+
+class ContactForm(forms.ModelForm):
+    member = MemberChoiceField(queryset=CareTeamMember.objects.none(), label=_("Talk to"), required=False)
+
+    class Meta:
+        model = ContactEntry
+        fields = ["topic", "member", "how_to_reach"]
+
+    def __init__(self, *args, citizen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = team_members(citizen)
+
+
+class CrisisPlanForm(forms.ModelForm):
+    contacts = MemberMultipleChoiceField(
+        queryset=CareTeamMember.objects.none(),
+        label=_("Who is contacted"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CrisisPlan
+        fields = ["situation", "title", "warning_signs", "what_helps", "contacts", "other_contacts", "what_is_done"]
+        widgets = {
+            "warning_signs": forms.Textarea(attrs={"rows": 3}),
+            "what_helps": forms.Textarea(attrs={"rows": 3}),
+            "what_is_done": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, citizen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = team_members(citizen)
+        for name in ("warning_signs", "what_is_done"):
+            self.fields[name].required = False  # the action says what is missing, in one place
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = AssessmentArea
+        fields = ["life_area", "needs", "resources"]
+        widgets = {"needs": forms.Textarea(attrs={"rows": 3}), "resources": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, citizen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class PeriodForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = PlanVersion
+        fields = ["period_start", "period_end", "next_revision", "consent_to_plan", "consent_to_sharing"]
+        widgets = {"period_start": DateInput(), "period_end": DateInput(), "next_revision": DateInput()}
+
+
+class CommentForm(forms.Form):
+    section = forms.CharField(widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Your comment or proposed change"), widget=forms.Textarea(attrs={"rows": 3}))
