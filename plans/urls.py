@@ -9,6 +9,11 @@ urlpatterns = [
     path("citizens/<int:citizen_id>/plan/start/", views.start, name="start"),
     path("citizens/<int:citizen_id>/plan/compare/", views.compare, name="compare"),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/text/<slug:key>/", views.edit_text, name="edit_text"),
+    path(
+        "citizens/<int:citizen_id>/plan/<int:version_id>/text/<slug:key>/autosave/",
+        views.autosave_text,
+        name="autosave_text",
+    ),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/add/<slug:kind>/", views.add_row, name="add_row"),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/period/", views.period, name="period"),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/approve/", views.approve, name="approve"),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -174,12 +175,42 @@ def edit_text(request, citizen_id, version_id, key):
             "citizen": grant.citizen,
             "version": version,
             "label": PlanText.Key(key).label,
+            "key": key,
             "form": form,
             "conflict": conflict,
             "back": _back(version),
         },
         status=409 if conflict else 200,
     )
+
+
+@login_required
+@require_POST
+def autosave_text(request, citizen_id, version_id, key):
+    """Save a text section as the coordinator types (htmx); a conflict is reported, never forced."""
+    if key not in PlanText.Key.values:
+        raise SectionDenied(key)
+    grant = get_grant_or_404(request, citizen_id, TEXT_SCOPE[key], log=False)
+    version = _version(grant, version_id)
+    form = TextSectionForm(request.POST)
+    context = {"saved_at": None, "conflict": False, "revision": None}
+    if form.is_valid():
+        try:
+            saved = actions.save_text(
+                grant,
+                version,
+                key,
+                form.cleaned_data["text"],
+                expected_revision=form.cleaned_data["revision"],
+                acting_user=request.user,
+            )
+        except actions.EditConflict:
+            context["conflict"] = True
+        except ValidationError:
+            context["conflict"] = True
+        else:
+            context.update(saved_at=timezone.localtime(saved.updated_at), revision=saved.revision)
+    return render(request, "plans/edit_text.html#autosave", context)
 
 
 ROW_FORMS = {

@@ -152,3 +152,15 @@ def test_plan_page_query_count_does_not_grow(login, coordinator, citizen, draft,
     client = login(coordinator)
     with django_assert_max_num_queries(36):
         assert client.get(reverse("plans:plan", args=[citizen.pk])).status_code == 200
+
+
+def test_text_is_saved_as_the_coordinator_types(login, coordinator, citizen, draft):
+    client = login(coordinator)
+    url = reverse("plans:autosave_text", args=[citizen.pk, draft.pk, "what_matters"])
+    reply = client.post(url, {"text": "Halvveis skrevet", "revision": 0}, HTTP_HX_REQUEST="true")
+    assert "Draft saved at" in reply.text
+    assert 'name="revision" value="1"' in reply.text and 'hx-swap-oob="true"' in reply.text
+    assert PlanText.objects.get(version=draft, key="what_matters").text == "Halvveis skrevet"
+    stale = client.post(url, {"text": "Fra en annen fane", "revision": 0}, HTTP_HX_REQUEST="true")
+    assert "Not saved" in stale.text
+    assert PlanText.objects.get(version=draft, key="what_matters").text == "Halvveis skrevet"
