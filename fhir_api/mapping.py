@@ -1,7 +1,11 @@
 """Samplan records as FHIR R4 resources (plain dicts; tests validate them with fhir.resources)."""
 
+from django.utils import timezone
+from django.utils.text import capfirst
+
 from measures import fhir_forms
 from people.national_id import identifier_system
+from plans.models import CrisisPlan, PlanText, PlanVersion
 
 
 def patient(citizen):
@@ -116,4 +120,177 @@ def observation(score, total_code):
         resource["valueQuantity"] = {"value": float(score.total)}
     if score.band:
         resource["interpretation"] = [{"coding": [{"system": SAMPLAN_BAND_SYSTEM, "code": score.band}]}]
+    return resource
+
+
+# Individual plan, goals and care team -----------------------------------------------------------
+
+SAMPLAN_FHIR = "https://samplan.no/fhir"
+CARE_TEAM_ROLE_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/care-team-role"
+LIFE_AREA_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/life-area"
+CRISIS_SITUATION_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/crisis-situation"
+GOAL_RATING_EXTENSION = f"{SAMPLAN_FHIR}/StructureDefinition/goal-rating"
+MEASURE_HOW_EXTENSION = f"{SAMPLAN_FHIR}/StructureDefinition/plan-measure-how"
+
+# A proposal and an approved proposal are both not yet in effect.
+CARE_PLAN_STATUS = {
+    PlanVersion.Status.DRAFT: "draft",
+    PlanVersion.Status.APPROVED: "draft",
+    PlanVersion.Status.ACTIVE: "active",
+    PlanVersion.Status.ARCHIVED: "completed",
+}
+ACTIVITY_STATUS = {"draft": "not-started", "active": "in-progress", "completed": "completed"}
+
+
+def _concept(system, code, display):
+    return {"coding": [{"system": system, "code": code, "display": str(display)}]}
+
+
+def _period(start, end):
+    period = {}
+    if start:
+        period["start"] = start.isoformat()
+    if end:
+        period["end"] = end.isoformat()
+    return period
+
+
+def member_reference(member):
+    """Staff with a login are Practitioners; a person without a login is named only."""
+    if member.user_id:
+        return {"reference": f"Practitioner/{member.user_id}", "display": member.display_name}
+    return {"display": member.display_name}
+
+
+def care_team(citizen, members):
+    """The citizen's care team (``members``: the active ones, user and organisation loaded)."""
+    resource = {
+        "resourceType": "CareTeam",
+        "id": str(citizen.pk),
+        "status": "active",
+        "subject": {"reference": f"Patient/{citizen.pk}"},
+    }
+    participants = []
+    for member in members:
+        participant = {
+            "role": [_concept(CARE_TEAM_ROLE_SYSTEM, member.role, member.get_role_display())],
+            "member": member_reference(member),
+            "period": _period(member.active_from, member.active_to),
+        }
+        if member.organisation is not None:
+            participant["onBehalfOf"] = {"display": member.organisation.name}
+        participants.append(participant)
+    if participants:
+        resource["participant"] = participants
+    return resource
+
+
+def goal(goal):
+    """A goal in the citizen's words; ``latest_rating``/``latest_rated_at`` annotated (or None)."""
+    resource = {
+        "resourceType": "Goal",
+        "id": str(goal.pk),
+        "lifecycleStatus": "active" if goal.is_open else "completed",
+        "description": {"text": goal.text},
+        "subject": {"reference": f"Patient/{goal.citizen_id}"},
+        "expressedBy": {"reference": f"Patient/{goal.citizen_id}"},
+        "startDate": timezone.localdate(goal.created_at).isoformat(),
+    }
+    if goal.life_area:
+        resource["category"] = [_concept(LIFE_AREA_SYSTEM, goal.life_area, goal.get_life_area_display())]
+    if not goal.is_open:
+        resource["statusDate"] = timezone.localdate(goal.closed_at).isoformat()
+    rating = getattr(goal, "latest_rating", None)
+    if rating is not None:
+        resource["extension"] = [{"url": GOAL_RATING_EXTENSION, "valueInteger": rating}]
+        resource["note"] = [{"time": goal.latest_rated_at.isoformat(), "text": f"{rating}/10"}]
+    return resource
+
+
+def _labelled_note(label, text, time=None):
+    note = {"text": f"{capfirst(label)}: {text}"}
+    if time is not None:
+        note["time"] = time.isoformat()
+    return note
+
+
+def _plan_measure(measure, status):
+    detail = {"status": status, "description": measure.what, "performer": [member_reference(measure.responsible)]}
+    if measure.frequency:
+        detail["scheduledString"] = measure.frequency
+    elif measure.starts or measure.ends:
+        detail["scheduledPeriod"] = _period(measure.starts, measure.ends)
+    if measure.how:
+        detail["extension"] = [{"url": MEASURE_HOW_EXTENSION, "valueString": measure.how}]
+    return {"detail": detail}
+
+
+def _crisis_plan(plan, version, status):
+    """A crisis plan as a contained CarePlan: the situation, its signs, and what is done by whom."""
+    field = CrisisPlan._meta.get_field
+    notes = [
+        _labelled_note(field(name).verbose_name, getattr(plan, name))
+        for name in ("warning_signs", "what_helps", "other_contacts")
+        if getattr(plan, name)
+    ]
+    # What is done when the situation arises: planned, not under way.
+    detail = {"status": "not-started", "description": plan.what_is_done}
+    performers = [member_reference(member) for member in plan.contacts.all()]
+    if performers:
+        detail["performer"] = performers
+    resource = {
+        "resourceType": "CarePlan",
+        "id": f"crisis-{plan.pk}",
+        "status": status,
+        "intent": "plan",
+        "category": [_concept(CRISIS_SITUATION_SYSTEM, plan.situation, plan.get_situation_display())],
+        "title": str(plan),
+        "subject": {"reference": f"Patient/{version.citizen_id}"},
+        "activity": [{"detail": detail}],
+    }
+    if notes:
+        resource["note"] = notes
+    return resource
+
+
+def care_plan(version, *, texts, measures=None, crisis_plans=None, goal_ids=()):
+    """One plan version as a CarePlan, holding only what the caller passes in.
+
+    ``texts`` are the PlanTexts the reader may see; ``measures`` (tiltak) and ``crisis_plans``
+    are None when the reader may not see them; ``goal_ids`` the citizen's open goals.
+    """
+    status = CARE_PLAN_STATUS[version.status]
+    resource = {
+        "resourceType": "CarePlan",
+        "id": str(version.pk),
+        "status": status,
+        "intent": "plan",
+        "title": f"Individuell plan {version.number}",
+        "subject": {"reference": f"Patient/{version.citizen_id}"},
+        "created": version.created_at.isoformat(),
+        "careTeam": [{"reference": f"CareTeam/{version.citizen_id}"}],
+    }
+    period = _period(version.period_start, version.period_end)
+    if period:
+        resource["period"] = period
+    if version.based_on_id:
+        resource["replaces"] = [{"reference": f"CarePlan/{version.based_on_id}"}]
+    notes = []
+    for text in sorted(texts, key=lambda t: PlanText.Key.values.index(t.key)):
+        if not text.text.strip():
+            continue
+        if text.key == PlanText.Key.WHAT_MATTERS:
+            resource["description"] = text.text
+        else:
+            notes.append(_labelled_note(PlanText.Key(text.key).label, text.text, text.updated_at))
+    if goal_ids:
+        resource["goal"] = [{"reference": f"Goal/{pk}"} for pk in goal_ids]
+    activities = [_plan_measure(measure, ACTIVITY_STATUS[status]) for measure in measures or ()]
+    if activities:
+        resource["activity"] = activities
+    if crisis_plans:
+        resource["contained"] = [_crisis_plan(plan, version, status) for plan in crisis_plans]
+        resource["supportingInfo"] = [{"reference": f"#crisis-{plan.pk}"} for plan in crisis_plans]
+    if notes:
+        resource["note"] = notes
     return resource

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import measures, views
+from . import measures, plans, views
 
 app_name = "fhir"
 
@@ -19,4 +19,10 @@ urlpatterns = [
     ),
     path("Observation", measures.observation_search, name="observation_search"),
     path("Observation/<int:score_id>", measures.observation_read, name="observation_read"),
+    path("CareTeam", plans.care_team_search, name="care_team_search"),
+    path("CareTeam/<int:citizen_id>", plans.care_team_read, name="care_team_read"),
+    path("Goal", plans.goal_search, name="goal_search"),
+    path("Goal/<int:goal_id>", plans.goal_read, name="goal_read"),
+    path("CarePlan", plans.care_plan_search, name="care_plan_search"),
+    path("CarePlan/<int:version_id>", plans.care_plan_read, name="care_plan_read"),
 ]

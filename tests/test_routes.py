@@ -32,6 +32,11 @@ CITIZEN_OBJECTS_ELSEWHERE = {
     "fhir:questionnaire_response_read",
     "fhir:observation_search",
     "fhir:observation_read",
+    "fhir:care_team_search",
+    "fhir:goal_search",
+    "fhir:goal_read",
+    "fhir:care_plan_search",
+    "fhir:care_plan_read",
 }
 FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
 
@@ -150,10 +155,30 @@ def test_fhir_search_needs_a_token(name, client, phq9):
     assert client.get(reverse(name, kwargs=kwargs)).status_code == 401
 
 
-@pytest.mark.parametrize("name", sorted(CITIZEN_OBJECTS_ELSEWHERE - {"people:emergency_review"}))
+FHIR_ELSEWHERE = sorted(CITIZEN_OBJECTS_ELSEWHERE - {"people:emergency_review"})
+
+
+@pytest.mark.parametrize("name", FHIR_ELSEWHERE)
 def test_fhir_citizen_objects_need_a_token(name, client, objects):
-    kwargs = {"response_id": objects["response_id"]} if name.endswith("response_read") else {}
-    if name == "fhir:observation_read":
-        kwargs = {"score_id": 1}
+    pattern = dict(ROUTES)[name]
+    # No score in the fixture: the token is checked before the id is looked up.
+    kwargs = {key: objects.get(key, 1) for key in pattern.pattern.converters}
     method = "GET" if "read" in name or "search" in name else "POST"
     assert client.generic(method, reverse(name, kwargs=kwargs)).status_code == 401
+
+
+@pytest.mark.parametrize("name", [n for n in FHIR_ELSEWHERE if n.endswith(("_read", "_search"))])
+def test_outsider_is_refused_fhir_objects_addressed_elsewhere_and_the_refusal_is_logged(
+    name, client, outsider, objects
+):
+    if name == "fhir:observation_read":
+        pytest.skip("no score in the fixture; fhir_api/tests/test_measures_api.py refuses an outsider")
+    pattern = dict(ROUTES)[name]
+    url = reverse(name, kwargs={key: objects[key] for key in pattern.pattern.converters})
+    query = {"subject": f"Patient/{objects['citizen_id']}"} if name.endswith("_search") else {}
+    token = ApiToken.issue(outsider)
+    assert client.get(url, query, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
+    assert AccessEvent.objects.filter(
+        citizen_id=objects["citizen_id"], actor_id=outsider.pk, action=AccessEvent.Action.DENIED
+    ).exists(), f"{url}: refusal not logged"
+    assert not AccessEvent.objects.filter(actor_id=outsider.pk).exclude(action="denied").exists()

@@ -1,0 +1,314 @@
+"""FHIR R4 CareTeam, Goal and CarePlan (the individual plan), read and search.
+
+Same access policy and access log as the screens: no access to the citizen is a 404 (logged
+by ``get_grant_or_404``); on the team without the section is a 403 (logged). A CarePlan holds
+only the parts of the plan the reader's sections allow, the way the plan page does.
+"""
+
+import operator
+import re
+from functools import reduce
+
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.http import Http404
+from django.views.decorators.http import require_GET
+
+from measures.models import Goal, GoalRating
+from people import access
+from people.models import CareTeamMember, Citizen, Section
+from plans.models import TEXT_SCOPE, CrisisPlan, PlanMeasure, PlanText, PlanVersion
+
+from . import mapping
+from .responses import bearer_required, fhir_response, not_found, operation_outcome
+from .search import SearchError, check_params, searchset
+
+# Sections that show something in a CarePlan; the order picks the section a read is logged under.
+CARE_PLAN_SCOPES = (
+    Section.PLAN,
+    Section.CRISIS_PLAN,
+    Section.FINANCE,
+    Section.MEDICATION,
+    Section.DAILY_PLAN,
+    Section.MANDATE,
+)
+CARE_TEAM_SCOPES = (Section.OVERVIEW,)
+# Goals are measures, and part of the plan.
+GOAL_SCOPES = (Section.MEASURES, Section.PLAN)
+
+CARE_PLAN_STATUSES = {
+    "draft": [PlanVersion.Status.DRAFT, PlanVersion.Status.APPROVED],
+    "active": [PlanVersion.Status.ACTIVE],
+    "completed": [PlanVersion.Status.ARCHIVED],
+    # Valid R4 codes that no Samplan plan has.
+    "on-hold": [],
+    "revoked": [],
+    "entered-in-error": [],
+    "unknown": [],
+}
+NO_GOAL = Q(pk__in=[])
+GOAL_STATUSES = {
+    "active": Q(closed_at__isnull=True),
+    "completed": Q(closed_at__isnull=False),
+    # Valid R4 codes that no Samplan goal has.
+    **dict.fromkeys(
+        ["proposed", "planned", "accepted", "on-hold", "cancelled", "entered-in-error", "rejected"], NO_GOAL
+    ),
+}
+SUBJECT = re.compile(r"(?:Patient/)?([0-9]{1,18})")
+
+
+def _forbidden():
+    return operation_outcome(403, "forbidden", "You may not see this part of the patient's record.")
+
+
+def _grant(request, citizen_id, scopes, detail, *, log=True):
+    """The reader's grant if they may see any of ``scopes``; with ``log``, the read is logged.
+
+    Like the plan page: the care team's overview first (no access at all is Http404, logged), then
+    the scopes (none of them is ``SectionDenied``, logged). A search logs its read with
+    ``_log_read`` once the Bundle is built, so a bad ``_count`` logs nothing.
+    """
+    grant = access.get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False, detail=detail)
+    if not any(grant.may_see(scope) for scope in scopes):
+        access.log_denied(request, citizen_id, scopes[0], detail)
+        raise access.SectionDenied(scopes[0])
+    if log:
+        _log_read(request, grant, scopes, detail)
+    return grant
+
+
+def _log_read(request, grant, scopes, detail):
+    """One read event, under the first of ``scopes`` the reader may see; the detail names them all."""
+    seen = [scope for scope in scopes if grant.may_see(scope)]
+    access.log_read(request, grant, seen[0], f"{detail} ({', '.join(seen)})" if len(seen) > 1 else detail)
+
+
+def _subject_id(params):
+    name = "subject" if "subject" in params else "patient"
+    if name not in params:
+        raise SearchError("Search by subject=Patient/<id> (or patient=).", "subject", code="required")
+    match = SUBJECT.fullmatch(params[name])
+    if match is None:
+        raise SearchError(f"{name} must be Patient/<id>.", name)
+    return int(match.group(1))
+
+
+def _codes(params, name, known):
+    """The codes of a token parameter (comma means or); SearchError for a code that is not known."""
+    codes = [code.rpartition("|")[2] for value in params.getlist(name) for code in value.split(",")]
+    for code in codes:
+        if code not in known:
+            raise SearchError(f"{name} {code!r} is not a code this resource uses.", name)
+    return codes
+
+
+def _search(request, params, known, run):
+    """Shared frame of a search: parameters checked, then ``run(citizen_id)`` → Bundle, errors as outcomes."""
+    try:
+        check_params(params, {"subject", "patient", *known})
+        return fhir_response(run(_subject_id(params)))
+    except SearchError as error:
+        return operation_outcome(400, error.code, error.message, expression=error.expression)
+    except Http404:
+        return not_found()
+    except access.SectionDenied:
+        return _forbidden()
+
+
+# CareTeam ---------------------------------------------------------------------------------------
+
+
+def _active_members():
+    members = CareTeamMember.objects.active().select_related("user", "organisation").order_by("active_from", "pk")
+    return Prefetch("care_team", queryset=members, to_attr="active_members")
+
+
+def _care_team(citizen):
+    return mapping.care_team(citizen, citizen.active_members)
+
+
+@bearer_required
+@require_GET
+def care_team_read(request, citizen_id):
+    try:
+        grant = _grant(request, citizen_id, CARE_TEAM_SCOPES, "FHIR CareTeam read")
+    except Http404:
+        return not_found()
+    except access.SectionDenied:
+        return _forbidden()
+    prefetch_related_objects([grant.citizen], _active_members())
+    return fhir_response(_care_team(grant.citizen))
+
+
+@bearer_required
+@require_GET
+def care_team_search(request):
+    def run(citizen_id):
+        grant = _grant(request, citizen_id, CARE_TEAM_SCOPES, "FHIR CareTeam search", log=False)
+        bundle = searchset(
+            request,
+            url_name="fhir:care_team_search",
+            params=request.GET,
+            queryset=Citizen.objects.filter(pk=citizen_id).prefetch_related(_active_members()),
+            to_resource=_care_team,
+            resource_type="CareTeam",
+        )
+        _log_read(request, grant, CARE_TEAM_SCOPES, "FHIR CareTeam search")
+        return bundle
+
+    return _search(request, request.GET, set(), run)
+
+
+# Goal -------------------------------------------------------------------------------------------
+
+
+def _goals():
+    """Goals with their latest rating, in one query."""
+    latest = GoalRating.objects.filter(goal=OuterRef("pk")).order_by("-rated_at", "-pk")
+    return Goal.objects.annotate(
+        latest_rating=Subquery(latest.values("rating")[:1]),
+        latest_rated_at=Subquery(latest.values("rated_at")[:1]),
+    ).order_by("created_at", "pk")
+
+
+@bearer_required
+@require_GET
+def goal_read(request, goal_id):
+    goal = _goals().filter(pk=goal_id).first()
+    if goal is None:
+        return not_found()
+    try:
+        _grant(request, goal.citizen_id, GOAL_SCOPES, f"FHIR Goal {goal.pk}")
+    except Http404:
+        return not_found()
+    except access.SectionDenied:
+        return _forbidden()
+    return fhir_response(mapping.goal(goal))
+
+
+@bearer_required
+@require_GET
+def goal_search(request):
+    params = request.GET
+
+    def run(citizen_id):
+        codes = _codes(params, "lifecycle-status", GOAL_STATUSES)
+        grant = _grant(request, citizen_id, GOAL_SCOPES, "FHIR Goal search", log=False)
+        goals = _goals().filter(citizen_id=citizen_id)
+        if "lifecycle-status" in params:
+            goals = goals.filter(reduce(operator.or_, (GOAL_STATUSES[code] for code in codes)))
+        bundle = searchset(
+            request,
+            url_name="fhir:goal_search",
+            params=params,
+            queryset=goals,
+            to_resource=mapping.goal,
+            resource_type="Goal",
+        )
+        _log_read(request, grant, GOAL_SCOPES, "FHIR Goal search")
+        return bundle
+
+    return _search(request, params, {"lifecycle-status"}, run)
+
+
+# CarePlan ---------------------------------------------------------------------------------------
+
+
+class _VisiblePlan:
+    """Maps plan versions of one citizen to CarePlans holding only what ``grant`` may see.
+
+    The rows of the versions (tiltak, crisis plans) and the open goals are loaded once, on the
+    first version mapped, for all of ``versions``: a fixed number of queries per page.
+    """
+
+    def __init__(self, grant, versions):
+        self.grant, self.versions = grant, versions
+        self.loaded = False
+
+    def _load(self):
+        may_see = self.grant.may_see
+        self.measures = self.crisis_plans = None
+        if may_see(Section.PLAN):
+            self.measures = self._by_version(
+                PlanMeasure.objects.filter(version__in=self.versions).select_related("responsible__user")
+            )
+            goals = Goal.objects.filter(citizen=self.grant.citizen, closed_at__isnull=True).order_by("created_at", "pk")
+            self.goal_ids = list(goals.values_list("pk", flat=True))
+        else:
+            self.goal_ids = []
+        if may_see(Section.CRISIS_PLAN):
+            crisis_plans = CrisisPlan.objects.filter(version__in=self.versions).prefetch_related(
+                Prefetch("contacts", queryset=CareTeamMember.objects.select_related("user").order_by("pk"))
+            )
+            self.crisis_plans = self._by_version(crisis_plans)
+        self.loaded = True
+
+    @staticmethod
+    def _by_version(rows):
+        grouped = {}
+        for row in rows:
+            grouped.setdefault(row.version_id, []).append(row)
+        return grouped
+
+    def care_plan(self, version):
+        if not self.loaded:
+            self._load()
+        return mapping.care_plan(
+            version,
+            texts=version.visible_texts,
+            measures=None if self.measures is None else self.measures.get(version.pk, []),
+            crisis_plans=None if self.crisis_plans is None else self.crisis_plans.get(version.pk, []),
+            # Goals belong to the citizen, not to a version: the current ones go with a current plan.
+            goal_ids=self.goal_ids if version.status != PlanVersion.Status.ARCHIVED else (),
+        )
+
+
+def _plan_versions(grant):
+    """The citizen's plan versions, newest first, with the texts ``grant`` may see."""
+    keys = [key for key, scope in TEXT_SCOPE.items() if grant.may_see(scope)]
+    return (
+        PlanVersion.objects.filter(citizen=grant.citizen)
+        .prefetch_related(Prefetch("texts", queryset=PlanText.objects.filter(key__in=keys), to_attr="visible_texts"))
+        .order_by("-number")
+    )
+
+
+@bearer_required
+@require_GET
+def care_plan_read(request, version_id):
+    citizen_id = PlanVersion.objects.filter(pk=version_id).values_list("citizen_id", flat=True).first()
+    if citizen_id is None:
+        return not_found()
+    try:
+        grant = _grant(request, citizen_id, CARE_PLAN_SCOPES, f"FHIR CarePlan {version_id}")
+    except Http404:
+        return not_found()
+    except access.SectionDenied:
+        return _forbidden()
+    versions = _plan_versions(grant).filter(pk=version_id)
+    return fhir_response(_VisiblePlan(grant, versions).care_plan(versions.get()))
+
+
+@bearer_required
+@require_GET
+def care_plan_search(request):
+    params = request.GET
+
+    def run(citizen_id):
+        statuses = [s for code in _codes(params, "status", CARE_PLAN_STATUSES) for s in CARE_PLAN_STATUSES[code]]
+        grant = _grant(request, citizen_id, CARE_PLAN_SCOPES, "FHIR CarePlan search", log=False)
+        versions = _plan_versions(grant)
+        if "status" in params:
+            versions = versions.filter(status__in=statuses)
+        bundle = searchset(
+            request,
+            url_name="fhir:care_plan_search",
+            params=params,
+            queryset=versions,
+            to_resource=_VisiblePlan(grant, versions).care_plan,
+            resource_type="CarePlan",
+        )
+        _log_read(request, grant, CARE_PLAN_SCOPES, "FHIR CarePlan search")
+        return bundle
+
+    return _search(request, params, {"status"}, run)
