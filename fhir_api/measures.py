@@ -1,10 +1,12 @@
 """FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
 
+import datetime
 import json
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 from pydantic import ValidationError as PydanticValidationError
@@ -167,7 +169,8 @@ def questionnaire_response_create(request):
         )
     except ValidationError as error:
         return _item_errors(error.message_dict)
-    items = fhir_forms.parse_items(questionnaire.resource)
+    # A replayed identifier returns the stored response, with its own questionnaire's items.
+    items = fhir_forms.questionnaire_items(response.questionnaire)
     resource = mapping.questionnaire_response(response, items)
     reply = fhir_response(resource, status=201 if created else 200)
     reply["Location"] = request.build_absolute_uri(f"/fhir/QuestionnaireResponse/{response.pk}")
@@ -186,22 +189,48 @@ def questionnaire_response_read(request, response_id):
         )
     except (Http404, PermissionDenied):
         return not_found()
-    items = fhir_forms.parse_items(response.questionnaire.resource)
+    items = fhir_forms.questionnaire_items(response.questionnaire)
     return fhir_response(mapping.questionnaire_response(response, items))
 
 
 # Observation --------------------------------------------------------------------------------------
 
 
+def _search_moment(raw):
+    """A day as ``datetime.date`` or a moment as an aware datetime; None if it is neither."""
+    try:
+        if "T" not in raw:
+            return parse_date(raw)
+        moment = parse_datetime(raw)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def _date_filters(queryset, values):
+    """FHIR date prefixes. A day is the whole day in the server's time zone, as a range of
+    ``effective_at`` (which the citizen/instrument/effective_at index serves)."""
     for value in values:
         prefix, raw = (value[:2], value[2:]) if value[:2] in ("ge", "le", "gt", "lt", "eq") else ("eq", value)
-        moment = parse_datetime(raw) or parse_date(raw)
+        moment = _search_moment(raw)
         if moment is None:
             raise SearchError(f"date {value!r} is not a date (use e.g. ge2026-01-01).", "date")
-        field = "effective_at" if hasattr(moment, "hour") else "effective_at__date"
-        lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
-        queryset = queryset.filter(**{f"{field}__{lookup}": moment})
+        if isinstance(moment, datetime.datetime):
+            lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
+            queryset = queryset.filter(**{f"effective_at__{lookup}": moment})
+            continue
+        start = timezone.make_aware(datetime.datetime.combine(moment, datetime.time()))
+        end = timezone.make_aware(datetime.datetime.combine(moment + datetime.timedelta(days=1), datetime.time()))
+        ranges = {
+            "ge": {"effective_at__gte": start},
+            "gt": {"effective_at__gte": end},
+            "le": {"effective_at__lt": end},
+            "lt": {"effective_at__lt": start},
+            "eq": {"effective_at__gte": start, "effective_at__lt": end},
+        }
+        queryset = queryset.filter(**ranges[prefix])
     return queryset
 
 

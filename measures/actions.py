@@ -82,7 +82,7 @@ def save_draft(grant: Grant, response, answers, *, acting_user):
     response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
     if response.is_completed:
         return response, {}
-    items = fhir_forms.parse_items(response.questionnaire.resource)
+    items = fhir_forms.questionnaire_items(response.questionnaire)
     cleaned, errors = fhir_forms.clean_answers(items, answers, complete=False)
     for link_id in errors:
         if link_id in response.answers:
@@ -103,6 +103,10 @@ def _complete(grant, response, cleaned, *, acting_user):
     response.author = acting_user
     response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
     response.save()
+    return _score_and_log_completion(grant, response, acting_user=acting_user)
+
+
+def _score_and_log_completion(grant, response, *, acting_user):
     score = score_response(response)
     if score is not None and (score.result.get("item9_alert") or score.result.get("risk_item_alert")):
         transaction.on_commit(lambda: notify_coordinators_of_risk(response.citizen))
@@ -141,7 +145,7 @@ def score_response(response):
     if not key or key not in scoring.INSTRUMENTS:
         return None
     instrument = scoring.INSTRUMENTS[key]
-    items = {item.link_id: item for item in fhir_forms.walk(fhir_forms.parse_items(response.questionnaire.resource))}
+    items = {item.link_id: item for item in fhir_forms.walk(fhir_forms.questionnaire_items(response.questionnaire))}
     values = []
     for number in range(1, instrument.item_count + 1):
         item = items.get(f"{key}-{number}")
@@ -172,7 +176,7 @@ def submit_response(grant: Grant, response, answers, *, acting_user):
     response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
     if response.is_completed:
         return response
-    items = fhir_forms.parse_items(response.questionnaire.resource)
+    items = fhir_forms.questionnaire_items(response.questionnaire)
     cleaned, errors = fhir_forms.clean_answers(items, answers, complete=True)
     if errors:
         raise ValidationError(errors)
@@ -188,25 +192,27 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
         if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
             raise ValidationError({"identifier": _("This identifier is already used for another response.")})
         return existing, False
-    items = fhir_forms.parse_items(questionnaire.resource)
+    items = fhir_forms.questionnaire_items(questionnaire)
     complete = status == QuestionnaireResponse.Status.COMPLETED
     cleaned, errors = fhir_forms.clean_answers(items, answers, complete=complete)
     if errors:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            response = QuestionnaireResponse.objects.create(
+            response = QuestionnaireResponse.objects.create(  # completed at once: one INSERT, no UPDATE
                 citizen=grant.citizen,
                 questionnaire=questionnaire,
                 author=acting_user,
                 entered_on_behalf=not grant.is_self,
                 idempotency_key=idempotency_key,
                 answers=cleaned,
+                status=QuestionnaireResponse.Status.COMPLETED if complete else QuestionnaireResponse.Status.IN_PROGRESS,
+                authored_at=timezone.now() if complete else None,
             )
     except IntegrityError:  # the same key arrived twice at once
         return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
     if complete:
-        _complete(grant, response, cleaned, acting_user=acting_user)
+        _score_and_log_completion(grant, response, acting_user=acting_user)
     else:
         _log_write(grant, acting_user=acting_user, detail=f"stored draft response {response.pk}")
     return response, True

@@ -183,6 +183,25 @@ def parse_items(resource, language="en"):
     return items
 
 
+_parsed = {}
+PARSED_CACHE_SIZE = 64
+
+
+def questionnaire_items(questionnaire, language="en"):
+    """``parse_items`` of a stored Questionnaire, kept per process: a version never changes once
+    imported, so each request need not parse it again. The items are shared: read them, never change them.
+    """
+    key = (questionnaire.pk, questionnaire.version, language)
+    cached = _parsed.get(key)
+    if cached is not None and cached[0] == questionnaire.resource:  # a cheap guard, e.g. for test databases
+        return cached[1]
+    items = parse_items(questionnaire.resource, language)
+    if len(_parsed) >= PARSED_CACHE_SIZE:
+        _parsed.clear()
+    _parsed[key] = (questionnaire.resource, items)
+    return items
+
+
 def walk(items):
     for item in items:
         yield item
