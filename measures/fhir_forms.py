@@ -78,6 +78,11 @@ class Item:
         return next((o for o in self.options if o.code == code), None)
 
     @property
+    def is_scale(self):
+        """A long run of numbered options (0–10, 1–9) is laid out as a compact grid."""
+        return self.type == "choice" and not self.repeats and len(self.options) >= 7
+
+    @property
     def is_question(self):
         return self.type in ANSWER_TYPES
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("citizens/<int:citizen_id>/plan/<int:version_id>/approve/", views.approve, name="approve"),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/activate/", views.activate, name="activate"),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/comment/", views.comment, name="comment"),
+    path("citizens/<int:citizen_id>/plan/<int:version_id>/pdf/", views.plan_pdf, name="plan_pdf"),
     path("citizens/<int:citizen_id>/crisis-plan/", views.crisis_plan, name="crisis_plan"),
+    path("citizens/<int:citizen_id>/crisis-plan/pdf/", views.crisis_plan_pdf, name="crisis_plan_pdf"),
 ]

@@ -5,9 +5,11 @@ import difflib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +30,7 @@ from .models import (
     PlanText,
     PlanVersion,
 )
+from .pdf import render_plan_pdf
 
 PLAN_SCOPES = (
     Section.PLAN,
@@ -342,6 +345,34 @@ def crisis_plan(request, citizen_id):
     )
     content = plan_content(grant, version) if version else {}
     return render(request, "plans/crisis_plan.html", {"grant": grant, "citizen": grant.citizen, **content})
+
+
+def _pdf_response(pdf, filename):
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def plan_pdf(request, citizen_id, version_id):
+    """The plan as PDF in the reader's language, with only what the reader may see."""
+    grant = plan_grant(request, citizen_id, Section.PLAN, f"plan PDF, version {version_id}")
+    version = _version(grant, version_id)
+    pdf = render_plan_pdf(grant, version, language=get_language())
+    return _pdf_response(pdf, f"individuell-plan-{version.number}.pdf")
+
+
+@login_required
+def crisis_plan_pdf(request, citizen_id):
+    grant = plan_grant(request, citizen_id, Section.CRISIS_PLAN, "crisis plan PDF")
+    version = PlanVersion.objects.active(grant.citizen) or (
+        PlanVersion.objects.filter(citizen=grant.citizen).order_by("-number").first()
+    )
+    if version is None:
+        raise Http404
+    pdf = render_plan_pdf(grant, version, language=get_language(), crisis_only=True)
+    return _pdf_response(pdf, f"kriseplan-{version.number}.pdf")
 
 
 def _as_lines(grant, version):

@@ -164,3 +164,24 @@ def test_text_is_saved_as_the_coordinator_types(login, coordinator, citizen, dra
     stale = client.post(url, {"text": "Fra en annen fane", "revision": 0}, HTTP_HX_REQUEST="true")
     assert "Not saved" in stale.text
     assert PlanText.objects.get(version=draft, key="what_matters").text == "Halvveis skrevet"
+
+
+def test_nav_gets_a_pdf_with_the_finance_agreement_and_without_the_medication_plan(
+    login, coordinator, citizen, draft, nav
+):
+    import subprocess
+
+    write(coordinator, citizen, draft, "finance", "Nav betaler husleie direkte")
+    write(coordinator, citizen, draft, "medication", "Sertralin 50 mg")
+    response = login(nav).get(reverse("plans:plan_pdf", args=[citizen.pk, draft.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Nav betaler husleie direkte" in text and "Sertralin" not in text
+    assert citizen.national_id not in text
+    assert AccessEvent.objects.filter(actor_id=nav.pk, action="read", detail__startswith="plan PDF").exists()
+
+
+def test_a_member_without_the_crisis_plan_gets_no_crisis_pdf(login, gp, citizen, care_team_member, draft):
+    assert login(gp).get(reverse("plans:crisis_plan_pdf", args=[citizen.pk])).status_code == 403
