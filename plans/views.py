@@ -143,6 +143,7 @@ def edit_text(request, citizen_id, version_id, key):
     if key not in PlanText.Key.values:
         raise SectionDenied(key)
     grant = plan_grant(request, citizen_id, TEXT_SCOPE[key], f"edit {key}")
+    _require_editor(request, grant, citizen_id, f"edit {key}")
     version = _version(grant, version_id)
     section = get_object_or_404(PlanText, version=version, key=key)
     conflict = None
@@ -231,6 +232,7 @@ def add_row(request, citizen_id, version_id, kind):
         raise SectionDenied(kind)
     form_class, scope, save, title = ROW_FORMS[kind]
     grant = plan_grant(request, citizen_id, scope, f"add {kind}")
+    _require_editor(request, grant, citizen_id, f"add {kind}")
     version = _version(grant, version_id)
     form = form_class(request.POST or None, citizen=grant.citizen)
     if request.method == "POST" and form.is_valid():
@@ -242,25 +244,27 @@ def add_row(request, citizen_id, version_id, kind):
         else:
             messages.success(request, _("Saved."))
             return redirect(_back(version))
-    return render(
-        request,
-        "plans/add_row.html",
-        {
-            "grant": grant,
-            "citizen": grant.citizen,
-            "version": version,
-            "form": form,
-            "title": title,
-            "back": _back(version),
-        },
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, grant, version, form, title)
+
+
+def _form_page(request, grant, version, form, title):
+    context = {"grant": grant, "citizen": grant.citizen, "version": version, "form": form, "title": title}
+    context["back"] = _back(version)
+    return render(request, "plans/add_row.html", context, status=400 if form.errors else 200)
+
+
+def _require_editor(request, grant, citizen_id, detail):
+    """Edit pages are for those who may save: a reader is refused on GET too, and it is logged."""
+    if not actions.may_edit_plan(grant):
+        log_denied(request, citizen_id, Section.PLAN, detail)
+        raise SectionDenied(Section.PLAN)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def period(request, citizen_id, version_id):
     grant = plan_grant(request, citizen_id, Section.PLAN, "plan period and consent")
+    _require_editor(request, grant, citizen_id, "plan period and consent")
     version = _version(grant, version_id)
     form = PeriodForm(request.POST or None, instance=version, initial={"revision": version.content_revision})
     if request.method == "POST" and form.is_valid():
@@ -274,19 +278,7 @@ def period(request, citizen_id, version_id):
         else:
             messages.success(request, _("Saved."))
             return redirect(_back(version))
-    return render(
-        request,
-        "plans/add_row.html",
-        {
-            "grant": grant,
-            "citizen": grant.citizen,
-            "version": version,
-            "form": form,
-            "title": _("Plan period, revision and consent"),
-            "back": _back(version),
-        },
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, grant, version, form, _("Plan period, revision and consent"))
 
 
 @login_required

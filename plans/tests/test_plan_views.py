@@ -185,3 +185,14 @@ def test_nav_gets_a_pdf_with_the_finance_agreement_and_without_the_medication_pl
 
 def test_a_member_without_the_crisis_plan_gets_no_crisis_pdf(login, gp, citizen, care_team_member, draft):
     assert login(gp).get(reverse("plans:crisis_plan_pdf", args=[citizen.pk])).status_code == 403
+
+
+def test_a_reader_who_may_not_edit_is_refused_the_edit_pages(login, citizen, draft, nav):
+    client = login(nav)
+    for url in (
+        reverse("plans:edit_text", args=[citizen.pk, draft.pk, "finance"]),
+        reverse("plans:add_row", args=[citizen.pk, draft.pk, "measures"]),
+        reverse("plans:period", args=[citizen.pk, draft.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+    assert AccessEvent.objects.filter(actor_id=nav.pk, action="denied").count() == 3
