@@ -42,3 +42,23 @@ def record_many(*, actor, events, action, section, detail="", request=None):
         )
         for citizen_id, ground in events
     )
+
+
+def record_sections(*, actor, citizen_id, sections, action, ground, role="", detail="", request=None):
+    """One event per record section, in one statement: for a page or a PDF that shows several parts."""
+    label = actor_label(actor)
+    path = request.path[:300] if request is not None else ""
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor_id=actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None,
+            actor_label=label,
+            citizen_id=citizen_id,
+            action=action,
+            section=section,
+            ground=ground,
+            role=role,
+            detail=detail[:300],
+            path=path,
+        )
+        for section in sections
+    )

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from audit.log import record, record_many
+from audit.log import record, record_many, record_sections
 from audit.models import AccessEvent
 
 from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Section
@@ -142,6 +142,20 @@ def log_read(request, grant, section, detail=""):
         citizen_id=grant.citizen.pk,
         action=AccessEvent.Action.READ,
         section=section,
+        ground=grant.ground,
+        role=grant.role_label,
+        detail=detail,
+        request=request,
+    )
+
+
+def log_reads(request, grant, sections, detail=""):
+    """One read per section shown, e.g. each part of the plan a page or a PDF holds."""
+    record_sections(
+        actor=request.user,
+        citizen_id=grant.citizen.pk,
+        sections=sections,
+        action=AccessEvent.Action.READ,
         ground=grant.ground,
         role=grant.role_label,
         detail=detail,

@@ -18,6 +18,7 @@ from measures.models import Goal
 from people.access import Grant
 from people.models import CareTeamMember, Section
 
+from .content import COMMENT_TOPICS, visible_comment_keys
 from .models import (
     ROW_MODELS,
     TEXT_SCOPE,
@@ -71,11 +72,23 @@ def _months_later(day, months):
 
 @transaction.atomic(durable=True)
 def start_draft(grant: Grant, *, acting_user):
-    """Open the proposal for the next version: a copy of the active plan, or a new plan."""
+    """Open the proposal for the next version: a copy of the active plan, or a new plan.
+
+    An approved proposal not yet in effect is opened again for changes: its approvals are
+    withdrawn, because the citizen (and guardian) must approve what will be changed.
+    """
     _require(may_edit_plan(grant))
     citizen = grant.citizen
     existing = PlanVersion.objects.select_for_update().open_draft(citizen)
     if existing is not None:
+        if existing.status == PlanVersion.Status.APPROVED:
+            existing.status = PlanVersion.Status.DRAFT
+            existing.save(update_fields=["status"])
+            _bump(existing)
+            _log_write(
+                grant, acting_user=acting_user, section=Section.PLAN, detail=f"reopened plan proposal {existing.number}"
+            )
+            existing.refresh_from_db()
         return existing
     active = PlanVersion.objects.active(citizen)
     last = PlanVersion.objects.filter(citizen=citizen).order_by("-number").first()
@@ -111,8 +124,12 @@ def _copy_content(source, target):
                 row.contacts.set(contacts)
 
 
+# A change to the content withdraws every approval given so far: an approval is of what was seen.
+APPROVALS_WITHDRAWN = {"approved_by_citizen_at": None, "approved_by_guardian_at": None, "approved_by_guardian": None}
+
+
 def _bump(version):
-    PlanVersion.objects.filter(pk=version.pk).update(content_revision=F("content_revision") + 1)
+    PlanVersion.objects.filter(pk=version.pk).update(content_revision=F("content_revision") + 1, **APPROVALS_WITHDRAWN)
 
 
 def _editable(grant, version):
@@ -136,21 +153,43 @@ def save_text(grant: Grant, version, key, text, *, expected_revision, acting_use
     return PlanText.objects.get(version=version, key=key)
 
 
+PERIOD_FIELDS = ("period_start", "period_end", "next_revision", "consent_to_plan", "consent_to_sharing")
+
+
 @transaction.atomic(durable=True)
-def save_period(grant: Grant, version, *, acting_user, expected_revision, **fields):
+def save_period(
+    grant: Grant,
+    version,
+    *,
+    acting_user,
+    expected_revision,
+    period_start,
+    period_end,
+    next_revision,
+    consent_to_plan,
+    consent_to_sharing,
+):
     """Plan period, next revision and the citizen's consent; refused if the plan changed meanwhile."""
     _editable(grant, version)
     today = timezone.localdate()
     errors = {}
-    start, end, revision = fields["period_start"], fields["period_end"], fields["next_revision"]
+    start, end, revision = period_start, period_end, next_revision
     if start and end and end < start:
         errors["period_end"] = _("The plan period must end after it starts.")
     if revision and revision < today:
         errors["next_revision"] = _("The next revision cannot be in the past.")
     if errors:
         raise ValidationError(errors)
-    updated = PlanVersion.objects.filter(pk=version.pk, content_revision=expected_revision).update(
-        content_revision=F("content_revision") + 1, **fields
+    updated = PlanVersion.objects.filter(
+        pk=version.pk, content_revision=expected_revision, status=PlanVersion.Status.DRAFT
+    ).update(
+        content_revision=F("content_revision") + 1,
+        period_start=period_start,
+        period_end=period_end,
+        next_revision=next_revision,
+        consent_to_plan=bool(consent_to_plan),
+        consent_to_sharing=bool(consent_to_sharing),
+        **APPROVALS_WITHDRAWN,
     )
     if not updated:
         raise ValidationError(_("Someone changed the plan after you opened it. Reload and try again."))
@@ -164,7 +203,7 @@ def _check_member(grant, member, field):
 
 
 @transaction.atomic(durable=True)
-def save_measure(grant: Grant, version, *, acting_user, measure=None, expected_revision=0, **fields):
+def save_measure(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
     """Add or change a tiltak. It must have a responsible care-team member."""
     _editable(grant, version)
     _check_member(grant, fields.get("responsible"), "responsible")
@@ -173,20 +212,20 @@ def save_measure(grant: Grant, version, *, acting_user, measure=None, expected_r
     starts, ends = fields.get("starts"), fields.get("ends")
     if starts and ends and ends < starts:
         raise ValidationError({"ends": _("The end date must be on or after the start date.")})
-    return _save_row(grant, version, PlanMeasure, measure, expected_revision, acting_user, fields, "measures")
+    return _save_row(grant, version, PlanMeasure, row, expected_revision, acting_user, fields, "measures")
 
 
 @transaction.atomic(durable=True)
-def save_contact(grant: Grant, version, *, acting_user, entry=None, expected_revision=0, **fields):
+def save_contact(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
     _editable(grant, version)
     _check_member(grant, fields.get("member"), "member")
     if not (fields.get("topic") or "").strip():
         raise ValidationError({"topic": _("Write what to talk about.")})
-    return _save_row(grant, version, ContactEntry, entry, expected_revision, acting_user, fields, "contacts")
+    return _save_row(grant, version, ContactEntry, row, expected_revision, acting_user, fields, "contacts")
 
 
 @transaction.atomic(durable=True)
-def save_crisis_plan(grant: Grant, version, *, acting_user, plan=None, expected_revision=0, contacts=(), **fields):
+def save_crisis_plan(grant: Grant, version, *, acting_user, row=None, expected_revision=0, contacts=(), **fields):
     """A crisis plan needs warning signs, at least one person to contact, and what is done."""
     _editable(grant, version)
     errors = {}
@@ -200,18 +239,36 @@ def save_crisis_plan(grant: Grant, version, *, acting_user, plan=None, expected_
         raise ValidationError(errors)
     for member in contacts:
         _check_member(grant, member, "contacts")
-    row = _save_row(grant, version, CrisisPlan, plan, expected_revision, acting_user, fields, "crisis_plans")
+    row = _save_row(grant, version, CrisisPlan, row, expected_revision, acting_user, fields, "crisis_plans")
     row.contacts.set(contacts)
     return row
 
 
 @transaction.atomic(durable=True)
-def save_assessment(grant: Grant, version, *, acting_user, area=None, expected_revision=0, **fields):
+def save_assessment(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
+    """One life area: the needs and the citizen's own resources. Each life area once per version."""
     _editable(grant, version)
-    return _save_row(grant, version, AssessmentArea, area, expected_revision, acting_user, fields, "assessment")
+    others = AssessmentArea.objects.filter(version=version, life_area=fields.get("life_area"))
+    if row is not None:
+        others = others.exclude(pk=row.pk)
+    if others.exists():
+        raise ValidationError({"life_area": _("This life area is already in the assessment. Change it there.")})
+    return _save_row(grant, version, AssessmentArea, row, expected_revision, acting_user, fields, "assessment")
+
+
+# The fields a save may set on each kind of row: nothing else reaches the database.
+ROW_FIELDS = {
+    "measures": {"what", "responsible", "how", "frequency", "starts", "ends"},
+    "contacts": {"topic", "member", "how_to_reach"},
+    "crisis_plans": {"situation", "title", "warning_signs", "what_helps", "other_contacts", "what_is_done"},
+    "assessment": {"life_area", "needs", "resources"},
+}
 
 
 def _save_row(grant, version, model, row, expected_revision, acting_user, fields, kind):
+    unknown = set(fields) - ROW_FIELDS[kind]
+    if unknown:
+        raise TypeError(f"{kind} has no field(s) {sorted(unknown)}")
     if row is None:
         last = model.objects.filter(version=version).order_by("-order").first()
         row = model.objects.create(
@@ -230,6 +287,22 @@ def _save_row(grant, version, model, row, expected_revision, acting_user, fields
     _bump(version)
     _log_write(grant, acting_user=acting_user, section=ROW_MODELS[kind][1], detail=f"plan {version.number}: {kind}")
     return row
+
+
+@transaction.atomic(durable=True)
+def delete_row(grant: Grant, version, row, *, acting_user, expected_revision):
+    """Take a row out of a proposal (earlier versions keep their own copy)."""
+    _editable(grant, version)
+    kind = next(kind for kind, (model, _scope) in ROW_MODELS.items() if isinstance(row, model))
+    if row.version_id != version.pk:
+        raise PermissionDenied
+    deleted, _rows = type(row).objects.filter(pk=row.pk, revision=expected_revision).delete()
+    if not deleted:
+        raise ValidationError(_("Someone changed this after you opened it. Reload and try again."))
+    _bump(version)
+    _log_write(
+        grant, acting_user=acting_user, section=ROW_MODELS[kind][1], detail=f"plan {version.number}: removed {kind}"
+    )
 
 
 def missing_contents(version):
@@ -275,6 +348,10 @@ def approve(grant: Grant, version, *, acting_user, seen_revision):
         raise ValidationError(_("This version is no longer a proposal."))
     if version.content_revision != seen_revision:
         raise ValidationError(_("The proposal has changed since you opened it. Read it again before you approve."))
+    if missing_contents(version):
+        raise ValidationError(
+            _("The proposal is not finished yet. Your coordinator completes it first; then you can approve it.")
+        )
     now = timezone.now()
     if grant.is_self:
         version.approved_by_citizen_at = now
@@ -318,21 +395,35 @@ def revision_due(version, today=None):
 
 @transaction.atomic(durable=True)
 def add_comment(grant: Grant, version, *, acting_user, section, text):
-    """The citizen (or a member who may see the section) comments or proposes a change."""
+    """The citizen (or a member who may see the section) comments on it or proposes a change."""
     if version.citizen_id != grant.citizen.pk:
         raise PermissionDenied
+    if section not in COMMENT_TOPICS:
+        raise ValidationError({"section": _("Choose which part of the plan your comment is about.")})
+    scope = COMMENT_TOPICS[section][1]
+    _require(grant.may_see(scope))
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write your comment.")})
     comment = PlanComment.objects.create(version=version, section=section, text=text, author=acting_user)
-    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"comment on plan {version.number}")
+    _log_write(grant, acting_user=acting_user, section=scope, detail=f"comment on plan {version.number}: {section}")
     return comment
+
+
+def visible_comments(grant, version):
+    """Open comments on the parts of ``version`` the reader may see, newest first."""
+    return PlanComment.objects.filter(
+        version=version, resolved_at__isnull=True, section__in=visible_comment_keys(grant)
+    ).select_related("author")
 
 
 @transaction.atomic(durable=True)
 def resolve_comment(grant: Grant, comment, *, acting_user):
+    """The coordinator marks a comment as handled; it leaves the open list but is kept."""
     _require(may_edit_plan(grant) and comment.version.citizen_id == grant.citizen.pk)
-    comment.resolved_at, comment.resolved_by = timezone.now(), acting_user
-    comment.save(update_fields=["resolved_at", "resolved_by"])
-    _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail="resolved a plan comment")
+    if comment.resolved_at is None:
+        comment.resolved_at, comment.resolved_by = timezone.now(), acting_user
+        comment.save(update_fields=["resolved_at", "resolved_by"])
+        scope = COMMENT_TOPICS.get(comment.section, (None, Section.PLAN))[1]
+        _log_write(grant, acting_user=acting_user, section=scope, detail="resolved a plan comment")
     return comment

@@ -21,12 +21,54 @@ def team_members(citizen):
     return CareTeamMember.objects.active().filter(citizen=citizen).select_related("user")
 
 
+class RowForm(forms.ModelForm):
+    """A row of the plan (tiltak, contact, crisis plan, life area), saved through ``plans.actions``.
+
+    ``revision`` is the row's revision when the form was opened: the save is refused if someone
+    else has saved the row since.
+    """
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Fields the action requires (it names every missing one at once): not marked "(optional)".
+    required_by_action = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.required_by_action:
+            self.fields[name].required_by_action = True
+
+    def row_fields(self):
+        """The cleaned values the action takes (the revision travels separately)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "revision"}
+
+    def describe(self):
+        """The saved values of the instance as (label, text) pairs, e.g. to show what someone else saved."""
+        pairs = []
+        for name in self._meta.fields:
+            field = self.fields[name]
+            value = self.initial.get(name)
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                text = ", ".join(field.label_from_instance(member) for member in getattr(self.instance, name).all())
+            elif isinstance(field, forms.ModelChoiceField):
+                member = getattr(self.instance, name, None)
+                text = field.label_from_instance(member) if member else ""
+            elif hasattr(field, "choices"):
+                text = dict(field.choices).get(value, "")
+            elif value and hasattr(value, "strftime"):
+                text = value.strftime("%d.%m.%Y")
+            else:
+                text = value or ""
+            pairs.append((field.label, text or "–"))
+        return pairs
+
+
 class TextSectionForm(forms.Form):
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeasureForm(forms.ModelForm):
+class MeasureForm(RowForm):
+    required_by_action = ("responsible",)
     responsible = MemberChoiceField(queryset=CareTeamMember.objects.none(), label=_("Responsible"), required=False)
 
     class Meta:
@@ -39,7 +81,8 @@ class MeasureForm(forms.ModelForm):
         self.fields["responsible"].queryset = team_members(citizen)
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(RowForm):
+    required_by_action = ("member",)
     member = MemberChoiceField(queryset=CareTeamMember.objects.none(), label=_("Talk to"), required=False)
 
     class Meta:
@@ -51,10 +94,12 @@ class ContactForm(forms.ModelForm):
         self.fields["member"].queryset = team_members(citizen)
 
 
-class CrisisPlanForm(forms.ModelForm):
+class CrisisPlanForm(RowForm):
+    required_by_action = ("warning_signs", "contacts", "what_is_done")
     contacts = MemberMultipleChoiceField(
         queryset=CareTeamMember.objects.none(),
         label=_("Who is contacted"),
+        help_text=_("Choose at least one, or write others to contact below."),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -72,10 +117,10 @@ class CrisisPlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contacts"].queryset = team_members(citizen)
         for name in ("warning_signs", "what_is_done"):
-            self.fields[name].required = False  # the action says what is missing, in one place
+            self.fields[name].required = False  # the action says what is missing, all at once
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(RowForm):
     class Meta:
         model = AssessmentArea
         fields = ["life_area", "needs", "resources"]

@@ -2,8 +2,9 @@
 
 Only what the reader's grant may see is put into the HTML that WeasyPrint renders, so a hidden
 section cannot leak through the PDF. Fonts come from our static folder: rendering never touches
-the network. The caller (a view) fetches the grant with ``people.access`` and logs the read of
-``pdf_sections(...)``; this module reads no request and writes no log.
+the network. What goes in is ``plans.content.visible_content`` (the same as on screen). The caller (a view)
+fetches the grant with ``people.access`` and logs the read of ``plan_sections(...)``; this module
+reads no request and writes no log.
 """
 
 import re
@@ -17,11 +18,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from measures.progress import goals_with_ratings
 from people.access import SectionDenied
-from people.models import CareTeamMember, Section
+from people.models import Section
 
-from .models import TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanText
+from .content import visible_content
 
 TEMPLATE = "plans/pdf/plan.html"
 # Only local files (our fonts) and inline data may be loaded while rendering.
@@ -55,75 +55,19 @@ def render_plan_pdf(grant, version, *, language, crisis_only=False, base_url=Non
     return document.write_pdf(pdf_tags=True)  # tagged: headings and tables reach a screen reader
 
 
-def pdf_sections(grant, *, crisis_only=False):
-    """The record sections a PDF for ``grant`` contains, for the caller's access log."""
-    if crisis_only:
-        wanted = [Section.CRISIS_PLAN, Section.CONTACTS]
-    else:
-        wanted = [Section.PLAN, Section.FUNCTIONAL, *TEXT_SCOPE.values(), Section.CONTACTS, Section.CRISIS_PLAN]
-        if grant.may_see(Section.PLAN):
-            wanted.append(Section.MEASURES)  # goal ratings
-    return [section for section in dict.fromkeys(wanted) if grant.may_see(section)]
-
-
 def static_base_url():
     """The static folder in the source tree as a file URL: present without collectstatic, and offline."""
     return Path(settings.BASE_DIR, "static").resolve().as_uri() + "/"
 
 
 def pdf_content(grant, version, *, crisis_only=False):
-    """The template context: each part only if ``grant`` may see its section, else left out."""
-    citizen = grant.citizen
-    may_see = grant.may_see
-    context = {
-        "citizen": citizen,
-        "version": version,
-        "crisis_only": crisis_only,
+    """The template context: the visible content, with the approval lines and the print date."""
+    return {
+        **visible_content(grant, version, crisis_only=crisis_only),
         "printed_on": timezone.localdate(),
         "approval": approval_lines(version),
         "page_counter": page_counter_css(),
-        "texts": {},
     }
-    if not crisis_only:
-        texts = {t.key: t.text for t in version.texts.all()}
-        context["texts"] = {
-            key: {"label": label, "text": texts.get(key, "")}
-            for key, label in PlanText.Key.choices
-            if TEXT_SCOPE.get(key) is not None and may_see(TEXT_SCOPE[key])
-        }
-        if may_see(Section.PLAN):
-            context["plan"] = {
-                "coordinator": CareTeamMember.objects.active()
-                .filter(citizen=citizen, role=CareTeamMember.Role.COORDINATOR)
-                .select_related("user__staff_profile", "organisation")
-                .first(),
-                "goals": [
-                    {"goal": goal, "latest": ratings[-1] if (ratings := list(goal.ratings.all())) else None}
-                    for goal in goals_with_ratings(citizen)
-                    if goal.is_open
-                ],
-                "show_ratings": may_see(Section.MEASURES),
-                "measures": list(
-                    PlanMeasure.objects.filter(version=version).select_related(
-                        "responsible__user", "responsible__organisation"
-                    )
-                ),
-            }
-        if may_see(Section.FUNCTIONAL):
-            context["assessment"] = list(AssessmentArea.objects.filter(version=version))
-    if may_see(Section.CONTACTS):
-        context["contacts"] = list(
-            ContactEntry.objects.filter(version=version).select_related("member__user", "member__organisation")
-        )
-    if may_see(Section.CRISIS_PLAN):
-        crisis_plans = CrisisPlan.objects.filter(version=version).prefetch_related(
-            "contacts__user__staff_profile", "contacts__organisation"
-        )
-        context["crisis_plans"] = [
-            {"plan": plan, "contacts": [(member, how_to_reach(member)) for member in plan.contacts.all()]}
-            for plan in crisis_plans
-        ]
-    return context
 
 
 def approval_lines(version):
@@ -144,14 +88,6 @@ def approval_lines(version):
 
 def _day(moment):
     return date_format(timezone.localtime(moment), "d.m.Y")
-
-
-def how_to_reach(member):
-    """A care-team member's phone: the one written on the team, else the staff profile's."""
-    if member.person_contact:
-        return member.person_contact
-    profile = getattr(member.user, "staff_profile", None) if member.user_id else None
-    return profile.phone if profile is not None else ""
 
 
 def page_counter_css():

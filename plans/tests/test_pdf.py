@@ -15,7 +15,8 @@ from measures import actions as measure_actions
 from people.access import SectionDenied, grant_for
 from people.models import CareTeamMember, Section
 from plans import actions
-from plans.pdf import pdf_sections, render_plan_pdf
+from plans.content import plan_sections
+from plans.pdf import render_plan_pdf
 
 WHAT_MATTERS = "Jeg vil bo trygt i min egen leilighet og ha noe meningsfullt å gjøre på dagtid."
 FINANCE = "Nav styrer husleie og strøm fra brukskontoen. Kodeord: Husleieavtale."
@@ -228,7 +229,7 @@ def test_the_crisis_plan_pdf_leaves_out_the_contact_overview_for_a_reader_withou
     text = flat(pdftotext(render_plan_pdf(grant, plan, language="en", crisis_only=True), tmp_path))
     assert WARNING_1 in text and WARNING_2 in text
     assert "Medisiner og resepter" not in text
-    assert pdf_sections(grant, crisis_only=True) == [Section.CRISIS_PLAN]
+    assert plan_sections(grant, crisis_only=True) == [Section.CRISIS_PLAN]
 
 
 def test_the_heading_follows_the_language(coordinator_grant, plan, tmp_path):
@@ -254,5 +255,5 @@ def test_a_version_of_another_citizens_plan_is_refused(coordinator, make_citizen
 
 
 def test_the_sections_to_log_are_the_ones_in_the_pdf(nav, citizen, coordinator_grant):
-    assert pdf_sections(grant_for(nav, citizen)) == [Section.PLAN, Section.FINANCE]
-    assert set(pdf_sections(coordinator_grant)) == set(Section.values) - {Section.OVERVIEW, Section.NOTES}
+    assert plan_sections(grant_for(nav, citizen)) == [Section.PLAN, Section.FINANCE]
+    assert set(plan_sections(coordinator_grant)) == set(Section.values) - {Section.OVERVIEW, Section.NOTES}

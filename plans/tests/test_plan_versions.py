@@ -7,11 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from audit.models import AccessEvent
-from measures import actions as measure_actions
 from people.access import grant_for
 from people.models import CareTeamMember
 from plans import actions
-from plans.models import AssessmentArea, PlanText, PlanVersion
+from plans.models import AssessmentArea, PlanMeasure, PlanText, PlanVersion
+
+from .helpers import complete
 
 
 @pytest.fixture
@@ -26,32 +27,6 @@ def draft(coordinator_grant, coordinator):
 
 def text(version, key):
     return PlanText.objects.get(version=version, key=key)
-
-
-def complete(grant, version, user, citizen, care_team_member):
-    """Fill in all nine contents."""
-    measure_actions.add_goal(grant, acting_user=user, text="Bo trygt i egen leilighet")
-    for key in (PlanText.Key.PARTICIPANTS, PlanText.Key.CONTRIBUTIONS, PlanText.Key.COOPERATION):
-        actions.save_text(grant, version, key, f"Tekst for {key}", expected_revision=0, acting_user=user)
-    actions.save_assessment(
-        grant, version, acting_user=user, life_area="housing", needs="Hjelp", resources="Ordenssans"
-    )
-    actions.save_measure(
-        grant, version, acting_user=user, what="Ukentlig samtale", responsible=care_team_member, how="Telefon"
-    )
-    version.refresh_from_db()
-    today = timezone.localdate()
-    return actions.save_period(
-        grant,
-        version,
-        acting_user=user,
-        expected_revision=version.content_revision,
-        period_start=today,
-        period_end=today + datetime.timedelta(days=365),
-        next_revision=today + datetime.timedelta(days=180),
-        consent_to_plan=True,
-        consent_to_sharing=True,
-    )
 
 
 def test_a_new_plan_starts_as_proposal_one_with_all_text_sections(draft):
@@ -141,8 +116,9 @@ def test_the_nine_contents_are_listed_until_present(coordinator_grant, coordinat
 
 
 def test_the_citizen_approves_what_they_saw_and_a_stale_approval_is_refused(
-    coordinator_grant, coordinator, draft, citizen
+    coordinator_grant, coordinator, draft, citizen, care_team_member
 ):
+    draft = complete(coordinator_grant, draft, coordinator, citizen, care_team_member)
     seen = draft.content_revision
     actions.save_text(coordinator_grant, draft, "what_matters", "Endret", expected_revision=0, acting_user=coordinator)
     citizen_grant = grant_for(citizen.user, citizen)
@@ -153,7 +129,10 @@ def test_the_citizen_approves_what_they_saw_and_a_stale_approval_is_refused(
     assert approved.status == "approved"
 
 
-def test_with_a_guardian_both_must_approve(coordinator_grant, coordinator, draft, citizen, make_staff):
+def test_with_a_guardian_both_must_approve(
+    coordinator_grant, coordinator, draft, citizen, make_staff, care_team_member
+):
+    draft = complete(coordinator_grant, draft, coordinator, citizen, care_team_member)
     guardian = make_staff("verge")
     CareTeamMember.objects.create(citizen=citizen, user=guardian, role="guardian", sections=["plan"])
     citizen_grant = grant_for(citizen.user, citizen)
@@ -187,8 +166,114 @@ def test_activation_needs_a_complete_approved_plan_and_archives_the_old_one(
     assert PlanVersion.objects.filter(citizen=citizen, status="active").get() == second
 
 
-def test_an_approved_or_active_version_cannot_be_edited(coordinator_grant, coordinator, draft, citizen):
-    actions.approve(grant_for(citizen.user, citizen), draft, acting_user=citizen.user, seen_revision=0)
+def test_an_approved_or_active_version_cannot_be_edited(
+    coordinator_grant, coordinator, draft, citizen, care_team_member
+):
+    draft = complete(coordinator_grant, draft, coordinator, citizen, care_team_member)
+    actions.approve(
+        grant_for(citizen.user, citizen), draft, acting_user=citizen.user, seen_revision=draft.content_revision
+    )
     draft.refresh_from_db()
     with pytest.raises(ValidationError, match="Only a proposal"):
         actions.save_text(coordinator_grant, draft, "what_matters", "x", expected_revision=0, acting_user=coordinator)
+
+
+def test_an_incomplete_proposal_cannot_be_approved(coordinator_grant, coordinator, draft, citizen):
+    """Approving a half-made plan would lock it: it could neither be edited nor put into effect."""
+    with pytest.raises(ValidationError, match="not finished yet"):
+        actions.approve(
+            grant_for(citizen.user, citizen), draft, acting_user=citizen.user, seen_revision=draft.content_revision
+        )
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.approved_by_citizen_at is None
+
+
+def test_a_change_after_one_approval_withdraws_it(
+    coordinator_grant, coordinator, draft, citizen, make_staff, care_team_member
+):
+    """The guardian approved version A; the coordinator changes it; the citizen's approval must not complete B."""
+    draft = complete(coordinator_grant, draft, coordinator, citizen, care_team_member)
+    guardian = make_staff("verge")
+    CareTeamMember.objects.create(citizen=citizen, user=guardian, role="guardian", sections=["plan"])
+    actions.approve(grant_for(guardian, citizen), draft, acting_user=guardian, seen_revision=draft.content_revision)
+    actions.save_text(
+        coordinator_grant, draft, "what_matters", "Ny tekst", expected_revision=0, acting_user=coordinator
+    )
+    draft.refresh_from_db()
+    assert draft.approved_by_guardian_at is None and draft.approved_by_guardian is None
+    draft = actions.approve(
+        grant_for(citizen.user, citizen), draft, acting_user=citizen.user, seen_revision=draft.content_revision
+    )
+    assert draft.status == "draft"  # still waits for the guardian to approve what is there now
+
+
+def test_an_approved_proposal_is_opened_again_for_changes_and_must_be_approved_again(
+    coordinator_grant, coordinator, draft, citizen, care_team_member
+):
+    draft = complete(coordinator_grant, draft, coordinator, citizen, care_team_member)
+    draft = actions.approve(
+        grant_for(citizen.user, citizen), draft, acting_user=citizen.user, seen_revision=draft.content_revision
+    )
+    assert draft.status == "approved"
+    reopened = actions.start_draft(coordinator_grant, acting_user=coordinator)
+    assert reopened.pk == draft.pk
+    assert reopened.status == "draft" and reopened.approved_by_citizen_at is None
+    assert reopened.content_revision > draft.content_revision
+    assert AccessEvent.objects.filter(detail=f"reopened plan proposal {draft.number}").exists()
+
+
+def test_a_life_area_is_assessed_once_per_version(coordinator_grant, coordinator, draft):
+    actions.save_assessment(coordinator_grant, draft, acting_user=coordinator, life_area="housing", needs="Hjelp")
+    with pytest.raises(ValidationError) as error:
+        actions.save_assessment(coordinator_grant, draft, acting_user=coordinator, life_area="housing", needs="Mer")
+    assert "life_area" in error.value.error_dict
+    assert AssessmentArea.objects.filter(version=draft).count() == 1
+
+
+def test_a_save_sets_only_the_rows_own_fields(coordinator_grant, coordinator, draft, care_team_member):
+    with pytest.raises(TypeError):
+        actions.save_measure(
+            coordinator_grant, draft, acting_user=coordinator, what="x", responsible=care_team_member, version_id=999
+        )
+    with pytest.raises(TypeError):
+        actions.save_period(
+            coordinator_grant,
+            draft,
+            acting_user=coordinator,
+            expected_revision=draft.content_revision,
+            period_start=None,
+            period_end=None,
+            next_revision=None,
+            consent_to_plan=False,
+            consent_to_sharing=False,
+            status="active",
+        )
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_a_changed_row_is_saved_and_a_stale_change_shows_theirs(
+    coordinator_grant, coordinator, draft, care_team_member
+):
+    measure = actions.save_measure(
+        coordinator_grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member
+    )
+    fields = {"what": "Samtale hver uke", "responsible": care_team_member, "how": "", "frequency": "Ukentlig"}
+    saved = actions.save_measure(
+        coordinator_grant, draft, acting_user=coordinator, row=measure, expected_revision=0, **fields
+    )
+    assert (saved.what, saved.revision) == ("Samtale hver uke", 1)
+    with pytest.raises(actions.EditConflict) as conflict:
+        actions.save_measure(
+            coordinator_grant,
+            draft,
+            acting_user=coordinator,
+            row=measure,
+            expected_revision=0,
+            **{**fields, "what": "Annet"},
+        )
+    assert conflict.value.theirs.what == "Samtale hver uke"
+    with pytest.raises(ValidationError):
+        actions.delete_row(coordinator_grant, draft, saved, acting_user=coordinator, expected_revision=0)
+    actions.delete_row(coordinator_grant, draft, saved, acting_user=coordinator, expected_revision=1)
+    assert not PlanMeasure.objects.filter(pk=saved.pk).exists()

@@ -182,7 +182,7 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
         ("substance", "Hvis jeg begynner å drikke igjen", "Slutter å svare på telefon", gp_member),
     )
     for situation, title, signs, contact in crisis_plans:
-        open_form(page, citizen, version, "add/crisis/")
+        open_form(page, citizen, version, "add/crisis_plans/")
         page.locator("#id_situation").select_option(situation)
         page.locator("#id_title").fill(title)
         page.locator("#id_warning_signs").fill(signs)
