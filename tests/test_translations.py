@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -187,6 +188,28 @@ def test_mo_matches_msgfmt_output(lang, tmp_path):
     subprocess.run([msgfmt, "--check-format", "-o", str(fresh), str(po_path(lang))], check=True)
     assert mo_catalog(po_path(lang).with_suffix(".mo")) == mo_catalog(fresh), (
         f"locale/{lang}/LC_MESSAGES/django.mo is out of date: run compilemessages"
+    )
+
+
+# What `make messages` leaves out of the walk; the copy below leaves out the same.
+NOT_SCANNED = (".venv", ".git", "static", "staticfiles", "var", "locale", "__pycache__", "node_modules")
+
+
+def test_the_catalog_holds_every_string_in_the_code(tmp_path, settings, monkeypatch):
+    """A string added to the code but not to the catalog would show in English to everyone."""
+    if shutil.which("xgettext") is None:
+        pytest.skip("GNU gettext (xgettext) is not installed")
+    source = tmp_path / "source"
+    shutil.copytree(settings.BASE_DIR, source, ignore=shutil.ignore_patterns(*NOT_SCANNED))
+    (tmp_path / "locale" / "nb" / "LC_MESSAGES").mkdir(parents=True)
+    settings.LOCALE_PATHS = [str(tmp_path / "locale")]
+    monkeypatch.chdir(source)
+    call_command("makemessages", locale=["nb"], verbosity=0, no_location=True)
+    extracted = {entry.key for entry in parse_po(tmp_path / "locale" / "nb" / "LC_MESSAGES" / "django.po")}
+    committed = {entry.key for entry in parse_po(po_path("nb"))}
+    missing = sorted(extracted - committed)
+    assert not missing, "Not in locale/nb/LC_MESSAGES/django.po (run `make messages` and translate):\n" + "\n".join(
+        f"  {key!r}" for key in missing
     )
 
 

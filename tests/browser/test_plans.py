@@ -115,7 +115,8 @@ def open_form(page: Page, citizen, version, rest):
 
 def saved(page: Page, citizen, version):
     page.locator(SUBMIT).click()
-    expect(page).to_have_url(re.compile(re.escape(f"{plan_path(citizen)}?version={version.pk}") + "$"))
+    # Back on the plan, scrolled to the part just saved.
+    expect(page).to_have_url(re.compile(re.escape(f"{plan_path(citizen)}?version={version.pk}") + r"(#[\w-]+)?$"))
 
 
 def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_is_put_into_effect(
@@ -169,6 +170,11 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     measures = page.locator("section[aria-labelledby=measures-heading] tbody tr")
     expect(measures).to_have_count(1)
     expect(measures).to_contain_text("Geir Testesen")
+    # A measure can be changed afterwards.
+    measures.get_by_role("link", name="Change").click()
+    page.locator("#id_frequency").fill("Annenhver uke")
+    saved(page, citizen, version)
+    expect(measures).to_contain_text("Annenhver uke")
 
     open_form(page, citizen, version, "add/contacts/")
     page.locator("#id_topic").fill("Medisiner")
@@ -220,6 +226,11 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     expect(page.get_by_test_id("text-what_matters")).to_have_text("Å ha et sted å bo og noen å snakke med.")
     axe_clean(page, "the citizen's plan proposal on a phone")
     screenshot("citizen-phone")
+    # Before approving, a comment on one part goes to the coordinator.
+    page.locator("#comment-section").select_option("daily_plan")
+    page.locator("#comment-text").fill("Jeg vil heller ha samtalen på formiddagen.")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_test_id("comments")).to_contain_text("Jeg vil heller ha samtalen på formiddagen.")
     page.get_by_test_id("approve").click()
     expect(page.get_by_test_id("approve")).to_have_count(0)
     expect(page.get_by_test_id("plan-status")).to_contain_text("Approved")
@@ -245,6 +256,10 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     on_desktop()
     log_in("koordinator")
     page.goto(f"{live_server.url}{plan_path(citizen)}")
+    comments = page.get_by_test_id("comments")
+    expect(comments).to_contain_text("Day and week plan: Jeg vil heller ha samtalen på formiddagen.")
+    comments.get_by_role("button", name="Mark as handled").click()
+    expect(page.get_by_test_id("comments")).to_have_count(0)
     page.locator(f"form[action='{plan_path(citizen, version, 'activate/')}'] button[type=submit]").click()
     expect(page.get_by_test_id("plan-status")).to_contain_text("Active")
     version.refresh_from_db()
@@ -254,10 +269,12 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     page.locator(f"form[action='{plan_path(citizen)}start/'] button[type=submit]").click()
     second = PlanVersion.objects.get(citizen=citizen, number=2)
     write_text(page, citizen, second, "what_matters", "Å ha et sted å bo, og en jobb å gå til.")
-    page.locator(f"a[href='{plan_path(citizen)}compare/?a={version.pk}&b={second.pk}']").click()
-    diff = page.locator(".diff table")
-    expect(diff).to_contain_text("en jobb å gå til")
-    expect(diff.locator(".diff_sub, .diff_chg").first).to_be_visible()
+    page.get_by_role("link", name="See what is changed from the plan in effect").click()
+    diff = page.locator("section.diff-part", has_text="What matters to me")
+    expect(diff.locator("ins")).to_have_text("Å ha et sted å bo, og en jobb å gå til.")
+    expect(diff.locator("del")).to_have_text("Å ha et sted å bo og noen å snakke med.")
+    expect(diff.locator("td.diff-kind")).to_have_text("Changed")
+    expect(page.locator("section.diff-part")).to_have_count(1)  # nothing else changed
     axe_clean(page, "comparing version 1 and 2")
     screenshot("compare-desktop")
 

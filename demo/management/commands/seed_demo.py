@@ -19,10 +19,64 @@ from django.utils import timezone
 from measures.actions import score_response
 from measures.fhir_forms import parse_items, walk
 from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse
+from people.access import grant_for
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from people.national_id import with_check_digits
+from plans import actions as plan_actions
+from plans.models import PlanText
 
 DEMO_PASSWORD = "samplan-demo"
+
+PLAN_TEXTS = {
+    PlanText.Key.WHAT_MATTERS: "Å ha et trygt sted å bo og å klare meg selv.\nÅ ha kontakt med broren min.",
+    PlanText.Key.PARTICIPANTS: "Ingrid, koordinator Kari Koordinator, fastlege Frida Fastlege, Nav-veileder Nils Nav "
+    "og broren Odd (kriseplanen).",
+    PlanText.Key.CONTRIBUTIONS: "Ingrid: gjør hjemmeoppgavene fra selvhjelpsprogrammet og sier fra når det butter.\n"
+    "Kommunen: veiledet selvhjelp hver uke og koordinering.\nFastlegen: medisiner og helsesjekk.\n"
+    "Nav: hjelp med økonomien.\nOdd: ringer når Ingrid ber om det.",
+    PlanText.Key.COOPERATION: "Samarbeid med fastlegen om medisiner og med Nav om husleie og regninger. "
+    "Ansvarsgruppemøte hver tredje måned.",
+    PlanText.Key.FINANCE: "Nav betaler husleien direkte til utleier. Ingrid får 2 000 kr hver fredag.",
+    PlanText.Key.MEDICATION: "Sertralin 50 mg hver morgen. Fastlegen fornyer resepten.",
+    PlanText.Key.DAILY_PLAN: "Mandag: tur med nabo kl. 11.\nTorsdag: samtale med koordinator kl. 14.\n"
+    "Lørdag: middag hos Odd.",
+    PlanText.Key.MANDATE: "Koordinatoren kan snakke med fastlegen og Nav om planen på Ingrids vegne. "
+    "Vi møtes eller snakkes hver uke. Avtalen varer til planperioden er over, "
+    "eller til Ingrid sier den opp.",
+}
+PLAN_ASSESSMENT = (
+    ("housing", "Trenger hjelp til å holde orden på post og regninger.", "Har egen leilighet og liker den."),
+    ("mental_health", "Sover dårlig og blir lett engstelig.", "Vet hva som hjelper: tur og rutiner."),
+    ("relationships", "Lite kontakt med andre enn broren.", "God kontakt med broren Odd."),
+)
+PLAN_MEASURES = (
+    ("coordinator", "Veiledet selvhjelp", "Samtale på telefon, 20 minutter, fast tid", "Hver uke"),
+    ("gp", "Oppfølging av medisiner", "Time hos fastlegen", "Hver tredje måned"),
+    ("nav", "Hjelp med økonomien", "Nav betaler husleie direkte; samtale ved behov", "Hver måned"),
+)
+PLAN_CONTACTS = (
+    ("gp", "Medisiner og resepter", "73 00 00 00, hverdager 8–15"),
+    ("nav", "Penger, husleie og regninger", "55 55 33 33"),
+    ("coordinator", "Alt annet, og når du er usikker", "73 00 00 00"),
+)
+PLAN_CRISIS = (
+    (
+        "worry",
+        "Når jeg blir redd og ikke får sove",
+        "Sover dårlig flere netter på rad. Holder meg inne. Svarer ikke på telefonen.",
+        "Gå en tur. Ringe Odd. Ha lyset på.",
+        ("coordinator", "relative"),
+        "Koordinator ringer samme dag. Ved behov time hos fastlegen innen to dager.",
+    ),
+    (
+        "substance",
+        "",
+        "Drikker alene på kvelden. Avlyser avtaler.",
+        "At noen spør hvordan det går, uten å kjefte.",
+        ("coordinator", "gp"),
+        "Koordinator tar kontakt og avtaler et møte. Fastlegen vurderer videre hjelp.",
+    ),
+)
 CITIZENS_PER_COORDINATOR = 60
 BATCH = 2000
 
@@ -151,6 +205,7 @@ class Command(BaseCommand):
             staff = self._staff(orgs, password)
             innbygger = self._innbygger(rng, staff, orgs, password)
             self._measures(rng, innbygger, staff["koordinator"])
+        self._plan(innbygger, staff["koordinator"])
         self._citizens(rng, max(citizens - 1, 0), staff, orgs, password)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
@@ -253,6 +308,79 @@ class Command(BaseCommand):
                 for goal, rating in zip(goals, ratings, strict=True)
             )
 
+    def _plan(self, citizen, coordinator):
+        """Ingrid's individual plan: version 1 in effect, and a proposal for version 2 with her comment."""
+        grant = grant_for(coordinator, citizen)
+        team = {member.role: member for member in CareTeamMember.objects.active().filter(citizen=citizen)}
+        today = timezone.localdate()
+        plan = plan_actions.start_draft(grant, acting_user=coordinator)
+        for key, text in PLAN_TEXTS.items():
+            plan_actions.save_text(grant, plan, key, text, expected_revision=0, acting_user=coordinator)
+        for life_area, needs, resources in PLAN_ASSESSMENT:
+            plan_actions.save_assessment(
+                grant, plan, acting_user=coordinator, life_area=life_area, needs=needs, resources=resources
+            )
+        for role, what, how, frequency in PLAN_MEASURES:
+            plan_actions.save_measure(
+                grant,
+                plan,
+                acting_user=coordinator,
+                what=what,
+                responsible=team[role],
+                how=how,
+                frequency=frequency,
+                starts=today - datetime.timedelta(days=70),
+                ends=today + datetime.timedelta(days=110),
+            )
+        for role, topic, how_to_reach in PLAN_CONTACTS:
+            plan_actions.save_contact(
+                grant, plan, acting_user=coordinator, topic=topic, member=team[role], how_to_reach=how_to_reach
+            )
+        for situation, title, signs, helps, roles, done in PLAN_CRISIS:
+            plan_actions.save_crisis_plan(
+                grant,
+                plan,
+                acting_user=coordinator,
+                situation=situation,
+                title=title,
+                warning_signs=signs,
+                what_helps=helps,
+                contacts=[team[role] for role in roles],
+                what_is_done=done,
+            )
+        plan.refresh_from_db()
+        plan = plan_actions.save_period(
+            grant,
+            plan,
+            acting_user=coordinator,
+            expected_revision=plan.content_revision,
+            period_start=today - datetime.timedelta(days=70),
+            period_end=today + datetime.timedelta(days=295),
+            next_revision=today + datetime.timedelta(days=20),
+            consent_to_plan=True,
+            consent_to_sharing=True,
+        )
+        own = grant_for(citizen.user, citizen)
+        plan = plan_actions.approve(own, plan, acting_user=citizen.user, seen_revision=plan.content_revision)
+        plan_actions.activate(grant, plan, acting_user=coordinator)
+
+        proposal = plan_actions.start_draft(grant, acting_user=coordinator)
+        plan_actions.save_text(
+            grant,
+            proposal,
+            PlanText.Key.WHAT_MATTERS,
+            PLAN_TEXTS[PlanText.Key.WHAT_MATTERS] + "\nÅ begynne på et kurs i høst.",
+            expected_revision=0,
+            acting_user=coordinator,
+        )
+        plan_actions.add_comment(
+            own,
+            proposal,
+            acting_user=citizen.user,
+            section=PlanText.Key.DAILY_PLAN,
+            text="Kan samtalen på torsdag flyttes til formiddagen? Jeg sover dårlig før den.",
+        )
+
     def _completed(self, citizen, questionnaire, key, values, when):
         items = {i.link_id: i for i in walk(parse_items(questionnaire.resource))}
         answers = {}
@@ -287,7 +415,13 @@ class Command(BaseCommand):
                     user=staff["fastlege"],
                     role=CareTeamMember.Role.GP,
                     organisation=orgs[2],
-                    sections=[Section.OVERVIEW, Section.CRISIS_PLAN, Section.MEASURES],
+                    sections=[
+                        Section.OVERVIEW,
+                        Section.CRISIS_PLAN,
+                        Section.MEASURES,
+                        Section.MEDICATION,
+                        Section.CONTACTS,
+                    ],
                     added_by=staff["koordinator"],
                 )
             )
@@ -298,7 +432,7 @@ class Command(BaseCommand):
                     user=staff["nav"],
                     role=CareTeamMember.Role.NAV,
                     organisation=orgs[3],
-                    sections=[Section.OVERVIEW, Section.PLAN],
+                    sections=[Section.OVERVIEW, Section.PLAN, Section.FINANCE, Section.CONTACTS],
                     added_by=staff["koordinator"],
                 )
             )
