@@ -98,8 +98,11 @@ def citizen_list(request):
         request.GET.get("page")
     )
     emergencies = EmergencyAccess.objects.current().filter(user=request.user).select_related("citizen")
-    template = "people/citizen_list.html#results" if request.htmx else "people/citizen_list.html"
-    return render(request, template, {"page": page, "query": query, "emergencies": emergencies})
+    if request.htmx:
+        return render(request, "people/citizen_list.html#results", {"page": page, "query": query})
+    context = {"page": page, "query": query, "emergencies": emergencies}
+    context["panels"] = panels.render_home_panels(request) if not query and page.number == 1 else []
+    return render(request, "people/citizen_list.html", context)
 
 
 @staff_required

@@ -32,6 +32,7 @@ from .models import (
 )
 
 REVISION_MONTHS = 6
+REVISION_WARNING_DAYS = 30  # a revision this close shows as due
 
 
 class EditConflict(Exception):
@@ -390,7 +391,9 @@ def activate(grant: Grant, version, *, acting_user):
 
 def revision_due(version, today=None):
     today = today or timezone.localdate()
-    return version.next_revision is not None and version.next_revision <= today + datetime.timedelta(days=30)
+    return version.next_revision is not None and version.next_revision <= today + datetime.timedelta(
+        days=REVISION_WARNING_DAYS
+    )
 
 
 @transaction.atomic(durable=True)
