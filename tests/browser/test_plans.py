@@ -172,6 +172,7 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     expect(measures).to_contain_text("Geir Testesen")
     # A measure can be changed afterwards.
     measures.get_by_role("link", name="Change").click()
+    axe_clean(page, "change-measure form")
     page.locator("#id_frequency").fill("Annenhver uke")
     saved(page, citizen, version)
     expect(measures).to_contain_text("Annenhver uke")
