@@ -12,6 +12,7 @@ writes docs/screenshots/plan-*.png; without it none are taken.
 import datetime
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -295,6 +296,12 @@ def test_nav_sees_the_finance_agreement_but_not_the_medication_plan(
     for editing in ("text/", "add/", "period/"):
         expect(page.locator(f"a[href^='{plan_path(citizen, draft, editing)}']")).to_have_count(0)
     axe_clean(page, "the plan as Nav sees it")
+    # The PDF link, fetched with Nav's own session, holds the same parts and no more.
+    pdf_href = page.get_by_role("link", name="Download the plan as PDF").get_attribute("href")
+    reply = page.request.get(f"{live_server.url}{pdf_href}")
+    assert reply.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=reply.body(), capture_output=True, check=True).stdout
+    assert "Nav betaler husleien direkte." in text.decode() and "Sertralin" not in text.decode()
 
 
 def test_two_editors_save_the_same_section_and_the_second_keeps_both_texts(
