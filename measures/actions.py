@@ -15,6 +15,7 @@ from people.models import CareTeamMember, Section
 
 from . import fhir_forms, scoring
 from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
+from .signals import response_completed
 
 
 def _log_write(grant, *, acting_user, section=Section.MEASURES, detail=""):
@@ -114,6 +115,7 @@ def _score_and_log_completion(grant, response, *, acting_user):
     if score is not None:
         detail += f", score {score.total_display} {score.band}"
     _log_write(grant, acting_user=acting_user, detail=detail)
+    response_completed.send(sender=QuestionnaireResponse, response=response)
     return response
 
 

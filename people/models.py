@@ -32,6 +32,7 @@ class Section(models.TextChoices):
     DAILY_PLAN = "daily_plan", _("Day and week plan")
     FUNCTIONAL = "functional_assessment", _("Functional assessment")
     MANDATE = "mandate", _("Coordinator mandate")
+    PATHWAY = "pathway", _("Pathway and appointments")
 
 
 class Organisation(models.Model):

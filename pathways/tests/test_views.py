@@ -1,0 +1,179 @@
+"""Pathway pages: forms keep what was typed, who may see and change what, and every page is logged."""
+
+import datetime
+import re
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AccessEvent
+from pathways import actions
+from pathways.models import Appointment, Episode
+from people.models import CareTeamMember
+
+
+def _referral(grant, coordinator, self_help, municipality, received=None):
+    return actions.register_referral(
+        grant,
+        acting_user=coordinator,
+        template=self_help,
+        received=received or timezone.localdate(),
+        source="gp",
+        reason="Søvnvansker og uro",
+        unit=municipality,
+    )
+
+
+def test_a_referral_without_a_reason_is_refused_and_the_input_kept(
+    login, coordinator, citizen, self_help, municipality
+):
+    page = login(coordinator).post(
+        reverse("pathways:referral", args=[citizen.pk]),
+        {"template": self_help.pk, "received": "2020-01-01x", "source": "gp", "unit": municipality.pk, "reason": ""},
+    )
+    assert page.status_code == 400
+    assert "Write the reason for the referral." in page.text or "Enter a valid date." in page.text
+    assert 'value="2020-01-01x"' in page.text
+    assert not Episode.objects.exists()
+    page = login(coordinator).post(
+        reverse("pathways:referral", args=[citizen.pk]),
+        {"template": self_help.pk, "received": "2026-01-05", "source": "nav", "unit": municipality.pk, "reason": ""},
+    )
+    assert page.status_code == 400 and "Write the reason for the referral." in page.text
+    assert not Episode.objects.exists()
+
+
+def test_the_coordinator_registers_starts_and_sees_the_timeline(
+    login, coordinator, citizen, self_help, municipality, first_session
+):
+    client = login(coordinator)
+    reply = client.post(
+        reverse("pathways:referral", args=[citizen.pk]),
+        {
+            "template": self_help.pk,
+            "received": timezone.localdate().isoformat(),
+            "source": "self",
+            "unit": municipality.pk,
+            "reason": "Ønsker hjelp med angst",
+        },
+    )
+    episode = Episode.objects.get()
+    assert reply.status_code == 302 and reply.url == reverse("pathways:episode", args=[citizen.pk, episode.pk])
+    reply = client.post(
+        reverse("pathways:start", args=[citizen.pk, episode.pk]),
+        {"first_session_at": first_session.strftime("%Y-%m-%dT%H:%M"), "staff": coordinator.pk},
+    )
+    assert reply.status_code == 302
+    page = client.get(reverse("pathways:episode", args=[citizen.pk, episode.pk]))
+    assert "Telefonveiledning (4/4)" in page.text
+    assert page.text.count("<tr>") == 1 + 6  # the header and six contacts
+    assert "Ønsker hjelp med angst" in page.text
+    assert AccessEvent.objects.filter(actor_id=coordinator.pk, action="read", section="pathway").exists()
+
+
+def test_an_overdue_first_contact_is_shown(login, grant, coordinator, citizen, self_help, municipality):
+    episode = _referral(grant, coordinator, self_help, municipality, timezone.localdate() - datetime.timedelta(days=9))
+    page = login(coordinator).get(reverse("pathways:episode", args=[citizen.pk, episode.pk]))
+    assert 'data-testid="deadline"' in page.text
+
+
+def test_the_citizen_sees_their_appointments_but_not_the_referral_reason_and_cannot_change_them(
+    login, grant, coordinator, citizen, self_help, municipality, first_session
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
+    client = login(citizen.user)
+    page = client.get(reverse("pathways:episode", args=[citizen.pk, episode.pk]))
+    assert page.status_code == 200 and "Telefonveiledning" in page.text
+    assert "Søvnvansker" not in page.text and 'name="status"' not in page.text
+    appointment = Appointment.objects.first()
+    assert (
+        client.post(
+            reverse("pathways:appointment_status", args=[citizen.pk, appointment.pk]), {"status": "cancelled"}
+        ).status_code
+        == 403
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == "planned"
+
+
+def test_a_member_without_the_pathway_section_is_refused_and_logged(
+    login, grant, coordinator, citizen, gp, care_team_member, self_help, municipality
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    assert login(gp).get(reverse("pathways:episode", args=[citizen.pk, episode.pk])).status_code == 403
+    assert AccessEvent.objects.filter(actor_id=gp.pk, action="denied", section="pathway").exists()
+
+
+def test_ending_without_a_reason_shows_the_error_and_keeps_the_choice(
+    login, grant, coordinator, citizen, self_help, municipality
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    page = login(coordinator).post(
+        reverse("pathways:end", args=[citizen.pk, episode.pk]), {"status": "dropped_out", "reason": ""}
+    )
+    assert page.status_code == 400 and "Write why the pathway ends." in page.text
+    assert re.search(r'value="dropped_out"[^>]*checked', page.text)
+    episode.refresh_from_db()
+    assert episode.status == "waiting"
+
+
+def test_marking_done_from_the_timeline_returns_to_it(
+    login, grant, coordinator, citizen, self_help, municipality, first_session
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
+    first = episode.appointments.first()
+    here = reverse("pathways:episode", args=[citizen.pk, episode.pk])
+    with time_machine.travel(first.starts_at + datetime.timedelta(hours=1)):
+        reply = login(coordinator).post(
+            reverse("pathways:appointment_status", args=[citizen.pk, first.pk]), {"status": "done", "next": here}
+        )
+        assert reply.status_code == 302 and reply.url == here
+        evil = login(coordinator).post(
+            reverse("pathways:appointment_status", args=[citizen.pk, first.pk]),
+            {"status": "done", "next": "https://example.com/"},
+        )
+    assert evil.url == reverse("pathways:appointment", args=[citizen.pk, first.pk])
+    first.refresh_from_db()
+    assert first.status == "done"
+
+
+def test_moving_to_the_past_is_refused_with_the_input_kept(login, grant, coordinator, citizen):
+    appointment = actions.add_appointment(
+        grant,
+        acting_user=coordinator,
+        staff=coordinator,
+        kind="phone",
+        title="Telefon",
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+        duration_minutes=20,
+    )
+    page = login(coordinator).post(
+        reverse("pathways:appointment_move", args=[citizen.pk, appointment.pk]),
+        {"starts_at": "2020-05-01T10:00", "reason": "Ferie"},
+    )
+    assert page.status_code == 400 and "cannot be in the past" in page.text and 'value="Ferie"' in page.text
+
+
+def test_the_overview_shows_the_open_pathway(login, grant, coordinator, citizen, self_help, municipality):
+    _referral(grant, coordinator, self_help, municipality)
+    page = login(coordinator).get(citizen.get_absolute_url())
+    assert "Veiledet selvhjelp" in page.text and "first contact by" in page.text
+
+
+def test_the_episode_page_query_count_does_not_grow(
+    login, grant, coordinator, citizen, templates, municipality, first_session, django_assert_max_num_queries
+):
+    # CTI plans 25 contacts; guided self-help 6: the page costs the same.
+    for key in ("guided-self-help", "critical-time-intervention"):
+        episode = _referral(grant, coordinator, templates[key], municipality)
+        actions.start_episode(
+            grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator
+        )
+        client = login(coordinator)
+        with django_assert_max_num_queries(20):
+            assert client.get(reverse("pathways:episode", args=[citizen.pk, episode.pk])).status_code == 200
+        actions.end_episode(grant, episode, acting_user=coordinator, status="completed", reason="Ferdig")
+    assert CareTeamMember.objects.filter(citizen=citizen).exists()

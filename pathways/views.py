@@ -1,0 +1,255 @@
+"""Pathways on screen: referral, the episode and its timeline, appointments and their history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from measures.models import Questionnaire
+from people.access import SectionDenied, get_grant_or_404, log_denied
+from people.models import Section
+from people.views import add_errors
+
+from . import actions
+from .forms import STATUS_CHOICES, AppointmentForm, EndForm, MoveForm, ReferralForm, StartForm
+from .models import Appointment, AppointmentChange, Episode, ScheduledQuestionnaire
+
+
+def _grant(request, citizen_id, detail, *, write=False):
+    """The reader's grant on the pathway section (logged); ``write`` also needs a staff member who runs it."""
+    grant = get_grant_or_404(request, citizen_id, Section.PATHWAY, detail=detail)
+    if write and not actions.may_run_pathways(grant):
+        log_denied(request, citizen_id, Section.PATHWAY, detail)
+        raise SectionDenied(Section.PATHWAY)
+    return grant
+
+
+def _episode(grant, episode_id):
+    return get_object_or_404(Episode.objects.select_related("template", "unit"), pk=episode_id, citizen=grant.citizen)
+
+
+def _appointment(grant, appointment_id):
+    return get_object_or_404(
+        Appointment.objects.select_related("staff", "episode"), pk=appointment_id, citizen=grant.citizen
+    )
+
+
+def _form_page(request, grant, form, title, back, status=None):
+    context = {"grant": grant, "citizen": grant.citizen, "form": form, "title": title, "back": back}
+    return render(request, "pathways/form.html", context, status=status or (400 if form.errors else 200))
+
+
+@login_required
+def episodes(request, citizen_id):
+    """The citizen's pathways and coming appointments."""
+    grant = _grant(request, citizen_id, "pathways")
+    now = timezone.now()
+    context = {
+        "grant": grant,
+        "citizen": grant.citizen,
+        "episodes": Episode.objects.filter(citizen=grant.citizen).select_related("template", "unit"),
+        "upcoming": Appointment.objects.filter(
+            citizen=grant.citizen, status=Appointment.Status.PLANNED, starts_at__gte=now
+        ).select_related("staff")[:10],
+        "may_run": actions.may_run_pathways(grant),
+    }
+    return render(request, "pathways/episodes.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral(request, citizen_id):
+    grant = _grant(request, citizen_id, "register referral", write=True)
+    form = ReferralForm(request.POST or None, initial={"received": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = actions.register_referral(grant, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The referral is registered."))
+            return redirect("pathways:episode", citizen_id, episode.pk)
+    return _form_page(request, grant, form, _("Register a referral"), back=_list_url(citizen_id))
+
+
+def _list_url(citizen_id):
+    return reverse("pathways:episodes", args=[citizen_id])
+
+
+@login_required
+def episode(request, citizen_id, episode_id):
+    grant = _grant(request, citizen_id, f"pathway {episode_id}")
+    episode = _episode(grant, episode_id)
+    appointments = list(
+        episode.appointments.select_related("staff").prefetch_related(
+            Prefetch("changes", queryset=AppointmentChange.objects.order_by("changed_at"))
+        )
+    )
+    today = timezone.localdate()
+    context = {
+        "grant": grant,
+        "citizen": grant.citizen,
+        "episode": episode,
+        "appointments": appointments,
+        "scheduled": _with_titles(ScheduledQuestionnaire.objects.filter(episode=episode)),
+        "steps": episode.template.steps.all(),
+        "may_run": actions.may_run_pathways(grant) and episode.is_open,
+        "deadline_overdue": episode.first_contact_on is None
+        and episode.first_contact_due is not None
+        and episode.first_contact_due < today,
+        "now": timezone.now(),
+        "status_choices": STATUS_CHOICES,
+    }
+    return render(request, "pathways/episode.html", context)
+
+
+def _with_titles(scheduled):
+    """Scheduled questionnaires with the title of the questionnaire they name."""
+    scheduled = list(scheduled)
+    titles = {q.key: q.title for q in Questionnaire.objects.current().only("url", "title")}
+    for item in scheduled:
+        item.title = titles.get(item.questionnaire_key, item.questionnaire_key)
+    return scheduled
+
+
+@login_required
+@require_POST
+def first_contact(request, citizen_id, episode_id):
+    grant = _grant(request, citizen_id, f"first contact, pathway {episode_id}", write=True)
+    episode = _episode(grant, episode_id)
+    try:
+        actions.record_first_contact(grant, episode, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The first contact is recorded."))
+    return redirect("pathways:episode", citizen_id, episode.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request, citizen_id, episode_id):
+    grant = _grant(request, citizen_id, f"start pathway {episode_id}", write=True)
+    episode = _episode(grant, episode_id)
+    form = StartForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.start_episode(grant, episode, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The pathway is started and its contacts are planned."))
+            return redirect("pathways:episode", citizen_id, episode.pk)
+    back = _episode_url(episode)
+    return _form_page(request, grant, form, _("Start %(name)s") % {"name": episode.template.name}, back)
+
+
+def _episode_url(episode):
+    return reverse("pathways:episode", args=[episode.citizen_id, episode.pk])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end(request, citizen_id, episode_id):
+    grant = _grant(request, citizen_id, f"end pathway {episode_id}", write=True)
+    episode = _episode(grant, episode_id)
+    form = EndForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.end_episode(grant, episode, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The pathway is ended. The user evaluation is sent to the citizen."))
+            return redirect("pathways:episode", citizen_id, episode.pk)
+    return _form_page(request, grant, form, _("End the pathway"), _episode_url(episode))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_new(request, citizen_id):
+    grant = _grant(request, citizen_id, "new appointment", write=True)
+    open_episode = Episode.objects.filter(citizen=grant.citizen, status__in=Episode.OPEN).first()
+    form = AppointmentForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = actions.add_appointment(
+                grant, acting_user=request.user, episode=open_episode, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The appointment is planned."))
+            return redirect("pathways:appointment", citizen_id, appointment.pk)
+    return _form_page(request, grant, form, _("Plan an appointment"), _list_url(citizen_id))
+
+
+@login_required
+def appointment(request, citizen_id, appointment_id):
+    grant = _grant(request, citizen_id, f"appointment {appointment_id}")
+    appointment = _appointment(grant, appointment_id)
+    context = {
+        "grant": grant,
+        "citizen": grant.citizen,
+        "appointment": appointment,
+        "changes": appointment.changes.select_related("changed_by"),
+        "may_run": actions.may_run_pathways(grant),
+        "now": timezone.now(),
+        "status_choices": STATUS_CHOICES,
+    }
+    return render(request, "pathways/appointment.html", context)
+
+
+@login_required
+@require_POST
+def appointment_status(request, citizen_id, appointment_id):
+    grant = _grant(request, citizen_id, f"appointment {appointment_id} status", write=True)
+    appointment = _appointment(grant, appointment_id)
+    try:
+        actions.set_status(grant, appointment, request.POST.get("status", ""), acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Saved."))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)  # back to the episode's timeline, where the button was
+    return redirect("pathways:appointment", citizen_id, appointment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_move(request, citizen_id, appointment_id):
+    grant = _grant(request, citizen_id, f"move appointment {appointment_id}", write=True)
+    appointment = _appointment(grant, appointment_id)
+    form = MoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reschedule(grant, appointment, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The appointment is moved. The old time is kept in its history."))
+            return redirect("pathways:appointment", citizen_id, appointment.pk)
+    back = reverse("pathways:appointment", args=[citizen_id, appointment.pk])
+    return _form_page(request, grant, form, _("Move the appointment"), back)
+
+
+@login_required
+@require_POST
+def appointment_follow_up(request, citizen_id, appointment_id):
+    grant = _grant(request, citizen_id, f"follow up appointment {appointment_id}", write=True)
+    appointment = _appointment(grant, appointment_id)
+    try:
+        actions.follow_up_missed(grant, appointment, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The missed appointment is marked as followed up."))
+    return redirect("pathways:appointment", citizen_id, appointment.pk)
