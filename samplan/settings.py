@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "measures",
     "plans",
+    "journal",
     "fhir_api",
     "demo",
 ]

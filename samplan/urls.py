@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("measures.urls")),
     path("", include("plans.urls")),
+    path("", include("journal.urls")),
 ]

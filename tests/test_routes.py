@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ApiToken
 from audit.models import AccessEvent
+from journal import actions as journal_actions
 from measures import actions as measures_actions
 from people import access, actions
 from people.models import Block
@@ -88,6 +89,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         grant, plan, acting_user=coordinator, what="Samtale", responsible=care_team_member, how="", frequency=""
     )
     comment = plan_actions.add_comment(grant, plan, acting_user=coordinator, section="plan", text="Husk tannlege")
+    note = journal_actions.create_note(grant, kind="standard", acting_user=coordinator, assessment="Stabil")
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -100,6 +102,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "kind": "measures",
         "row_id": measure.pk,
         "comment_id": comment.pk,
+        "note_id": note.pk,
     }
 
 
