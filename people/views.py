@@ -75,7 +75,7 @@ def home(request):
     if citizen is not None:
         return redirect("people:citizen_home")
     if is_staff_member(request.user):
-        return redirect("people:citizen_list")
+        return redirect("worklist:worklist")  # the staff start page (the worklist app, by URL name only)
     if request.user.is_superuser:
         return redirect("admin:index")
     raise PermissionDenied

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "template_partials",
     "pgtrigger",
     "samplan",
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
     "measures",
     "plans",
     "journal",
+    "pathways",
+    "worklist",
     "fhir_api",
     "demo",
 ]

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("measures.urls")),
     path("", include("plans.urls")),
     path("", include("journal.urls")),
+    path("", include("pathways.urls")),
+    path("", include("worklist.urls")),
 ]

@@ -1,13 +1,18 @@
 """Every URL of the project, walked from the resolver: nobody reaches a citizen without the
 access policy, and every refusal is logged. A new URL without a case here fails the suite."""
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from audit.models import AccessEvent
 from journal import actions as journal_actions
 from measures import actions as measures_actions
+from pathways import actions as pathway_actions
+from pathways.models import PathwayTemplate
 from people import access, actions
 from people.models import Block
 from plans import actions as plan_actions
@@ -16,6 +21,7 @@ from plans import actions as plan_actions
 PUBLIC = {"accounts:login", "accounts:logout", "people:activate", "set_language", "fhir:root"}
 # Staff pages that show no single citizen; anonymous users are sent to log in.
 LOGIN_REQUIRED = {
+    "worklist:worklist",
     "home",
     "people:citizen_list",
     "people:citizen_create",
@@ -89,6 +95,26 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         grant, plan, acting_user=coordinator, what="Samtale", responsible=care_team_member, how="", frequency=""
     )
     comment = plan_actions.add_comment(grant, plan, acting_user=coordinator, section="plan", text="Husk tannlege")
+    template = PathwayTemplate.objects.create(key="test", name="Test", first_contact_days=7)
+    episode = pathway_actions.register_referral(
+        grant,
+        acting_user=coordinator,
+        template=template,
+        received=timezone.localdate(),
+        source="self",
+        reason="Test",
+        unit=coordinator.staff_profile.organisation,
+    )
+    appointment = pathway_actions.add_appointment(
+        grant,
+        acting_user=coordinator,
+        staff=coordinator,
+        kind="phone",
+        title="Telefon",
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+        duration_minutes=20,
+        episode=episode,
+    )
     note = journal_actions.create_note(grant, kind="standard", acting_user=coordinator, assessment="Stabil")
     return {
         "citizen_id": citizen.pk,
@@ -102,6 +128,8 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "kind": "measures",
         "row_id": measure.pk,
         "comment_id": comment.pk,
+        "episode_id": episode.pk,
+        "appointment_id": appointment.pk,
         "note_id": note.pk,
     }
 

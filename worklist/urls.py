@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "worklist"
+
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+]
