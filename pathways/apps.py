@@ -10,8 +10,9 @@ class PathwaysConfig(AppConfig):
         from measures.signals import response_completed
         from people import panels
 
-        from .panels import pathway_panel
+        from .panels import citizen_home_panel, pathway_panel
         from .receivers import mark_scheduled_answered
 
         panels.register(pathway_panel)
+        panels.register_citizen_home(citizen_home_panel)
         response_completed.connect(mark_scheduled_answered, dispatch_uid="pathways.mark_scheduled_answered")

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 _PANELS = []
 _HOME_PANELS = []
+_CITIZEN_HOME_PANELS = []
 
 
 def register(panel):
@@ -43,4 +44,21 @@ def render_home_panels(request):
         if result is not None:
             template_name, context = result
             rendered.append(render_to_string(template_name, context, request=request))
+    return rendered
+
+
+def register_citizen_home(panel):
+    """A panel ``(request, grant) -> (template_name, context) | None`` on the citizen's own home page."""
+    if panel not in _CITIZEN_HOME_PANELS:
+        _CITIZEN_HOME_PANELS.append(panel)
+    return panel
+
+
+def render_citizen_home_panels(request, grant):
+    rendered = []
+    for panel in _CITIZEN_HOME_PANELS:
+        result = panel(request, grant)
+        if result is not None:
+            template_name, context = result
+            rendered.append(render_to_string(template_name, {**context, "grant": grant}, request=request))
     return rendered

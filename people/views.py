@@ -171,7 +171,9 @@ def citizen_home(request):
     if citizen is None:
         raise PermissionDenied
     grant = get_grant_or_404(request, citizen.pk, Section.OVERVIEW)
-    return render(request, "people/citizen_home.html", _overview_context(request, grant))
+    context = _overview_context(request, grant)
+    context["home_panels"] = panels.render_citizen_home_panels(request, grant)
+    return render(request, "people/citizen_home.html", context)
 
 
 @login_required

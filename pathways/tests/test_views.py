@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AccessEvent
+from measures.models import Questionnaire
 from pathways import actions
 from pathways.models import Appointment, Episode
 from people.models import CareTeamMember
@@ -177,3 +178,26 @@ def test_the_episode_page_query_count_does_not_grow(
             assert client.get(reverse("pathways:episode", args=[citizen.pk, episode.pk])).status_code == 200
         actions.end_episode(grant, episode, acting_user=coordinator, status="completed", reason="Ferdig")
     assert CareTeamMember.objects.filter(citizen=citizen).exists()
+
+
+def test_after_a_drop_out_the_citizen_is_asked_for_the_evaluation_on_their_home_page(
+    login, grant, coordinator, citizen, self_help, municipality, shipped
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    client = login(citizen.user)
+    assert 'data-testid="citizen-todo"' not in client.get(reverse("people:citizen_home")).text
+    actions.end_episode(grant, episode, acting_user=coordinator, status="dropped_out", reason="Sluttet å møte")
+    home = client.get(reverse("people:citizen_home"))
+    assert "Tell us how it went: User evaluation" in home.text
+    evaluation = Questionnaire.objects.current().get(url__endswith="/user-evaluation")
+    reply = client.post(reverse("measures:start", args=[citizen.pk, evaluation.pk]))
+    assert reply.status_code == 302
+
+
+def test_the_citizen_sees_the_next_appointment_on_their_home_page(
+    login, grant, coordinator, citizen, self_help, municipality, first_session
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
+    home = login(citizen.user).get(reverse("people:citizen_home"))
+    assert "Your next appointment:" in home.text and first_session.strftime("%d.%m.%Y") in home.text

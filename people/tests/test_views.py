@@ -347,8 +347,9 @@ def test_overview_query_count_does_not_grow_with_the_team(
     client = login(coordinator)
     # session, user, staff profile, OTP device, citizen, block check, my roles, log INSERT, blocks, team,
     # open access code, own-citizen check, 2x permissions (menu), recent log, session save (3),
-    # measures panel: scores, check-ins, goals, goal ratings; plan panel: versions, open comments
-    with django_assert_max_num_queries(24):
+    # measures panel: scores, check-ins, goals, goal ratings; plan panel: versions, open comments;
+    # pathway panel: open episodes, next appointment
+    with django_assert_max_num_queries(26):
         response = client.get(citizen.get_absolute_url())
     assert response.status_code == 200
 
@@ -360,7 +361,8 @@ def test_citizen_home_query_count_does_not_grow_with_the_team(
     for i in range(members):
         CareTeamMember.objects.create(citizen=citizen, user=make_staff(f"m{i}"), role="other", sections=["overview"])
     client = login(citizen.user)
-    with django_assert_max_num_queries(12):
+    # ... and the pathway panel: questionnaires asked for, next appointment
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("people:citizen_home"))
     assert response.status_code == 200
 
