@@ -6,6 +6,7 @@ and can never belong to a real person.
 
 import datetime
 import random
+from decimal import Decimal
 from io import StringIO
 
 from django.contrib.auth import get_user_model
@@ -16,14 +17,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from journal.models import Note
+from measures import scoring
 from measures.actions import score_response
 from measures.fhir_forms import parse_items, walk
-from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse
+from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse, Score
+from pathways.models import Appointment, Episode, PathwayTemplate
 from people.access import grant_for
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from people.national_id import with_check_digits
 from plans import actions as plan_actions
-from plans.models import PlanText
+from plans.models import PlanText, PlanVersion
 
 DEMO_PASSWORD = "samplan-demo"
 
@@ -200,6 +204,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         password = make_password(DEMO_PASSWORD)
         call_command("import_questionnaire", "--shipped", stdout=StringIO())
+        call_command("import_pathways", "--shipped", stdout=StringIO())
         with transaction.atomic():
             orgs = self._organisations()
             staff = self._staff(orgs, password)
@@ -458,6 +463,7 @@ class Command(BaseCommand):
                 StaffProfile(user=user, organisation=orgs[0], profession="Miljøterapeut") for user in new_users
             )
             coordinators.extend(new_users)
+        templates = list(PathwayTemplate.objects.filter(key__in=["guided-self-help", "coordinator-follow-up"]))
         done = 0
         while done < count:
             size = min(BATCH, count - done)
@@ -494,6 +500,135 @@ class Command(BaseCommand):
                         )
                     )
                 CareTeamMember.objects.bulk_create(members)
+                self._history(rng, created, done, coordinators, templates)
             done += size
             if count > BATCH:
                 self.stdout.write(f"  citizens: {done}/{count}")
+
+    def _history(self, rng, citizens, first_index, coordinators, templates):
+        """Up to a year of pathway, appointments, check-ins, PHQ-9 scores, plans and notes per citizen.
+
+        Bulk inserts only (no actions, no access log): this is what ``bench/worklist.py`` measures
+        the worklist against, so every worklist source has rows to look through.
+        """
+        now = timezone.now()
+        today = timezone.localdate()
+        questionnaires = {q.key: q for q in Questionnaire.objects.current()}
+        checkin, phq9 = questionnaires.get("checkin"), questionnaires.get("phq9")
+        phq9_items = [f"phq9-{n}" for n in range(1, 10)]
+        phq9_codes = self._option_codes(phq9) if phq9 else {}
+        episodes, appointments, responses, plans, notes = [], [], [], [], []
+        for offset, citizen in enumerate(citizens):
+            index = first_index + offset
+            coordinator = coordinators[min(index // CITIZENS_PER_COORDINATOR, len(coordinators) - 1)]
+            weeks = rng.randint(0, 52)
+            started = now - datetime.timedelta(weeks=weeks, days=rng.randint(0, 6))
+            waiting = weeks == 0
+            episode = Episode(
+                citizen=citizen,
+                template=rng.choice(templates),
+                status=Episode.Status.WAITING if waiting else Episode.Status.ACTIVE,
+                referral_received=timezone.localdate(started) - datetime.timedelta(days=rng.randint(0, 9)),
+                referral_source=rng.choice(Episode.Source.values),
+                referral_reason="Ønsker oppfølging",
+                unit_id=coordinator.staff_profile.organisation_id if hasattr(coordinator, "staff_profile") else None,
+                responsible=coordinator,
+                started_at=None if waiting else started,
+                created_by=coordinator,
+            )
+            episode.first_contact_due = episode.referral_received + datetime.timedelta(days=7)
+            episode.first_contact_on = None if waiting else timezone.localdate(started)
+            episodes.append(episode)
+            for week in range(weeks + 4 if not waiting else 0):
+                when = started + datetime.timedelta(weeks=week)
+                if when < now:
+                    status = rng.choices(["done", "missed", "cancelled"], weights=[90, 5, 5])[0]
+                else:
+                    status = "planned"
+                appointments.append(
+                    Appointment(
+                        citizen=citizen,
+                        episode=episode,
+                        staff=coordinator,
+                        kind="phone",
+                        title="Oppfølging",
+                        starts_at=when,
+                        duration_minutes=30,
+                        status=status,
+                        followed_up_at=when if status == "missed" and rng.random() < 0.8 else None,
+                    )
+                )
+                if checkin and when < now and rng.random() < 0.85:
+                    responses.append(
+                        (
+                            QuestionnaireResponse(
+                                citizen=citizen,
+                                questionnaire=checkin,
+                                status="completed",
+                                answers={},
+                                authored_at=when - datetime.timedelta(hours=rng.randint(1, 48)),
+                            ),
+                            None,
+                        )
+                    )
+                if phq9 and when < now and week % 4 == 0:
+                    values = [max(0, min(3, 2 - week // 16 + rng.randint(-1, 1))) for _ in phq9_items[:-1]] + [0]
+                    answers = {link: [phq9_codes[link][value]] for link, value in zip(phq9_items, values, strict=True)}
+                    responses.append(
+                        (
+                            QuestionnaireResponse(
+                                citizen=citizen,
+                                questionnaire=phq9,
+                                status="completed",
+                                answers=answers,
+                                authored_at=when,
+                            ),
+                            scoring.score("phq9", values),
+                        )
+                    )
+            if not waiting:
+                plans.append(
+                    PlanVersion(
+                        citizen=citizen,
+                        number=1,
+                        status=PlanVersion.Status.ACTIVE,
+                        created_by=coordinator,
+                        period_start=timezone.localdate(started),
+                        next_revision=today + datetime.timedelta(days=rng.randint(-20, 180)),
+                        activated_at=started,
+                    )
+                )
+            if rng.random() < 0.05:
+                notes.append(Note(citizen=citizen, author=coordinator, kind="standard", assessment="Utkast"))
+        Episode.objects.bulk_create(episodes)
+        for appointment in appointments:
+            appointment.episode_id = appointment.episode.pk
+        Appointment.objects.bulk_create(appointments, batch_size=5000)
+        created = QuestionnaireResponse.objects.bulk_create([r for r, _ in responses], batch_size=5000)
+        Score.objects.bulk_create(
+            (
+                Score(
+                    response=response,
+                    citizen_id=response.citizen_id,
+                    instrument="phq9",
+                    total=Decimal(str(result["total"])),
+                    band=result.get("band") or "",
+                    result=result,
+                    effective_at=response.authored_at,
+                )
+                for response, (_r, result) in zip(created, responses, strict=True)
+                if result is not None
+            ),
+            batch_size=5000,
+        )
+        PlanVersion.objects.bulk_create(plans, batch_size=5000)
+        Note.objects.bulk_create(notes)
+
+    @staticmethod
+    def _option_codes(questionnaire):
+        """For each PHQ-9 item, the answer code of each value 0–3."""
+        return {
+            item.link_id: {option.value: option.code for option in item.options}
+            for item in walk(parse_items(questionnaire.resource))
+            if item.options
+        }
