@@ -14,9 +14,17 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from audit.models import AccessEvent
 from people.access import Grant
+from people.actions import new_access_code
 from people.models import Section
 
-from .models import Appointment, AppointmentChange, Episode, ScheduledQuestionnaire, TemplateStep
+from .models import (
+    Appointment,
+    AppointmentChange,
+    Episode,
+    ProgrammeAccess,
+    ScheduledQuestionnaire,
+    TemplateStep,
+)
 
 
 def _log_write(grant, *, acting_user, detail):
@@ -299,3 +307,30 @@ def follow_up_missed(grant: Grant, appointment, *, acting_user):
         appointment.save(update_fields=["followed_up_at"])
         _log_write(grant, acting_user=acting_user, detail=f"followed up missed appointment {appointment.pk}")
     return appointment
+
+
+# Self-help programme access -----------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def give_programme_access(grant: Grant, episode, *, acting_user, programme):
+    """A new login code for the citizen, for a named programme; returns (code, ProgrammeAccess).
+
+    The code is the foundation's citizen access code (single use, expires, earlier unused codes
+    revoked); it is shown once, on the user card, and only its hash is kept.
+    """
+    _require(grant, episode)
+    _open(episode)
+    if not grant.may_manage_team:
+        raise PermissionDenied
+    programme = (programme or "").strip()
+    if not programme:
+        raise ValidationError({"programme": _("Write the name of the programme.")})
+    if grant.citizen.user_id is not None:
+        raise ValidationError(_("The citizen already logs in with their own username and password."))
+    code, access_code = new_access_code(grant, acting_user=acting_user)
+    access = ProgrammeAccess.objects.create(
+        episode=episode, programme=programme, access_code=access_code, issued_by=acting_user
+    )
+    _log_write(grant, acting_user=acting_user, detail=f"access code for {programme} (episode {episode.pk})")
+    return code, access

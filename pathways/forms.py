@@ -95,6 +95,19 @@ class MoveForm(forms.Form):
         self.fields["starts_at"].required_by_action = True
 
 
+class ProgrammeForm(forms.Form):
+    programme = forms.CharField(
+        label=_("Programme"),
+        max_length=200,
+        required=False,
+        help_text=_("The card gets a new access code; an earlier unused code stops working."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].required_by_action = True
+
+
 STATUS_CHOICES = [
     (Appointment.Status.DONE, _("Done")),
     (Appointment.Status.MISSED, _("Missed")),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import QuestionnaireResponse
-from people.models import Citizen, Organisation
+from people.models import AccessCode, Citizen, Organisation
 
 
 class ContactKind(models.TextChoices):
@@ -36,6 +36,12 @@ class PathwayTemplate(models.Model):
         max_length=60,
         default="user-evaluation",
         help_text=_("Given at every ending, drop-outs included."),
+    )
+    programme = models.CharField(
+        _("self-help programme"),
+        max_length=200,
+        blank=True,
+        help_text=_("The programme the citizen gets access to with a code, if any."),
     )
     is_active = models.BooleanField(_("in use"), default=True)
 
@@ -230,3 +236,19 @@ class ScheduledQuestionnaire(models.Model):
     @property
     def is_pending(self):
         return self.answered_at is None and self.cancelled_at is None
+
+
+class ProgrammeAccess(models.Model):
+    """A code given for a named self-help programme, printed on a user card (the code itself is not kept)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="programme_access")
+    programme = models.CharField(_("programme"), max_length=200)
+    access_code = models.ForeignKey(AccessCode, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.programme} for episode {self.episode_id}"

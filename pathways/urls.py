@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("citizens/<int:citizen_id>/pathways/<int:episode_id>/start/", views.start, name="start"),
     path("citizens/<int:citizen_id>/pathways/<int:episode_id>/end/", views.end, name="end"),
+    path(
+        "citizens/<int:citizen_id>/pathways/<int:episode_id>/user-card/",
+        views.user_card,
+        name="user_card",
+    ),
     path("citizens/<int:citizen_id>/appointments/new/", views.appointment_new, name="appointment_new"),
     path("citizens/<int:citizen_id>/appointments/<int:appointment_id>/", views.appointment, name="appointment"),
     path(

@@ -2,23 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from measures.models import Questionnaire
 from people.access import SectionDenied, get_grant_or_404, log_denied
-from people.models import Section
+from people.models import AccessCode, Section
 from people.views import add_errors
 
 from . import actions
-from .forms import STATUS_CHOICES, AppointmentForm, EndForm, MoveForm, ReferralForm, StartForm
+from .forms import STATUS_CHOICES, AppointmentForm, EndForm, MoveForm, ProgrammeForm, ReferralForm, StartForm
 from .models import Appointment, AppointmentChange, Episode, ScheduledQuestionnaire
+from .pdf import render_user_card
 
 
 def _grant(request, citizen_id, detail, *, write=False):
@@ -253,3 +256,36 @@ def appointment_follow_up(request, citizen_id, appointment_id):
     else:
         messages.success(request, _("The missed appointment is marked as followed up."))
     return redirect("pathways:appointment", citizen_id, appointment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_card(request, citizen_id, episode_id):
+    """Give the citizen a code for a named self-help programme: the user card PDF shows it once."""
+    grant = _grant(request, citizen_id, f"programme access, pathway {episode_id}", write=True)
+    episode = _episode(grant, episode_id)
+    form = ProgrammeForm(request.POST or None, initial={"programme": episode.template.programme})
+    if request.method == "POST" and form.is_valid():
+        try:
+            code, access = actions.give_programme_access(
+                grant, episode, acting_user=request.user, programme=form.cleaned_data["programme"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        except PermissionDenied:
+            log_denied(request, citizen_id, Section.PATHWAY, "programme access")
+            raise
+        else:
+            pdf = render_user_card(
+                citizen=grant.citizen,
+                programme=access.programme,
+                code=AccessCode.formatted(code),
+                expires_at=access.access_code.expires_at,
+                login_url=request.build_absolute_uri(reverse("people:activate")),
+                language=get_language(),
+            )
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = 'attachment; filename="brukerkort.pdf"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return _form_page(request, grant, form, _("Give access to a self-help programme"), _episode_url(episode))

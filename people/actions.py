@@ -231,6 +231,12 @@ def review_emergency_access(access: EmergencyAccess, *, acting_user, comment="")
 @transaction.atomic(durable=True)
 def issue_access_code(grant: Grant, *, acting_user):
     """Revoke any unused code and make a new one. Returns the plain code, shown once."""
+    return new_access_code(grant, acting_user=acting_user)
+
+
+@transaction.atomic
+def new_access_code(grant: Grant, *, acting_user):
+    """``issue_access_code`` inside the caller's transaction (e.g. a code for a self-help programme)."""
     _require(grant.may_manage_team)
     now = timezone.now()
     AccessCode.objects.filter(citizen=grant.citizen, used_at__isnull=True, revoked_at__isnull=True).update(

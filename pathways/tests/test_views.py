@@ -201,3 +201,29 @@ def test_the_citizen_sees_the_next_appointment_on_their_home_page(
     actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
     home = login(citizen.user).get(reverse("people:citizen_home"))
     assert "Your next appointment:" in home.text and first_session.strftime("%d.%m.%Y") in home.text
+
+
+def test_the_user_card_gives_a_code_for_the_programme_that_logs_the_citizen_in(
+    client, login, grant, coordinator, make_citizen, self_help, municipality
+):
+    import subprocess
+
+    from pathways.models import ProgrammeAccess
+    from people.access import grant_for
+    from people.actions import find_access_code
+
+    newcomer = make_citizen(coordinator, "Nora")  # no login yet
+    episode = _referral(grant_for(coordinator, newcomer), coordinator, self_help, municipality)
+    url = reverse("pathways:user_card", args=[newcomer.pk, episode.pk])
+    staff = login(coordinator)
+    form = staff.get(url)
+    assert 'value="Assistert selvhjelp"' in form.text
+    assert staff.post(url, {"programme": "  "}).status_code == 400
+    reply = staff.post(url, {"programme": "Assistert selvhjelp – depresjon"})
+    assert reply["Content-Type"] == "application/pdf" and reply["Cache-Control"] == "no-store"
+    text = subprocess.run(["pdftotext", "-", "-"], input=reply.content, capture_output=True, check=True).stdout.decode()
+    assert "Assistert selvhjelp – depresjon" in text and "Nora" in text
+    code = re.search(r"\b([A-Z0-9]{5}(?: [A-Z0-9]{5})+)\b", text).group(1).replace(" ", "")
+    assert find_access_code(code).citizen == newcomer
+    access = ProgrammeAccess.objects.get(episode=episode)
+    assert access.programme == "Assistert selvhjelp – depresjon" and code not in str(access.__dict__)

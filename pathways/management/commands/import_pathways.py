@@ -12,7 +12,14 @@ from django.db import transaction
 from pathways.models import PathwayTemplate, TemplateStep
 
 SHIPPED = Path(__file__).resolve().parents[2] / "shipped"
-TEMPLATE_FIELDS = ("name", "description", "first_contact_days", "checkin_interval_days", "evaluation_questionnaire")
+TEMPLATE_FIELDS = (
+    "name",
+    "description",
+    "first_contact_days",
+    "checkin_interval_days",
+    "evaluation_questionnaire",
+    "programme",
+)
 STEP_FIELDS = {field.name for field in TemplateStep._meta.fields} - {"id", "template", "order"}
 
 
