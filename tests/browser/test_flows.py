@@ -22,6 +22,9 @@ def test_coordinator_adds_gp_and_sees_the_access_log_grow(page: Page, live_serve
     axe_clean(page, "login page")
 
     log_in("koordinator")
+    expect(page).to_have_url(f"{live_server.url}/worklist/")  # the coordinator's start page
+    axe_clean(page, "worklist, empty")
+    page.locator("main a[href='/citizens/']").click()
     expect(page).to_have_url(f"{live_server.url}/citizens/")
     axe_clean(page, "citizen list")
 
