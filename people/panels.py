@@ -1,15 +1,13 @@
-"""Sections other apps add to the citizen overview and to the staff start page, without people importing them.
+"""Sections other apps add to the citizen overview and the citizen's home page, without people importing them.
 
-An overview panel is a function ``(request, grant) -> (template_name, context) | None``; a start
-page panel is ``(request) -> (template_name, context) | None``. Apps register theirs in
-``AppConfig.ready``; the pages render them in registration order. A panel reads and logs through
+A panel is a function ``(request, grant) -> (template_name, context) | None``. Apps register
+theirs in ``AppConfig.ready``; the pages render them in registration order. A panel reads and logs through
 ``people.access`` like any view.
 """
 
 from django.template.loader import render_to_string
 
 _PANELS = []
-_HOME_PANELS = []
 _CITIZEN_HOME_PANELS = []
 
 
@@ -27,23 +25,6 @@ def render_panels(request, grant):
         if result is not None:
             template_name, context = result
             rendered.append(render_to_string(template_name, {**context, "grant": grant}, request=request))
-    return rendered
-
-
-def register_home(panel):
-    if panel not in _HOME_PANELS:
-        _HOME_PANELS.append(panel)
-    return panel
-
-
-def render_home_panels(request):
-    """The registered start page panels as HTML."""
-    rendered = []
-    for panel in _HOME_PANELS:
-        result = panel(request)
-        if result is not None:
-            template_name, context = result
-            rendered.append(render_to_string(template_name, context, request=request))
     return rendered
 
 

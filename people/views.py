@@ -100,9 +100,7 @@ def citizen_list(request):
     emergencies = EmergencyAccess.objects.current().filter(user=request.user).select_related("citizen")
     if request.htmx:
         return render(request, "people/citizen_list.html#results", {"page": page, "query": query})
-    context = {"page": page, "query": query, "emergencies": emergencies}
-    context["panels"] = panels.render_home_panels(request) if not query and page.number == 1 else []
-    return render(request, "people/citizen_list.html", context)
+    return render(request, "people/citizen_list.html", {"page": page, "query": query, "emergencies": emergencies})
 
 
 @staff_required

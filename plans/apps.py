@@ -9,7 +9,6 @@ class PlansConfig(AppConfig):
     def ready(self):
         from people import panels
 
-        from .panels import coordinator_plans_panel, plan_panel
+        from .panels import plan_panel
 
         panels.register(plan_panel)
-        panels.register_home(coordinator_plans_panel)

@@ -1,10 +1,4 @@
-import datetime
-
-from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
-
-from people.access import log_list_read
-from people.models import CareTeamMember, Citizen, Section
+from people.models import CareTeamMember
 
 from . import actions
 from .models import PlanComment, PlanVersion
@@ -25,45 +19,3 @@ def plan_panel(request, grant):
         "is_coordinator": grant.is_coordinator,
         "roles": CareTeamMember.Role,
     }
-
-
-def coordinator_plans_panel(request):
-    """On the coordinator's start page: plan revisions due within 30 days (overdue first) and open comments.
-
-    Only citizens the user coordinates; each one listed is logged as a read of the plan.
-    """
-    user = request.user
-    coordinated = Citizen.objects.visible_to(user).filter(
-        Exists(
-            CareTeamMember.objects.active().filter(
-                citizen=OuterRef("pk"), user=user, role=CareTeamMember.Role.COORDINATOR
-            )
-        )
-    )
-    today = timezone.localdate()
-    due = list(
-        PlanVersion.objects.filter(
-            citizen__in=coordinated,
-            status=PlanVersion.Status.ACTIVE,
-            next_revision__lte=today + datetime.timedelta(days=actions.REVISION_WARNING_DAYS),
-        )
-        .select_related("citizen")
-        .order_by("next_revision", "citizen__family_name")
-    )
-    for version in due:
-        version.overdue = version.next_revision < today
-    comments = list(
-        Citizen.objects.filter(pk__in=coordinated.values("pk"))
-        .annotate(
-            open_comments=Count("plan_versions__comments", filter=Q(plan_versions__comments__resolved_at__isnull=True))
-        )
-        .filter(open_comments__gt=0)
-        .order_by("family_name", "given_name")
-    )
-    if not (due or comments):
-        return None
-    shown = {version.citizen.pk: version.citizen for version in due} | {c.pk: c for c in comments}
-    for citizen in shown.values():
-        citizen.via_care_team = True
-    log_list_read(request, shown.values(), Section.PLAN, "start page: plan revisions and comments")
-    return "plans/includes/home_panel.html", {"due": due, "comments": comments}

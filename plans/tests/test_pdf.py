@@ -256,4 +256,8 @@ def test_a_version_of_another_citizens_plan_is_refused(coordinator, make_citizen
 
 def test_the_sections_to_log_are_the_ones_in_the_pdf(nav, citizen, coordinator_grant):
     assert plan_sections(grant_for(nav, citizen)) == [Section.PLAN, Section.FINANCE]
-    assert set(plan_sections(coordinator_grant)) == set(Section.values) - {Section.OVERVIEW, Section.NOTES, Section.PATHWAY}
+    assert set(plan_sections(coordinator_grant)) == set(Section.values) - {
+        Section.OVERVIEW,
+        Section.NOTES,
+        Section.PATHWAY,
+    }

@@ -1,7 +1,5 @@
 """The plan on screen: who sees which section, conflicts, approval, the crisis plan one tap away."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
@@ -9,7 +7,7 @@ from audit.models import AccessEvent
 from people.access import grant_for
 from people.models import CareTeamMember
 from plans import actions
-from plans.models import AssessmentArea, PlanComment, PlanMeasure, PlanText, PlanVersion
+from plans.models import AssessmentArea, PlanComment, PlanMeasure, PlanText
 
 from .helpers import complete
 
@@ -340,62 +338,3 @@ def test_the_pdf_logs_each_section_it_holds(login, citizen, draft, nav):
         AccessEvent.objects.filter(actor_id=nav.pk, detail__startswith="plan PDF").values_list("section", flat=True)
     )
     assert read == {"plan", "finance"}
-
-
-def _active_plan(citizen, coordinator, member, next_revision):
-    """A plan put into effect, with its revision date moved to ``next_revision``."""
-    grant = grant_for(coordinator, citizen)
-    version = complete(grant, actions.start_draft(grant, acting_user=coordinator), coordinator, citizen, member)
-    version = actions.approve(
-        grant_for(citizen.user, citizen), version, acting_user=citizen.user, seen_revision=version.content_revision
-    )
-    version = actions.activate(grant, version, acting_user=coordinator)
-    PlanVersion.objects.filter(pk=version.pk).update(next_revision=next_revision)
-    return version
-
-
-def test_the_coordinators_start_page_lists_revisions_due_and_open_comments(
-    login, coordinator, citizen, care_team_member, make_citizen, gp, django_assert_max_num_queries
-):
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    _active_plan(citizen, coordinator, care_team_member, today - datetime.timedelta(days=3))
-    soon = make_citizen(coordinator, "Sigrid", with_login=True)
-    _active_plan(
-        soon,
-        coordinator,
-        CareTeamMember.objects.get(citizen=soon, role="coordinator"),
-        today + datetime.timedelta(days=10),
-    )
-    later = make_citizen(coordinator, "Lotte", with_login=True)
-    _active_plan(
-        later,
-        coordinator,
-        CareTeamMember.objects.get(citizen=later, role="coordinator"),
-        today + datetime.timedelta(days=90),
-    )
-    actions.add_comment(
-        grant_for(later.user, later),
-        PlanVersion.objects.active(later),
-        acting_user=later.user,
-        section="plan",
-        text="Kan vi møtes hjemme?",
-    )
-    client = login(coordinator)
-    with django_assert_max_num_queries(20):
-        page = client.get(reverse("people:citizen_list"))
-    panel = page.text[page.text.index('data-testid="plans-panel"') :]
-    name = "{0.family_name}, {0.given_name}".format
-    assert panel.index(name(citizen)) < panel.index(name(soon))  # overdue first
-    assert "Overdue" in panel and "Due soon" in panel
-    assert f"{name(later)}</a> – 1 open comment" in panel
-    assert name(later) not in panel.split("Open comments from citizens")[0]  # not due yet
-    logged = set(
-        AccessEvent.objects.filter(actor_id=coordinator.pk, detail__startswith="start page").values_list(
-            "citizen_id", flat=True
-        )
-    )
-    assert logged == {citizen.pk, soon.pk, later.pk}
-    # Someone who only reads the plan (a GP) does not get the coordinator's list.
-    assert 'data-testid="plans-panel"' not in login(gp).get(reverse("people:citizen_list")).text
