@@ -118,7 +118,8 @@ def new_note(request, citizen_id):
     grant = _grant(request, citizen_id, "new journal note")
     _require_writer(request, grant, "new journal note")
     log_read(request, grant, Section.NOTES, "new journal note")
-    form = NewNoteForm(request.POST or None)
+    # A link from an appointment names the template of its step, e.g. ?kind=guidance_session.
+    form = NewNoteForm(request.POST or None, initial={"kind": request.GET.get("kind") or None})
     if request.method == "POST" and form.is_valid():
         note = actions.create_note(grant, kind=form.cleaned_data["kind"], acting_user=request.user)
         return redirect("journal:edit", citizen_id=grant.citizen.pk, note_id=note.pk)

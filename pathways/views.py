@@ -39,7 +39,7 @@ def _episode(grant, episode_id):
 
 def _appointment(grant, appointment_id):
     return get_object_or_404(
-        Appointment.objects.select_related("staff", "episode"), pk=appointment_id, citizen=grant.citizen
+        Appointment.objects.select_related("staff", "episode", "step"), pk=appointment_id, citizen=grant.citizen
     )
 
 

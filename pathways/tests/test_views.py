@@ -227,3 +227,17 @@ def test_the_user_card_gives_a_code_for_the_programme_that_logs_the_citizen_in(
     assert find_access_code(code).citizen == newcomer
     access = ProgrammeAccess.objects.get(episode=episode)
     assert access.programme == "Assistert selvhjelp – depresjon" and code not in str(access.__dict__)
+
+
+def test_a_guidance_session_links_to_a_note_from_its_template(
+    login, grant, coordinator, citizen, self_help, municipality, first_session
+):
+    episode = _referral(grant, coordinator, self_help, municipality)
+    actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
+    phone = episode.appointments.filter(kind="phone").first()
+    client = login(coordinator)
+    page = client.get(reverse("pathways:appointment", args=[citizen.pk, phone.pk]))
+    link = reverse("journal:new", args=[citizen.pk]) + "?kind=guidance_session"
+    assert f'href="{link}"' in page.text
+    form = client.get(link)
+    assert re.search(r'value="guidance_session"[^>]*checked', form.text)
