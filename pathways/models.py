@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from measures.models import QuestionnaireResponse
 from people.models import AccessCode, Citizen, Organisation
@@ -99,11 +100,11 @@ class Episode(models.Model):
     """One run of a pathway for one citizen, from referral to ending."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
-        ACTIVE = "active", _("Active")
-        COMPLETED = "completed", _("Completed")
-        DROPPED_OUT = "dropped_out", _("Dropped out")
-        TRANSFERRED = "transferred", _("Transferred")
+        WAITING = "waiting", pgettext_lazy("pathway status", "Waiting")
+        ACTIVE = "active", pgettext_lazy("pathway status", "Active")
+        COMPLETED = "completed", pgettext_lazy("pathway status", "Completed")
+        DROPPED_OUT = "dropped_out", pgettext_lazy("pathway status", "Dropped out")
+        TRANSFERRED = "transferred", pgettext_lazy("pathway status", "Transferred")
 
     OPEN = (Status.WAITING, Status.ACTIVE)
     ENDED = (Status.COMPLETED, Status.DROPPED_OUT, Status.TRANSFERRED)
