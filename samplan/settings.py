@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "plans",
     "journal",
     "pathways",
+    "notify",
     "worklist",
     "fhir_api",
     "demo",
@@ -190,6 +191,23 @@ STORAGES = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samplan@localhost")
+
+# Links in e-mails (no request to take the host from), e.g. https://samplan.kommune.no
+SITE_URL = env.str(
+    "SITE_URL",
+    default="http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""),
+)
+
+# Background tasks (django-tasks): the database queue, worked by `manage.py db_worker`.
+# Tests run them at once (TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend).
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+
+# Appointment reminders (notify): sent this many hours before; a reminder claimed by a worker
+# that died mid-send is marked failed (never re-sent) after REMINDER_CLAIM_TIMEOUT_MINUTES.
+REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+REMINDER_CLAIM_TIMEOUT_MINUTES = env.int("REMINDER_CLAIM_TIMEOUT_MINUTES", default=15)
+# Dotted path to a notify.sms.BaseSmsBackend subclass; empty means no SMS.
+SMS_BACKEND = env.str("SMS_BACKEND", default="") or None
 
 # Content Security Policy: no inline script, nothing from other origins.
 CONTENT_SECURITY_POLICY = {

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("journal.urls")),
     path("", include("pathways.urls")),
+    path("", include("notify.urls")),
     path("", include("worklist.urls")),
 ]

@@ -31,6 +31,9 @@ LOGIN_REQUIRED = {
     "accounts:otp_verify",
     "accounts:otp_setup",
     "measures:checkin",
+    "notify:calendar",
+    "notify:calendar_create",
+    "notify:calendar_stop",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
 CITIZEN_OBJECTS_ELSEWHERE = {
@@ -46,6 +49,8 @@ CITIZEN_OBJECTS_ELSEWHERE = {
     "fhir:care_plan_read",
 }
 FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
+# No login: a secret token in the address is the key (the staff member's calendar feed).
+TOKEN_URLS = {"notify:feed"}
 
 
 def walk(patterns, namespace=""):
@@ -69,7 +74,7 @@ def test_every_url_has_a_name_and_a_case():
     for name, _pattern in ROUTES:
         if name.startswith("admin:"):
             continue
-        known = PUBLIC | LOGIN_REQUIRED | CITIZEN_OBJECTS_ELSEWHERE | FHIR_LIST | set(citizen_routes())
+        known = PUBLIC | LOGIN_REQUIRED | CITIZEN_OBJECTS_ELSEWHERE | FHIR_LIST | TOKEN_URLS | set(citizen_routes())
         if name not in known:
             unclassified.append(name)
     assert unclassified == [], f"URLs without an access case in tests/test_routes.py: {unclassified}"
@@ -184,6 +189,14 @@ def test_outsider_cannot_review_emergency_access_and_is_logged(login, outsider, 
     response = login(outsider).post(reverse("people:emergency_review", args=[access.pk]))
     assert response.status_code == 403
     assert AccessEvent.objects.filter(citizen_id=citizen.pk, actor_id=outsider.pk, action="denied").exists()
+
+
+@pytest.mark.parametrize("name", sorted(TOKEN_URLS))
+def test_a_bad_token_gets_404_and_reads_nothing(name, client, objects):
+    events = AccessEvent.objects.count()
+    for token in ("x" * 43, "not-a-token"):
+        assert client.get(reverse(name, kwargs={"token": token})).status_code == 404
+    assert AccessEvent.objects.count() == events
 
 
 @pytest.mark.parametrize("name", sorted(FHIR_LIST))
