@@ -211,6 +211,15 @@ class Command(BaseCommand):
             innbygger = self._innbygger(rng, staff, orgs, password)
             self._measures(rng, innbygger, staff["koordinator"])
         self._plan(innbygger, staff["koordinator"])
+        self._history(
+            random.Random(seed + 1),
+            [innbygger],
+            0,
+            [staff["koordinator"]],
+            list(PathwayTemplate.objects.filter(key="guided-self-help")),
+            with_plan=False,
+            with_measures=False,  # her ten weeks of measures come from _measures
+        )
         self._citizens(rng, max(citizens - 1, 0), staff, orgs, password)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
@@ -505,7 +514,7 @@ class Command(BaseCommand):
             if count > BATCH:
                 self.stdout.write(f"  citizens: {done}/{count}")
 
-    def _history(self, rng, citizens, first_index, coordinators, templates):
+    def _history(self, rng, citizens, first_index, coordinators, templates, *, with_plan=True, with_measures=True):
         """Up to a year of pathway, appointments, check-ins, PHQ-9 scores, plans and notes per citizen.
 
         Bulk inserts only (no actions, no access log): this is what ``bench/worklist.py`` measures
@@ -558,7 +567,7 @@ class Command(BaseCommand):
                         followed_up_at=when if status == "missed" and rng.random() < 0.8 else None,
                     )
                 )
-                if checkin and when < now and rng.random() < 0.85:
+                if with_measures and checkin and when < now and rng.random() < 0.85:
                     responses.append(
                         (
                             QuestionnaireResponse(
@@ -571,7 +580,7 @@ class Command(BaseCommand):
                             None,
                         )
                     )
-                if phq9 and when < now and week % 4 == 0:
+                if with_measures and phq9 and when < now and week % 4 == 0:
                     values = [max(0, min(3, 2 - week // 16 + rng.randint(-1, 1))) for _ in phq9_items[:-1]] + [0]
                     answers = {link: [phq9_codes[link][value]] for link, value in zip(phq9_items, values, strict=True)}
                     responses.append(
@@ -586,7 +595,7 @@ class Command(BaseCommand):
                             scoring.score("phq9", values),
                         )
                     )
-            if not waiting:
+            if with_plan and not waiting:
                 plans.append(
                     PlanVersion(
                         citizen=citizen,
