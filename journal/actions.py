@@ -13,9 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audit.log import record
-from audit.models import AccessEvent
-from people.access import Grant
+from people.access import Grant, log_write
 from people.models import Section
 
 from .models import KIND_FIELDS, Note
@@ -62,15 +60,7 @@ def may_edit_note(grant: Grant, note, user):
 
 
 def _log_write(grant, *, acting_user, detail):
-    record(
-        actor=acting_user,
-        citizen_id=grant.citizen.pk,
-        action=AccessEvent.Action.WRITE,
-        section=Section.NOTES,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-    )
+    log_write(grant, acting_user=acting_user, section=Section.NOTES, detail=detail)
 
 
 def _require(condition):

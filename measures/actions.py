@@ -8,9 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import record
-from audit.models import AccessEvent
-from people.access import Grant
+from people.access import Grant, log_write
 from people.models import CareTeamMember, Section
 
 from . import fhir_forms, scoring
@@ -19,15 +17,7 @@ from .signals import response_completed
 
 
 def _log_write(grant, *, acting_user, section=Section.MEASURES, detail=""):
-    record(
-        actor=acting_user,
-        citizen_id=grant.citizen.pk,
-        action=AccessEvent.Action.WRITE,
-        section=section,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-    )
+    log_write(grant, acting_user=acting_user, section=section, detail=detail)
 
 
 def _require_measures(grant):

@@ -11,9 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import record
-from audit.models import AccessEvent
-from people.access import Grant
+from people.access import Grant, log_write
 from people.actions import new_access_code
 from people.models import Section
 
@@ -28,15 +26,7 @@ from .models import (
 
 
 def _log_write(grant, *, acting_user, detail):
-    record(
-        actor=acting_user,
-        citizen_id=grant.citizen.pk,
-        action=AccessEvent.Action.WRITE,
-        section=Section.PATHWAY,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-    )
+    log_write(grant, acting_user=acting_user, section=Section.PATHWAY, detail=detail)
 
 
 def may_run_pathways(grant):

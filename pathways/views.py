@@ -43,6 +43,16 @@ def _appointment(grant, appointment_id):
     )
 
 
+def _run(request, action, success):
+    """A button's action: its refusal or ``success`` becomes the message on the page it returns to."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, success)
+
+
 def _form_page(request, grant, form, title, back, status=None):
     context = {"grant": grant, "citizen": grant.citizen, "form": form, "title": title, "back": back}
     return render(request, "pathways/form.html", context, status=status or (400 if form.errors else 200))
@@ -126,12 +136,11 @@ def _with_titles(scheduled):
 def first_contact(request, citizen_id, episode_id):
     grant = _grant(request, citizen_id, f"first contact, pathway {episode_id}", write=True)
     episode = _episode(grant, episode_id)
-    try:
-        actions.record_first_contact(grant, episode, acting_user=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The first contact is recorded."))
+    _run(
+        request,
+        lambda: actions.record_first_contact(grant, episode, acting_user=request.user),
+        _("The first contact is recorded."),
+    )
     return redirect("pathways:episode", citizen_id, episode.pk)
 
 
@@ -214,12 +223,8 @@ def appointment(request, citizen_id, appointment_id):
 def appointment_status(request, citizen_id, appointment_id):
     grant = _grant(request, citizen_id, f"appointment {appointment_id} status", write=True)
     appointment = _appointment(grant, appointment_id)
-    try:
-        actions.set_status(grant, appointment, request.POST.get("status", ""), acting_user=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Saved."))
+    status = request.POST.get("status", "")
+    _run(request, lambda: actions.set_status(grant, appointment, status, acting_user=request.user), _("Saved."))
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)  # back to the episode's timeline, where the button was
@@ -249,12 +254,11 @@ def appointment_move(request, citizen_id, appointment_id):
 def appointment_follow_up(request, citizen_id, appointment_id):
     grant = _grant(request, citizen_id, f"follow up appointment {appointment_id}", write=True)
     appointment = _appointment(grant, appointment_id)
-    try:
-        actions.follow_up_missed(grant, appointment, acting_user=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The missed appointment is marked as followed up."))
+    _run(
+        request,
+        lambda: actions.follow_up_missed(grant, appointment, acting_user=request.user),
+        _("The missed appointment is marked as followed up."),
+    )
     return redirect("pathways:appointment", citizen_id, appointment.pk)
 
 

@@ -149,6 +149,19 @@ def log_read(request, grant, section, detail=""):
     )
 
 
+def log_write(grant, *, acting_user, section, detail=""):
+    """A change to ``section`` of the grant's citizen, by ``acting_user``: every action writes one."""
+    record(
+        actor=acting_user,
+        citizen_id=grant.citizen.pk,
+        action=AccessEvent.Action.WRITE,
+        section=section,
+        ground=grant.ground,
+        role=grant.role_label,
+        detail=detail,
+    )
+
+
 def log_reads(request, grant, sections, detail=""):
     """One read per section shown, e.g. each part of the plan a page or a PDF holds."""
     record_sections(

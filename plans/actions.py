@@ -12,10 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import record
-from audit.models import AccessEvent
 from measures.models import Goal
-from people.access import Grant
+from people.access import Grant, log_write
 from people.models import CareTeamMember, Section
 
 from .content import COMMENT_TOPICS, visible_comment_keys
@@ -44,15 +42,7 @@ class EditConflict(Exception):
 
 
 def _log_write(grant, *, acting_user, section, detail):
-    record(
-        actor=acting_user,
-        citizen_id=grant.citizen.pk,
-        action=AccessEvent.Action.WRITE,
-        section=section,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-    )
+    log_write(grant, acting_user=acting_user, section=section, detail=detail)
 
 
 def _require(condition):
