@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from people.access import Grant, log_write
 from people.actions import new_access_code
-from people.models import Section
+from people.models import CareTeamMember, Section
 
 from .models import (
     Appointment,
@@ -39,6 +39,13 @@ def _require(grant, episode=None):
         raise PermissionDenied
     if episode is not None and episode.citizen_id != grant.citizen.pk:
         raise PermissionDenied
+
+
+def _check_staff(grant, staff, field="staff"):
+    """Appointments are held by someone on the citizen's care team now."""
+    on_team = CareTeamMember.objects.active().filter(citizen=grant.citizen, user=staff).exists()
+    if staff is None or not on_team:
+        raise ValidationError({field: _("Choose someone who is on the care team now.")})
 
 
 def _open(episode):
@@ -107,6 +114,7 @@ def start_episode(grant: Grant, episode, *, acting_user, first_session_at, staff
         raise ValidationError(_("This pathway has already started or ended."))
     if first_session_at is None or first_session_at < timezone.now():
         raise ValidationError({"first_session_at": _("The first session must be in the future.")})
+    _check_staff(grant, staff)
     steps = list(episode.template.steps.all())
     appointments, scheduled = [], []
     last_session = first_session_at
@@ -177,6 +185,8 @@ def end_episode(grant: Grant, episode, *, acting_user, status, reason, on=None):
     on = on or timezone.localdate()
     if on > timezone.localdate():
         errors["on"] = _("The pathway cannot end in the future.")
+    elif on < episode.referral_received:
+        errors["on"] = _("The pathway cannot end before the referral was received.")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -218,6 +228,7 @@ def add_appointment(grant: Grant, *, acting_user, staff, kind, title, starts_at,
         errors["title"] = _("Write what the appointment is.")
     if errors:
         raise ValidationError(errors)
+    _check_staff(grant, staff)
     if episode is not None:
         _open(episode)
     appointment = Appointment.objects.create(

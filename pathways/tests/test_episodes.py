@@ -228,3 +228,37 @@ def test_the_first_done_contact_counts_as_first_contact(grant, coordinator, self
         actions.set_status(grant, episode.appointments.first(), "done", acting_user=coordinator)
     episode.refresh_from_db()
     assert episode.first_contact_on == first_session.date()
+
+
+def test_appointments_are_held_by_someone_on_the_team(
+    grant, coordinator, outsider, self_help, municipality, first_session
+):
+    episode = referral(grant, coordinator, self_help, municipality)
+    with pytest.raises(ValidationError) as error:
+        actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=outsider)
+    assert "staff" in error.value.error_dict
+    with pytest.raises(ValidationError):
+        actions.add_appointment(
+            grant,
+            acting_user=coordinator,
+            staff=outsider,
+            kind="phone",
+            title="Telefon",
+            starts_at=first_session,
+            duration_minutes=20,
+        )
+    assert not Appointment.objects.exists()
+
+
+def test_a_pathway_cannot_end_before_its_referral(grant, coordinator, self_help, municipality):
+    episode = referral(grant, coordinator, self_help, municipality)
+    with pytest.raises(ValidationError) as error:
+        actions.end_episode(
+            grant,
+            episode,
+            acting_user=coordinator,
+            status="completed",
+            reason="Ferdig",
+            on=episode.referral_received - datetime.timedelta(days=1),
+        )
+    assert "on" in error.value.error_dict
