@@ -1,0 +1,627 @@
+"""Latency of the coordinator's worklist on PostgreSQL with a full caseload, served as in production.
+
+    uv run python bench/worklist.py [--citizens 20000] [--concurrency 1,4,8] [--duration 30]
+                                    [--sequential 300] [--workers 3] [--threads 1] [--keep]
+
+Creates a fresh database (``samplan_bench_worklist``, dropped and created again), migrates and runs
+``seed_demo --citizens N``: staff, Ingrid and N-1 more citizens, 60 per coordinator, each with up to
+a year of pathway history (episodes, weekly appointments, check-ins, 4-weekly PHQ-9 scores, an
+active plan with a revision date, some unsigned notes). Then ``VACUUM ANALYZE``, as autovacuum
+would soon do after such a bulk load. Prints how long seeding took and the row counts.
+
+The coordinator ``koordinator`` (Ingrid and the first 60 citizens) is logged in without the login
+form: a TOTP device and database sessions are made for the user the way ``django.contrib.auth.login``
+and ``django_otp.login`` fill them (user id, backend, session hash, ``otp_device_id``), so the
+production two-factor middleware lets the requests through. One session per load connection.
+
+gunicorn is started the way ``make serve`` does (DEBUG off, a random SECRET_KEY, whitenoise, the
+access log on, ``--workers 3`` sync) on 127.0.0.1 and a free port. Requests carry
+``X-Forwarded-Proto: https`` as behind the TLS proxy of a deployment, so the HTTPS redirect and the
+other production settings stay on. One request checks that ``GET /worklist/`` answers 200 with
+worklist items (counted per ``data-kind``); then, after a warm-up:
+
+* ``--sequential`` requests one after another from this process (urllib, a new connection each,
+  as gunicorn's sync workers close it): one coordinator clicking, the latency the target is about;
+* ``wrk`` (Debian: ``apt-get install wrk``; installed by this script if missing and run as root)
+  with ``bench/worklist.lua`` for ``--duration`` seconds at each ``--concurrency`` (one connection
+  per wrk thread), reporting requests/s and p50/p95/p99 latency.
+
+Each phase reports the CPU each request cost in gunicorn, in PostgreSQL and in the client, and how
+busy the rest of the machine was (as ``bench/fhir_measures.py``, whose helpers it uses). After each
+phase the access log is checked: the page logs one read per citizen shown, so the new ``worklist``
+access events must equal the 200 replies in gunicorn's access log × the citizens on the page, and
+every reply must be a 200 (a redirect to the login or TOTP page would be a failure).
+
+Finally, with gunicorn stopped, the page is requested ``--explain-runs`` times in one process with
+every SQL statement timed (a Django execute wrapper); each statement's median time is reported and
+every SELECT is run again under ``EXPLAIN (ANALYZE, BUFFERS)``; the plans of the two slowest are
+printed. The database is dropped at the end unless ``--keep``; ``--reuse`` measures a kept database
+again without seeding it, and ``--pg-option jit=off`` (repeatable) sets PostgreSQL settings for the
+app's connections. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import fhir_measures as fm  # the sibling benchmark: database, gunicorn and CPU-accounting helpers
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).with_suffix(".lua")
+PG_SERVER = fm.PG_SERVER
+PAGE = "/worklist/"
+DETAIL = "worklist"  # the access events' detail for this page (worklist.views)
+HEADERS = {"X-Forwarded-Proto": "https", "Accept": "text/html"}
+ITEM = re.compile(r'<li class="worklist-item[^"]*" data-kind="([a-z_]+)">.*?href="/citizens/(\d+)/', re.S)
+COUNTS = {
+    "citizens": "people_citizen",
+    "coordinators and other staff": "people_staffprofile",
+    "care-team members": "people_careteammember",
+    "episodes": "pathways_episode",
+    "appointments": "pathways_appointment",
+    "questionnaire responses": "measures_questionnaireresponse",
+    "scores": "measures_score",
+    "plan versions": "plans_planversion",
+    "journal notes": "journal_note",
+}
+log = fm.log
+
+
+# Inside Django (child processes, against the bench database) --------------------------------------
+
+
+def setup_django():
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samplan.settings")
+    django.setup()
+
+
+def make_sessions(username, count):
+    """A confirmed TOTP device and ``count`` verified sessions for ``username``, as JSON."""
+    setup_django()
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from worklist.items import coordinated
+
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = []
+    for _ in range(count):
+        session = store()
+        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.create()
+        keys.append(session.session_key)
+    print(json.dumps({"user_id": user.pk, "coordinated": coordinated(user).count(), "sessions": keys}))
+
+
+def explain(session_key, runs):
+    """Time the page's statements over ``runs`` requests, then EXPLAIN ANALYZE every SELECT.
+
+    Statements are timed with an execute wrapper (perf_counter, round trip and fetch included);
+    BEGIN and COMMIT do not pass through it and are taken from Django's query log (1 ms steps).
+    """
+    setup_django()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    client.cookies["sessionid"] = session_key
+    client.get(PAGE)  # load templates and open the connection outside the figures
+    rounds, walls, control = [], [], []
+    for run in range(runs):
+        timings = []
+
+        def timer(execute, sql, params, many, context, timings=timings, first=run == 0):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                elapsed = time.perf_counter() - started
+                text = connection.ops.last_executed_query(context["cursor"].cursor, sql, params) if first else ""
+                timings.append((elapsed, text))
+
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+            started = time.perf_counter()
+            response = client.get(PAGE)
+            walls.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {PAGE} in process answered {response.status_code}")
+        rounds.append(timings)
+        transactions = [q for q in captured.captured_queries if q["sql"] in ("BEGIN", "COMMIT")]
+        control.append((len(transactions), sum(float(q["time"]) for q in transactions)))
+    if len({len(r) for r in rounds}) != 1:
+        raise SystemExit(f"the number of statements changed between requests: {sorted({len(r) for r in rounds})}")
+    queries = []
+    for index, (_elapsed, sql) in enumerate(rounds[0]):
+        entry = {
+            "index": index + 1,
+            "table": main_table(sql),
+            "kind": sql.split()[0].upper(),
+            "median_ms": statistics.median(r[index][0] for r in rounds) * 1000,
+            "sql": sql,
+        }
+        if entry["kind"] == "SELECT":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                entry["plan"] = [row[0] for row in cursor.fetchall()]
+            found = re.search(r"Execution Time: ([\d.]+) ms", "\n".join(entry["plan"]))
+            entry["execution_ms"] = float(found.group(1)) if found else None
+        queries.append(entry)
+    result = {
+        "runs": runs,
+        "request_ms": statistics.median(walls) * 1000,
+        "queries": queries,
+        "transaction_statements": control[0][0],
+        "transaction_ms": statistics.fmean(ms for _n, ms in control) * 1000,
+    }
+    print(json.dumps(result))
+
+
+def main_table(sql):
+    """The table a statement reads or writes: the first one named outside parentheses."""
+    depth, outer = 0, []
+    for part in re.split(r"([()])", sql):
+        if part == "(":
+            depth += 1
+        elif part == ")":
+            depth -= 1
+        elif depth == 0:
+            outer.append(part)
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"([a-z_]+)"', " ".join(outer))
+    if match and match.group(1).startswith("qualify"):  # Django's wrapper around a filtered window query
+        match = re.search(r'FROM\s+"([a-z_]+)"', sql)
+    return match.group(1) if match else sql.split()[0]
+
+
+def child(env, *args):
+    result = subprocess.run(
+        [sys.executable, __file__, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"{' '.join(args)} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# Database ---------------------------------------------------------------------------------------
+
+
+def bench_sql(database, statement):
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def row_counts(database):
+    counts = {name: fm.query_one(database, f"SELECT count(*) FROM {table}")[0] for name, table in COUNTS.items()}
+    size = fm.query_one(database, "SELECT pg_database_size(current_database())")[0]
+    counts["database size, MB"] = round(size / 2**20)
+    return counts
+
+
+def seed(env, citizens):
+    """``seed_demo --citizens N``, with its progress lines; returns the seconds it took."""
+    started = time.monotonic()
+    command = [sys.executable, "manage.py", "seed_demo", "--citizens", str(citizens)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        log(f"  seed_demo: {line.rstrip()} ({time.monotonic() - started:.0f} s)")
+    if process.wait() != 0:
+        sys.stderr.write("".join(output))
+        raise SystemExit("seed_demo failed")
+    return time.monotonic() - started
+
+
+def worklist_events(database, after_id, user_id):
+    return fm.query_one(
+        database,
+        "SELECT count(*) FROM audit_accessevent WHERE id > %s AND actor_id = %s AND detail = %s AND action = 'read'",
+        (after_id, user_id, DETAIL),
+    )[0]
+
+
+def last_event_id(database):
+    return fm.query_one(database, "SELECT coalesce(max(id), 0) FROM audit_accessevent")[0]
+
+
+# HTTP -------------------------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect (to the login or TOTP page) is an HTTPError here, not a 200 from elsewhere
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def get_page(port, session_key):
+    """Status and body of one GET of the page with the session cookie (no redirects followed)."""
+    headers = {**HEADERS, "Cookie": f"sessionid={session_key}"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{PAGE}", headers=headers)
+    try:
+        with OPENER.open(request, timeout=10) as response:  # loopback only
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def wait_until_up(port, session_key, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up; see its log")
+        try:
+            return get_page(port, session_key)
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def items_on(html):
+    """The worklist items on a page: their kinds and the citizens they name."""
+    found = ITEM.findall(html)
+    return Counter(kind for kind, _ in found), {int(citizen) for _, citizen in found}, len(found)
+
+
+def ms(result, p):
+    """A latency percentile of a run, in milliseconds."""
+    return result[f"p{p}_us"] / 1000
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def sequential(port, session_key, count):
+    """``count`` requests one after another; latencies in microseconds as wrk reports them."""
+    latencies, ok = [], 0
+    started = time.monotonic()
+    for _ in range(count):
+        before = time.perf_counter()
+        status, _body = get_page(port, session_key)
+        latencies.append((time.perf_counter() - before) * 1e6)
+        ok += status == 200
+    span = time.monotonic() - started
+    return {
+        "sent": count,
+        "received": count,
+        "ok": ok,
+        "bad_status": count - ok,
+        "socket_errors": 0,
+        "errors": count - ok,
+        "span_s": span,
+        "requests_per_s": count / span,
+        "p50_us": percentile(latencies, 50),
+        "p90_us": percentile(latencies, 90),
+        "p95_us": percentile(latencies, 95),
+        "p99_us": percentile(latencies, 99),
+        "max_us": max(latencies),
+        "mean_us": statistics.fmean(latencies),
+    }
+
+
+def run_wrk(port, concurrency, duration, cookies, output_path):
+    """One wrk run of ``duration`` seconds, one connection per thread; the Lua script's figures."""
+    env = {**os.environ, "BENCH_PATH": PAGE, "BENCH_COOKIES": ",".join(cookies)}
+    command = ["wrk", "-t", str(concurrency), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "10s"]
+    command += ["--latency", "-s", str(LUA), f"http://127.0.0.1:{port}{PAGE}"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    output_path.write_text(result.stdout + result.stderr)
+    figures = next(
+        (json.loads(line[11:]) for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")), None
+    )
+    if figures is None:
+        raise SystemExit("wrk gave no result:\n" + result.stdout + result.stderr)
+    figures["requests_per_s"] = figures["received"] / figures["span_s"] if figures["span_s"] else 0.0
+    figures["errors"] = figures["bad_status"] + figures["socket_errors"]
+    return figures
+
+
+def settle(log_path, quiet=1.0, limit=30.0):
+    """Wait until gunicorn's access log has not grown for ``quiet`` seconds: requests still in flight
+    when wrk stopped have finished on the server (and written their access events)."""
+    deadline, size, since = time.monotonic() + limit, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        current = log_path.stat().st_size
+        if current != size:
+            size, since = current, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.1)
+
+
+def measured(server_pid, database, log_path, run, client=resource.RUSAGE_CHILDREN):
+    """``run()`` with the CPU that gunicorn, PostgreSQL, the client and the rest of the machine used."""
+    with fm.CpuSampler(server_pid, database) as sampler:
+        machine, used, wall = fm.machine_cpu_seconds(), resource.getrusage(client), time.monotonic()
+        result = run()
+        settle(log_path)
+        machine, wall = fm.machine_cpu_seconds() - machine, time.monotonic() - wall
+    used = sum(getattr(resource.getrusage(client), f) - getattr(used, f) for f in ("ru_utime", "ru_stime"))
+    app, db = sampler.used("app"), sampler.used("db")
+    result["cpu_s"] = {"app": app, "db": db, "client": used, "other": max(machine - app - db - used, 0.0), "wall": wall}
+    return result
+
+
+def connection_options(settings):
+    """``?options=-c name=value ...`` for DATABASE_URL (django-environ passes it on to libpq)."""
+    if not settings:
+        return ""
+    return "?options=" + urllib.parse.quote(" ".join(f"-c {setting}" for setting in settings), safe="")
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk is missing: apt-get install -y wrk")
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+
+# Main -------------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--citizens", type=int, default=20000, help="seed_demo --citizens (default 20000)")
+    parser.add_argument("--concurrency", default="1,4,8", help="wrk connections, comma-separated (default 1,4,8)")
+    parser.add_argument("--duration", type=int, default=30, help="seconds of wrk per concurrency (default 30)")
+    parser.add_argument("--sequential", type=int, default=300, help="sequential requests from here (default 300)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as make serve)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1: sync)")
+    parser.add_argument("--explain-runs", type=int, default=30, help="in-process requests for query timing")
+    parser.add_argument("--user", default="koordinator", help="the coordinator (default koordinator)")
+    parser.add_argument("--target-ms", type=float, default=50.0, help="p95 target (default 50 ms)")
+    parser.add_argument("--database", default="samplan_bench_worklist")
+    parser.add_argument(
+        "--pg-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the app's connections, e.g. jit=off (repeatable)",
+    )
+    parser.add_argument("--reuse", action="store_true", help="use the kept, seeded database as it is (no seeding)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--inside", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        action, *rest = args.inside
+        return make_sessions(rest[0], int(rest[1])) if action == "sessions" else explain(rest[0], int(rest[1]))
+    levels = [int(level) for level in args.concurrency.split(",")]
+    ensure_wrk()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (gunicorn, database) when stopped
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="samplan-bench-worklist-"))
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"{PG_SERVER}/{args.database}" + connection_options(args.pg_option),
+        "STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+
+    db, server, figures = args.database, None, {"args": {k: str(v) for k, v in vars(args).items()}}
+    if not args.reuse:
+        log(f"database {db}: drop, create, migrate")
+        fm.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        fm.admin_sql(f'CREATE DATABASE "{db}"')
+    try:
+        fm.manage(env, "migrate", "--no-input", "-v", "0")
+        fm.manage(env, "collectstatic", "--no-input", "-v", "0")
+        if not args.reuse:
+            log(f"seed_demo --citizens {args.citizens}")
+            figures["seed_s"] = seed(env, args.citizens)
+            log(f"seeded in {figures['seed_s']:.0f} s; VACUUM ANALYZE")
+            analyzed = time.monotonic()
+            bench_sql(db, "VACUUM ANALYZE")
+            figures["analyze_s"] = time.monotonic() - analyzed
+        figures["counts"] = row_counts(db)
+        log("rows: " + ", ".join(f"{name} {count}" for name, count in figures["counts"].items()))
+
+        made = child(env, "--inside", "sessions", args.user, str(max(levels) + 1))
+        user_id, keys = made["user_id"], made["sessions"]
+        figures["coordinated"] = made["coordinated"]
+        log(f"{args.user}: coordinator of {made['coordinated']} citizens; {len(keys)} verified sessions")
+
+        port = fm.free_port()
+        command = fm.gunicorn_command(port, args.workers, args.threads)
+        log(f"gunicorn on 127.0.0.1:{port}: {' '.join(command[2:])}")
+        log_path = workdir / "gunicorn.log"
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        )
+        before = last_event_id(db)
+        status, html = wait_until_up(port, keys[0], server)
+        kinds, shown, count = items_on(html)
+        events = worklist_events(db, before, user_id)
+        if status != 200 or 'data-testid="worklist"' not in html or not count:
+            raise SystemExit(f"GET {PAGE} is not a worklist with items: status {status}, {count} items")
+        figures["page"] = {
+            "items": count,
+            "kinds": dict(kinds.most_common()),
+            "citizens": len(shown),
+            "bytes": len(html),
+        }
+        log(
+            f"GET {PAGE}: {status}, {len(html)} bytes, {count} items for {len(shown)} citizens: "
+            + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+            + f"; {events} access events"
+        )
+        checks = [["first request: one access event per citizen shown", events == len(shown), f"{events} events"]]
+
+        log(f"warm-up: wrk for 5 s at concurrency {2 * args.workers}")
+        run_wrk(port, 2 * args.workers, 5, keys, workdir / "wrk-warmup.txt")
+        settle(log_path)
+
+        phases = [("sequential", None)] + [(f"wrk c={level}", level) for level in levels]
+        figures["results"] = {}
+        for name, level in phases:
+            before, offset = last_event_id(db), log_path.stat().st_size
+            if level is None:
+                log(f"{name}: {args.sequential} requests one after another (urllib)")
+                result = measured(
+                    server.pid,
+                    db,
+                    log_path,
+                    lambda: sequential(port, keys[0], args.sequential),
+                    client=resource.RUSAGE_SELF,
+                )
+            else:
+                log(f"{name}: {args.duration} s at concurrency {level}")
+                output = workdir / f"wrk-c{level}.txt"
+                result = measured(
+                    server.pid,
+                    db,
+                    log_path,
+                    lambda level=level, output=output: run_wrk(port, level, args.duration, keys, output),
+                )
+            served = fm.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" 200 ')
+            replies = fm.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" ')
+            events = worklist_events(db, before, user_id)
+            result.update(served=served, replies=replies, events=events)
+            passed = (
+                events == served * len(shown)
+                and replies == served
+                and result["errors"] == 0
+                and result["ok"] <= served <= result["sent"] - result["bad_status"]
+            )
+            in_flight = served - result["ok"]
+            detail = (
+                f"{events} events = {served} replies × {len(shown)} citizens"
+                if events == served * len(shown)
+                else f"{events} events ≠ {served} replies × {len(shown)} citizens"
+            ) + f"; {replies - served} non-200 replies; client got {result['ok']} ({in_flight} in flight at the end)"
+            checks.append([f"{name}: access events = successful replies × citizens shown", passed, detail])
+            figures["results"][name] = result
+            log(
+                f"  {result['received']} requests, {result['requests_per_s']:.1f}/s, p50 {ms(result, 50):.1f} ms,"
+                f" p95 {ms(result, 95):.1f} ms, p99 {ms(result, 99):.1f} ms, errors {result['errors']}"
+            )
+        fm.stop(server)
+        server = None
+
+        log(f"queries: {args.explain_runs} requests in one process, then EXPLAIN ANALYZE of each SELECT")
+        figures["explain"] = child(env, "--inside", "explain", keys[-1], str(args.explain_runs))
+    finally:
+        if server is not None:
+            fm.stop(server)
+        if not args.keep:
+            fm.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        shutil.rmtree(workdir / "static", ignore_errors=True)
+
+    figures["checks"] = checks
+    figures["elapsed_s"] = time.monotonic() - started
+    report(args, figures, workdir)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0 if all(passed for _, passed, _ in checks) else 1
+
+
+def report(args, figures, workdir):
+    cores = os.cpu_count() or 1
+    server = f"gunicorn --workers {args.workers}" + (f" --threads {args.threads}" if args.threads > 1 else "")
+    database = "PostgreSQL" + (f" ({', '.join(args.pg_option)})" if args.pg_option else "")
+    print()
+    if "seed_s" in figures:
+        seeded, analyzed = figures["seed_s"], figures["analyze_s"]
+        print(f"seed_demo --citizens {args.citizens}: {seeded:.0f} s, VACUUM ANALYZE {analyzed:.0f} s")
+    print("rows: " + ", ".join(f"{name} {count}" for name, count in figures["counts"].items()))
+    page = figures["page"]
+    kinds = ", ".join(f"{kind} {n}" for kind, n in page["kinds"].items())
+    print(
+        f"{args.user}: coordinator of {figures['coordinated']} citizens; the page shows {page['items']} items for"
+        f" {page['citizens']} citizens ({kinds}), {page['bytes']} bytes"
+    )
+    print(f"\nGET {PAGE}, {server}, {database}, DEBUG off, {cores} cores")
+    head = f"{'phase':<12} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+    print(head + f" {'errors':>6} {'app':>6} {'db':>5} {'client':>6} {'other load':>10}")
+    rows = []
+    for name, r in figures["results"].items():
+        cpu = r["cpu_s"]
+        per = {part: cpu[part] / max(r["received"], 1) * 1000 for part in ("app", "db", "client")}
+        other = cpu["other"] / (cpu["wall"] * cores)
+        print(
+            f"{name:<12} {r['received']:>8} {r['requests_per_s']:>7.1f} {ms(r, 50):>7.1f} {ms(r, 95):>7.1f}"
+            f" {ms(r, 99):>7.1f} {r['max_us'] / 1000:>7.1f} {r['errors']:>6}"
+            f" {per['app']:>6.1f} {per['db']:>5.1f} {per['client']:>6.1f} {other:>10.0%}"
+        )
+        rows.append(
+            f"| {name} | {r['received']} | {r['requests_per_s']:.1f} | {ms(r, 50):.1f} | {ms(r, 95):.1f}"
+            f" | {ms(r, 99):.1f} | {r['errors']} | {per['app']:.1f} + {per['db']:.1f} + {per['client']:.1f}"
+            f" | {other:.0%} |"
+        )
+    print("CPU ms per request: app = gunicorn, db = PostgreSQL backends, client = wrk or this process;")
+    print("other load = the rest of the machine, as a share of all cores")
+    sequential = figures["results"].get("sequential")
+    if sequential:
+        p95 = sequential["p95_us"] / 1000
+        verdict = "met" if p95 <= args.target_ms else "NOT met"
+        print(f"\none coordinator, sequential: p95 {p95:.1f} ms, target ≤ {args.target_ms:.0f} ms: {verdict}")
+
+    explained = figures["explain"]
+    queries = explained["queries"]
+    total = sum(q["median_ms"] for q in queries)
+    print(
+        f"\nin one process: {explained['request_ms']:.1f} ms per request (median of {explained['runs']}),"
+        f" {len(queries)} statements taking {total:.1f} ms (round trip included), and"
+        f" {explained['transaction_statements']} BEGIN/COMMIT taking {explained['transaction_ms']:.1f} ms"
+    )
+    print(f"{'#':>3} {'statement':<8} {'table':<34} {'median ms':>9} {'EXPLAIN ANALYZE ms':>18}")
+    for q in queries:
+        executed = f"{q['execution_ms']:.2f}" if q.get("execution_ms") is not None else ""
+        print(f"{q['index']:>3} {q['kind']:<8} {q['table']:<34} {q['median_ms']:>9.2f} {executed:>18}")
+    for q in sorted((q for q in queries if "plan" in q), key=lambda q: q["median_ms"], reverse=True)[:2]:
+        print(f"\nquery {q['index']} ({q['table']}, {q['median_ms']:.2f} ms):\n{q['sql']}\n")
+        print("\n".join(q["plan"]))
+    print()
+    for name, passed, detail in figures["checks"]:
+        print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
+    print("\nmarkdown rows (phase | requests | req/s | p50 | p95 | p99 | errors | CPU app + db + client | other load):")
+    print("\n".join(rows))
+    print(f"\ntotal time {figures['elapsed_s']:.0f} s; gunicorn log and wrk output in {workdir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
