@@ -204,3 +204,22 @@ def test_the_page_logs_each_citizen_shown_and_is_the_staff_start_page(
 
 def test_a_citizen_cannot_open_the_worklist(login, citizen):
     assert login(citizen.user).get(reverse("worklist:worklist")).status_code == 403
+
+
+def test_my_own_missed_appointment_with_someone_else_s_citizen_is_on_my_list(
+    coordinator, citizen, gp, care_team_member
+):
+    grant = grant_for(coordinator, citizen)
+    appointment = pathway_actions.add_appointment(
+        grant,
+        acting_user=coordinator,
+        staff=gp,
+        kind="office",
+        title="Legetime",
+        starts_at=timezone.now() + datetime.timedelta(hours=1),
+        duration_minutes=20,
+    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        pathway_actions.set_status(grant, appointment, "missed", acting_user=coordinator)
+        assert kinds(worklist_for(gp)) == [("missed", OVERDUE)]  # the GP held it
+        assert kinds(worklist_for(coordinator)) == [("missed", OVERDUE)]  # the coordinator's citizen, once
