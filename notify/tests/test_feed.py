@@ -45,7 +45,8 @@ def test_the_feed_has_time_kind_and_link_and_nothing_that_tells_who_or_why(
     cancelled = plan_appointment(tomorrow_at_ten + datetime.timedelta(days=7))
     pathway_actions.set_status(grant_for(coordinator, citizen), cancelled, "cancelled", acting_user=coordinator)
     colleague = make_staff("colleague")
-    someone_elses = plan_appointment(tomorrow_at_ten, staff=colleague)
+    CareTeamMember.objects.create(citizen=citizen, user=colleague, role="other", sections=["overview"])
+    someone_elses = plan_appointment(tomorrow_at_ten, staff=colleague)  # on the team, but not mine
 
     path = _feed_path(login(coordinator))
     client.logout()
