@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from people.forms import DateInput
+from people.forms import DateInput, RequiredByAction, StaffChoiceField
 from people.models import CareTeamMember, Organisation
 
 from .models import Appointment, ContactKind, Episode, PathwayTemplate
@@ -18,15 +18,15 @@ class DateTimeInput(forms.DateTimeInput):
 def staff_on_team(citizen):
     """Staff who hold appointments with the citizen: active care-team members with a login."""
     users = CareTeamMember.objects.active().filter(citizen=citizen, user__isnull=False).values("user")
-    return get_user_model().objects.filter(pk__in=users, staff_profile__isnull=False).order_by("first_name")
+    return (
+        get_user_model()
+        .objects.filter(pk__in=users, staff_profile__isnull=False)
+        .select_related("staff_profile__organisation")
+        .order_by("first_name")
+    )
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.username
-
-
-class ReferralForm(forms.Form):
+class ReferralForm(RequiredByAction, forms.Form):
     template = forms.ModelChoiceField(
         queryset=PathwayTemplate.objects.filter(is_active=True), label=_("Pathway"), required=False
     )
@@ -38,13 +38,9 @@ class ReferralForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=Organisation.objects.all(), label=_("Unit"))
     required_by_action = ("template", "received", "reason")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.required_by_action:
-            self.fields[name].required_by_action = True
 
-
-class StartForm(forms.Form):
+class StartForm(RequiredByAction, forms.Form):
+    required_by_action = ("first_session_at",)
     first_session_at = forms.DateTimeField(
         label=_("First session"), widget=DateTimeInput(), required=False, help_text=_("Date and time.")
     )
@@ -53,10 +49,10 @@ class StartForm(forms.Form):
     def __init__(self, *args, citizen, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = staff_on_team(citizen)
-        self.fields["first_session_at"].required_by_action = True
 
 
-class EndForm(forms.Form):
+class EndForm(RequiredByAction, forms.Form):
+    required_by_action = ("status", "reason")
     status = forms.ChoiceField(
         label=_("How did the pathway end?"),
         choices=[(value, label) for value, label in Episode.Status.choices if value in Episode.ENDED],
@@ -66,13 +62,9 @@ class EndForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     on = forms.DateField(label=_("Ended on"), widget=DateInput(), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("status", "reason"):
-            self.fields[name].required_by_action = True
 
-
-class AppointmentForm(forms.Form):
+class AppointmentForm(RequiredByAction, forms.Form):
+    required_by_action = ("title", "starts_at")
     title = forms.CharField(label=_("What"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
     starts_at = forms.DateTimeField(label=_("Time"), widget=DateTimeInput(), required=False)
@@ -82,30 +74,22 @@ class AppointmentForm(forms.Form):
     def __init__(self, *args, citizen, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = staff_on_team(citizen)
-        for name in ("title", "starts_at"):
-            self.fields[name].required_by_action = True
 
 
-class MoveForm(forms.Form):
+class MoveForm(RequiredByAction, forms.Form):
+    required_by_action = ("starts_at",)
     starts_at = forms.DateTimeField(label=_("New time"), widget=DateTimeInput(), required=False)
     reason = forms.CharField(label=_("Why"), max_length=300, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["starts_at"].required_by_action = True
 
-
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(RequiredByAction, forms.Form):
+    required_by_action = ("programme",)
     programme = forms.CharField(
         label=_("Programme"),
         max_length=200,
         required=False,
         help_text=_("The card gets a new access code; an earlier unused code stops working."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["programme"].required_by_action = True
 
 
 STATUS_CHOICES = [

@@ -53,6 +53,20 @@ def _run(request, action, success):
         messages.success(request, success)
 
 
+def _form_view(request, grant, form, *, save, success, done, title, back):
+    """A form page whose valid POST calls ``save(cleaned_data)``: a refusal lands on the form's
+    fields with what was typed kept, success redirects to ``done(result)`` with ``success`` shown."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(done(result))
+    return _form_page(request, grant, form, title, back)
+
+
 def _form_page(request, grant, form, title, back, status=None):
     context = {"grant": grant, "citizen": grant.citizen, "form": form, "title": title, "back": back}
     return render(request, "pathways/form.html", context, status=status or (400 if form.errors else 200))
@@ -79,16 +93,16 @@ def episodes(request, citizen_id):
 @require_http_methods(["GET", "POST"])
 def referral(request, citizen_id):
     grant = _grant(request, citizen_id, "register referral", write=True)
-    form = ReferralForm(request.POST or None, initial={"received": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode = actions.register_referral(grant, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The referral is registered."))
-            return redirect("pathways:episode", citizen_id, episode.pk)
-    return _form_page(request, grant, form, _("Register a referral"), back=_list_url(citizen_id))
+    return _form_view(
+        request,
+        grant,
+        ReferralForm(request.POST or None, initial={"received": timezone.localdate()}),
+        save=lambda data: actions.register_referral(grant, acting_user=request.user, **data),
+        success=_("The referral is registered."),
+        done=_episode_url,
+        title=_("Register a referral"),
+        back=_list_url(citizen_id),
+    )
 
 
 def _list_url(citizen_id):
@@ -149,21 +163,24 @@ def first_contact(request, citizen_id, episode_id):
 def start(request, citizen_id, episode_id):
     grant = _grant(request, citizen_id, f"start pathway {episode_id}", write=True)
     episode = _episode(grant, episode_id)
-    form = StartForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.start_episode(grant, episode, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The pathway is started and its contacts are planned."))
-            return redirect("pathways:episode", citizen_id, episode.pk)
-    back = _episode_url(episode)
-    return _form_page(request, grant, form, _("Start %(name)s") % {"name": episode.template.name}, back)
+    return _form_view(
+        request,
+        grant,
+        StartForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk}),
+        save=lambda data: actions.start_episode(grant, episode, acting_user=request.user, **data),
+        success=_("The pathway is started and its contacts are planned."),
+        done=_episode_url,
+        title=_("Start %(name)s") % {"name": episode.template.name},
+        back=_episode_url(episode),
+    )
 
 
 def _episode_url(episode):
     return reverse("pathways:episode", args=[episode.citizen_id, episode.pk])
+
+
+def _appointment_url(appointment):
+    return reverse("pathways:appointment", args=[appointment.citizen_id, appointment.pk])
 
 
 @login_required
@@ -171,16 +188,16 @@ def _episode_url(episode):
 def end(request, citizen_id, episode_id):
     grant = _grant(request, citizen_id, f"end pathway {episode_id}", write=True)
     episode = _episode(grant, episode_id)
-    form = EndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.end_episode(grant, episode, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The pathway is ended. The user evaluation is sent to the citizen."))
-            return redirect("pathways:episode", citizen_id, episode.pk)
-    return _form_page(request, grant, form, _("End the pathway"), _episode_url(episode))
+    return _form_view(
+        request,
+        grant,
+        EndForm(request.POST or None, initial={"on": timezone.localdate()}),
+        save=lambda data: actions.end_episode(grant, episode, acting_user=request.user, **data),
+        success=_("The pathway is ended. The user evaluation is sent to the citizen."),
+        done=_episode_url,
+        title=_("End the pathway"),
+        back=_episode_url(episode),
+    )
 
 
 @login_required
@@ -188,18 +205,16 @@ def end(request, citizen_id, episode_id):
 def appointment_new(request, citizen_id):
     grant = _grant(request, citizen_id, "new appointment", write=True)
     open_episode = Episode.objects.filter(citizen=grant.citizen, status__in=Episode.OPEN).first()
-    form = AppointmentForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            appointment = actions.add_appointment(
-                grant, acting_user=request.user, episode=open_episode, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The appointment is planned."))
-            return redirect("pathways:appointment", citizen_id, appointment.pk)
-    return _form_page(request, grant, form, _("Plan an appointment"), _list_url(citizen_id))
+    return _form_view(
+        request,
+        grant,
+        AppointmentForm(request.POST or None, citizen=grant.citizen, initial={"staff": request.user.pk}),
+        save=lambda data: actions.add_appointment(grant, acting_user=request.user, episode=open_episode, **data),
+        success=_("The appointment is planned."),
+        done=_appointment_url,
+        title=_("Plan an appointment"),
+        back=_list_url(citizen_id),
+    )
 
 
 @login_required
@@ -236,17 +251,16 @@ def appointment_status(request, citizen_id, appointment_id):
 def appointment_move(request, citizen_id, appointment_id):
     grant = _grant(request, citizen_id, f"move appointment {appointment_id}", write=True)
     appointment = _appointment(grant, appointment_id)
-    form = MoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.reschedule(grant, appointment, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The appointment is moved. The old time is kept in its history."))
-            return redirect("pathways:appointment", citizen_id, appointment.pk)
-    back = reverse("pathways:appointment", args=[citizen_id, appointment.pk])
-    return _form_page(request, grant, form, _("Move the appointment"), back)
+    return _form_view(
+        request,
+        grant,
+        MoveForm(request.POST or None),
+        save=lambda data: actions.reschedule(grant, appointment, acting_user=request.user, **data),
+        success=_("The appointment is moved. The old time is kept in its history."),
+        done=_appointment_url,
+        title=_("Move the appointment"),
+        back=_appointment_url(appointment),
+    )
 
 
 @login_required

@@ -8,6 +8,21 @@ from .models import CareTeamMember, Citizen, Section
 from .national_id import birth_date
 
 
+class RequiredByAction:
+    """Form mixin: ``required_by_action`` names fields an action insists on.
+
+    The form leaves them optional so that the action can name every missing one at once, but the
+    field template must not mark them "(optional)".
+    """
+
+    required_by_action = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.required_by_action:
+            self.fields[name].required_by_action = True
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

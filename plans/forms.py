@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from people.forms import DateInput
+from people.forms import DateInput, RequiredByAction
 from people.models import CareTeamMember
 
 from .models import AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanVersion
@@ -21,7 +21,7 @@ def team_members(citizen):
     return CareTeamMember.objects.active().filter(citizen=citizen).select_related("user")
 
 
-class RowForm(forms.ModelForm):
+class RowForm(RequiredByAction, forms.ModelForm):
     """A row of the plan (tiltak, contact, crisis plan, life area), saved through ``plans.actions``.
 
     ``revision`` is the row's revision when the form was opened: the save is refused if someone
@@ -29,13 +29,6 @@ class RowForm(forms.ModelForm):
     """
 
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # Fields the action requires (it names every missing one at once): not marked "(optional)".
-    required_by_action = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.required_by_action:
-            self.fields[name].required_by_action = True
 
     def row_fields(self):
         """The cleaned values the action takes (the revision travels separately)."""
