@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from tests.helpers import make_national_id
@@ -106,10 +107,16 @@ def care_team_member(citizen, gp, gp_office):
 @pytest.fixture
 def login(client):
     def as_user(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="accounts.backends.UserBackend")
         return client
 
     return as_user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Nothing cached by one test (the menu's permission answer, say) is seen by the next."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Questions other parts of Samplan ask about journal notes (the worklist asks ``unsigned_notes``)."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from people.models import Citizen
@@ -7,19 +8,20 @@ from people.models import Citizen
 from .models import Note
 
 
-def unsigned_notes(user, older_than):
+def unsigned_notes(user, older_than, citizen_ids=None):
     """The user's own drafts started more than ``older_than`` (a timedelta) ago, oldest first.
 
-    Only for citizens the user may still open; one query, with the citizen. The caller logs what
-    it shows (``people.access.log_list_read``).
+    Only for citizens the user may still open: ``citizen_ids``, when the caller has already asked
+    ``Citizen.objects.visible_to(user)``, else that query as a subquery. One query, with the
+    citizen. The caller logs what it shows (``people.access.log_list_read``).
     """
+    among = (
+        Q(citizen__in=Citizen.objects.visible_to(user).values("pk"))
+        if citizen_ids is None
+        else Q(citizen_id__among=citizen_ids)
+    )
     return (
-        Note.objects.filter(
-            author=user,
-            status=Note.Status.DRAFT,
-            created_at__lt=timezone.now() - older_than,
-            citizen__in=Citizen.objects.visible_to(user).values("pk"),
-        )
+        Note.objects.filter(among, author=user, status=Note.Status.DRAFT, created_at__lt=timezone.now() - older_than)
         .select_related("citizen")
         .order_by("created_at", "id")
     )

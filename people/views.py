@@ -470,7 +470,7 @@ def activate(request):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.UserBackend")
             messages.success(request, _("Welcome! Your login is ready."))
             return redirect("people:citizen_home")
     return render(request, "people/activate.html", {"form": form}, status=429 if locked else 200)

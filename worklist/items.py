@@ -1,8 +1,11 @@
 """The coordinator's worklist: one list of what needs attention, most urgent first.
 
-Each source is one query over the citizens the user coordinates (or the user's own appointments
-and notes), so the number of queries does not grow with the caseload. An item disappears when
-what it points at is handled: nothing is stored about the list itself.
+One query finds the citizens the user may open (and which of them the user coordinates); then each
+source is one query over those ids (the coordinated citizens, or the user's own appointments and
+notes with anyone the user may open), so the number of queries does not grow with the caseload.
+Sources ask for the columns they show, not model instances: the page stays cheap in Python, and a
+citizen's identity number is never loaded. An item disappears when what it points at is handled:
+nothing is stored about the list itself.
 """
 
 import datetime
@@ -19,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from journal.queries import unsigned_notes
 from measures import scoring
 from measures.models import QuestionnaireResponse, Score
-from pathways.models import Appointment, Episode, ScheduledQuestionnaire
+from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestionnaire
 from people.models import CareTeamMember, Citizen
 from plans.actions import REVISION_WARNING_DAYS
 from plans.models import PlanComment, PlanVersion
@@ -33,12 +36,23 @@ UNSIGNED_AFTER = datetime.timedelta(days=1)
 FIRST_CONTACT_WARNING_DAYS = 2
 
 
+@dataclass(frozen=True)
+class Person:
+    """A citizen as the worklist shows and logs them (``people.access.log_list_read`` reads these fields)."""
+
+    pk: int
+    given_name: str
+    family_name: str
+    user_id: int | None
+    via_care_team: bool
+
+
 @dataclass
 class Item:
     kind: str
     urgency: int
     when: datetime.datetime
-    citizen: Citizen
+    citizen: Person
     text: str
     url: str
 
@@ -51,103 +65,134 @@ class Item:
         return (self.urgency, self.when, self.citizen.family_name, self.kind)
 
 
+def _local(moment, format):
+    return timezone.localtime(moment).strftime(format)
+
+
 def _start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def _is_coordinator(user):
+    return Exists(
+        CareTeamMember.objects.active().filter(citizen=OuterRef("pk"), user=user, role=CareTeamMember.Role.COORDINATOR)
+    )
+
+
 def coordinated(user):
     """The citizens ``user`` may open and is the active coordinator for."""
-    return Citizen.objects.visible_to(user).filter(
-        Exists(
-            CareTeamMember.objects.active().filter(
-                citizen=OuterRef("pk"), user=user, role=CareTeamMember.Role.COORDINATOR
-            )
-        )
+    return Citizen.objects.visible_to(user).filter(_is_coordinator(user))
+
+
+def _visible(user):
+    """``(everyone the user may open, the ones the user coordinates)``, both by id, in one query."""
+    rows = (
+        Citizen.objects.visible_to(user)
+        .annotate(coordinating=_is_coordinator(user))
+        .order_by()
+        .values_list("pk", "given_name", "family_name", "user_id", "via_care_team", "coordinating")
     )
+    visible, mine = {}, {}
+    for *fields, coordinating in rows:
+        person = visible[fields[0]] = Person(*fields)
+        if coordinating:
+            mine[person.pk] = person
+    return visible, mine
 
 
 def worklist_for(user, now=None):
     """Everything that needs ``user``'s attention now, most urgent first."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    mine = list(coordinated(user).only("pk", "given_name", "family_name", "user_id"))
-    by_id = {citizen.pk: citizen for citizen in mine}
+    visible, mine = _visible(user)
     items = []
-    items += _first_contacts(by_id, today)
-    items += _todays_appointments(user, now, today)
-    items += _missed_appointments(user, by_id)
-    items += _missed_checkins(by_id, now)
-    items += _deteriorations(by_id)
-    items += _plan_revisions(by_id, today)
-    items += _unsigned_notes(user)
-    items += _pending_evaluations(by_id, today)
-    items += _plan_comments(by_id)
+    items += _first_contacts(mine, today)
+    items += _todays_appointments(user, visible, today)
+    items += _missed_appointments(user, visible, mine)
+    items += _missed_checkins(mine, now)
+    items += _deteriorations(mine)
+    items += _plan_revisions(mine, today)
+    items += _unsigned_notes(user, visible)
+    items += _pending_evaluations(mine, today)
+    items += _plan_comments(mine)
     return sorted(items, key=lambda item: item.sort_key)
 
 
 def _first_contacts(by_id, today):
-    episodes = Episode.objects.filter(
-        citizen_id__in=by_id,
-        status__in=Episode.OPEN,
-        first_contact_on__isnull=True,
-        first_contact_due__lte=today + datetime.timedelta(days=FIRST_CONTACT_WARNING_DAYS),
-    ).select_related("template")
-    for episode in episodes:
-        due = episode.first_contact_due
+    episodes = (
+        Episode.objects.filter(
+            citizen_id__among=by_id,
+            status__in=Episode.OPEN,
+            first_contact_on__isnull=True,
+            first_contact_due__lte=today + datetime.timedelta(days=FIRST_CONTACT_WARNING_DAYS),
+        )
+        .order_by()
+        .values_list("pk", "citizen_id", "first_contact_due", "template__name")
+    )
+    for pk, citizen_id, due, pathway in episodes:
         urgency = OVERDUE if due < today else TODAY if due == today else SOON
         yield Item(
             "first_contact",
             urgency,
             _start_of(due),
-            by_id[episode.citizen_id],
-            _("First contact due %(date)s (%(pathway)s)")
-            % {"date": due.strftime("%d.%m.%Y"), "pathway": episode.template},
-            reverse("pathways:episode", args=[episode.citizen_id, episode.pk]),
+            by_id[citizen_id],
+            _("First contact due %(date)s (%(pathway)s)") % {"date": due.strftime("%d.%m.%Y"), "pathway": pathway},
+            reverse("pathways:episode", args=[citizen_id, pk]),
         )
 
 
-def _todays_appointments(user, now, today):
-    appointments = Appointment.objects.filter(
-        staff=user,
-        status=Appointment.Status.PLANNED,
-        starts_at__gte=_start_of(today),
-        starts_at__lt=_start_of(today + datetime.timedelta(days=1)),
-        citizen__in=Citizen.objects.visible_to(user).values("pk"),
-    ).select_related("citizen")
-    for appointment in appointments:
-        local = timezone.localtime(appointment.starts_at)
+def _todays_appointments(user, visible, today):
+    appointments = (
+        Appointment.objects.filter(
+            staff=user,
+            status=Appointment.Status.PLANNED,
+            starts_at__gte=_start_of(today),
+            starts_at__lt=_start_of(today + datetime.timedelta(days=1)),
+            citizen_id__among=visible,
+        )
+        .order_by()
+        .values_list("pk", "citizen_id", "starts_at", "title", "kind")
+    )
+    for pk, citizen_id, starts_at, title, kind in appointments:
         yield Item(
             "appointment",
             TODAY,
-            appointment.starts_at,
-            appointment.citizen,
+            starts_at,
+            visible[citizen_id],
             _("%(time)s: %(title)s (%(kind)s)")
-            % {"time": local.strftime("%H:%M"), "title": appointment.title, "kind": appointment.get_kind_display()},
-            reverse("pathways:appointment", args=[appointment.citizen_id, appointment.pk]),
+            % {
+                "time": _local(starts_at, "%H:%M"),
+                "title": title,
+                "kind": ContactKind(kind).label,
+            },
+            reverse("pathways:appointment", args=[citizen_id, pk]),
         )
 
 
-def _missed_appointments(user, by_id):
+def _missed_appointments(user, visible, mine):
     """Missed and not followed up: the coordinated citizens', and the user's own with anyone else.
 
-    Two queries, not one with an OR: PostgreSQL plans the OR across the citizen list and the staff
-    member badly (a sequential scan; bench/worklist.py measured it at a third of the page's time).
+    Both citizen lists are literal ids: with a ``visible_to`` subquery inside the OR instead,
+    PostgreSQL planned a scan of every citizen (bench/worklist.py measured it at a third of the
+    page's time).
     """
-    missed = Appointment.objects.filter(status=Appointment.Status.MISSED, followed_up_at__isnull=True)
-    appointments = {a.pk: a for a in missed.filter(citizen_id__in=by_id).select_related("citizen")}
-    own = missed.filter(staff=user, citizen__in=Citizen.objects.visible_to(user).values("pk")).exclude(
-        citizen_id__in=by_id
+    missed = (
+        Appointment.objects.filter(
+            Q(citizen_id__among=mine) | Q(staff=user, citizen_id__among=visible),
+            status=Appointment.Status.MISSED,
+            followed_up_at__isnull=True,
+        )
+        .order_by()
+        .values_list("pk", "citizen_id", "starts_at")
     )
-    appointments.update((a.pk, a) for a in own.select_related("citizen"))
-    for appointment in appointments.values():
+    for pk, citizen_id, starts_at in missed:
         yield Item(
             "missed",
             OVERDUE,
-            appointment.starts_at,
-            appointment.citizen,
-            _("Missed appointment %(date)s, not followed up")
-            % {"date": timezone.localtime(appointment.starts_at).strftime("%d.%m.%Y %H:%M")},
-            reverse("pathways:appointment", args=[appointment.citizen_id, appointment.pk]),
+            starts_at,
+            visible[citizen_id],
+            _("Missed appointment %(date)s, not followed up") % {"date": _local(starts_at, "%d.%m.%Y %H:%M")},
+            reverse("pathways:appointment", args=[citizen_id, pk]),
         )
 
 
@@ -156,7 +201,7 @@ def _missed_checkins(by_id, now):
     limit = now - datetime.timedelta(days=settings.CHECKIN_MISSED_DAYS)
     with_login = [pk for pk, citizen in by_id.items() if citizen.user_id]
     rows = (
-        Citizen.objects.filter(pk__in=with_login)
+        Citizen.objects.filter(pk__among=with_login)
         .annotate(
             last_checkin=Max(
                 "questionnaire_responses__authored_at",
@@ -170,14 +215,11 @@ def _missed_checkins(by_id, now):
             ),
         )
         .filter(Q(last_checkin__lt=limit) | Q(last_checkin__isnull=True, on_pathway=True))
+        .order_by()
         .values_list("pk", "last_checkin")
     )
     for pk, last in rows:
-        text = (
-            _("No check-in since %(date)s") % {"date": timezone.localtime(last).strftime("%d.%m.%Y")}
-            if last
-            else _("No check-in yet")
-        )
+        text = _("No check-in since %(date)s") % {"date": _local(last, "%d.%m.%Y")} if last else _("No check-in yet")
         yield Item("checkin", SOON, last or limit, by_id[pk], text, reverse("measures:overview", args=[pk]))
 
 
@@ -185,12 +227,13 @@ def _deteriorations(by_id):
     """Reliable deterioration: the latest score against the first, per instrument (one windowed query)."""
     partition = [F("citizen_id"), F("instrument")]
     scores = (
-        Score.objects.filter(citizen_id__in=by_id, total__isnull=False)
+        Score.objects.filter(citizen_id__among=by_id, total__isnull=False)
         .annotate(
             first=Window(RowNumber(), partition_by=partition, order_by=[F("effective_at").asc(), F("id").asc()]),
             last=Window(RowNumber(), partition_by=partition, order_by=[F("effective_at").desc(), F("id").desc()]),
         )
         .filter(Q(first=1) | Q(last=1))
+        .order_by()
         .values_list("citizen_id", "instrument", "total", "effective_at", "first", "last")
     )
     ends = {}
@@ -204,6 +247,8 @@ def _deteriorations(by_id):
         if first_total is None or last is None or instrument not in scoring.INSTRUMENTS:
             continue
         last_total, when = last
+        if last_total == first_total:  # one score, or no change: never a reliable deterioration
+            continue
         comparison = scoring.classify_against_first(instrument, first_total, last_total)
         if comparison.get("direction") == "reliable_deterioration":
             yield Item(
@@ -218,58 +263,70 @@ def _deteriorations(by_id):
 
 
 def _plan_revisions(by_id, today):
-    versions = PlanVersion.objects.filter(
-        citizen_id__in=by_id,
-        status=PlanVersion.Status.ACTIVE,
-        next_revision__lte=today + datetime.timedelta(days=REVISION_WARNING_DAYS),
+    versions = (
+        PlanVersion.objects.filter(
+            citizen_id__among=by_id,
+            status=PlanVersion.Status.ACTIVE,
+            next_revision__lte=today + datetime.timedelta(days=REVISION_WARNING_DAYS),
+        )
+        .order_by()
+        .values_list("citizen_id", "next_revision")
     )
-    for version in versions:
-        due = version.next_revision
+    for citizen_id, due in versions:
         yield Item(
             "plan_revision",
             OVERDUE if due < today else SOON,
             _start_of(due),
-            by_id[version.citizen_id],
+            by_id[citizen_id],
             _("Individual plan due for revision %(date)s") % {"date": due.strftime("%d.%m.%Y")},
-            reverse("plans:plan", args=[version.citizen_id]),
+            reverse("plans:plan", args=[citizen_id]),
         )
 
 
-def _unsigned_notes(user):
-    for note in unsigned_notes(user, UNSIGNED_AFTER):
+def _unsigned_notes(user, visible):
+    notes = (
+        unsigned_notes(user, UNSIGNED_AFTER, citizen_ids=visible)
+        .order_by()
+        .values_list("pk", "citizen_id", "created_at")
+    )
+    for pk, citizen_id, created_at in notes:
         yield Item(
             "unsigned_note",
             OVERDUE,
-            note.created_at,
-            note.citizen,
-            _("Journal note from %(date)s is not signed")
-            % {"date": timezone.localtime(note.created_at).strftime("%d.%m.%Y")},
-            reverse("journal:note", args=[note.citizen_id, note.pk]),
+            created_at,
+            visible[citizen_id],
+            _("Journal note from %(date)s is not signed") % {"date": _local(created_at, "%d.%m.%Y")},
+            reverse("journal:note", args=[citizen_id, pk]),
         )
 
 
 def _pending_evaluations(by_id, today):
-    pending = ScheduledQuestionnaire.objects.filter(
-        citizen_id__in=by_id,
-        reason=ScheduledQuestionnaire.Reason.EVALUATION,
-        answered_at__isnull=True,
-        cancelled_at__isnull=True,
+    pending = (
+        ScheduledQuestionnaire.objects.filter(
+            citizen_id__among=by_id,
+            reason=ScheduledQuestionnaire.Reason.EVALUATION,
+            answered_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .order_by()
+        .values_list("citizen_id", "episode_id", "due_on")
     )
-    for item in pending:
+    for citizen_id, episode_id, due in pending:
         yield Item(
             "evaluation",
             SOON,
-            _start_of(item.due_on),
-            by_id[item.citizen_id],
-            _("User evaluation not answered yet (pathway ended %(date)s)") % {"date": item.due_on.strftime("%d.%m.%Y")},
-            reverse("pathways:episode", args=[item.citizen_id, item.episode_id]),
+            _start_of(due),
+            by_id[citizen_id],
+            _("User evaluation not answered yet (pathway ended %(date)s)") % {"date": due.strftime("%d.%m.%Y")},
+            reverse("pathways:episode", args=[citizen_id, episode_id]),
         )
 
 
 def _plan_comments(by_id):
     comments = (
-        PlanComment.objects.filter(version__citizen_id__in=by_id, resolved_at__isnull=True)
+        PlanComment.objects.filter(version__citizen_id__among=by_id, resolved_at__isnull=True)
         .exclude(author__staff_profile__isnull=False)
+        .order_by()
         .values("version__citizen_id")
         .annotate(latest=Max("created_at"), count=Count("id"))
     )

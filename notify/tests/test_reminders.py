@@ -299,7 +299,7 @@ def test_operations_see_failed_reminders_in_the_admin_without_names_or_titles(
     clock.shift(6 * HOUR)
     reminders.send_due_reminders()
     admin = django_user_model.objects.create_superuser("admin", "admin@example.no", "correct-horse-battery")
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="accounts.backends.UserBackend")
 
     page = client.get("/admin/notify/reminder/?failed_at__isnull=False")
 
