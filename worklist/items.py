@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import FirstValue
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,30 +224,23 @@ def _missed_checkins(by_id, now):
 
 
 def _deteriorations(by_id):
-    """Reliable deterioration: the latest score against the first, per instrument (one windowed query)."""
-    partition = [F("citizen_id"), F("instrument")]
-    scores = (
+    """Reliable deterioration: the latest score against the first, per instrument (one row per pair)."""
+    pair = [F("citizen_id"), F("instrument")]
+    oldest_first = [F("effective_at").asc(), F("id").asc()]
+    newest_first = [F("effective_at").desc(), F("id").desc()]
+    ends = (
         Score.objects.filter(citizen_id__among=by_id, total__isnull=False)
         .annotate(
-            first=Window(RowNumber(), partition_by=partition, order_by=[F("effective_at").asc(), F("id").asc()]),
-            last=Window(RowNumber(), partition_by=partition, order_by=[F("effective_at").desc(), F("id").desc()]),
+            first_total=Window(FirstValue("total"), partition_by=pair, order_by=oldest_first),
+            last_total=Window(FirstValue("total"), partition_by=pair, order_by=newest_first),
+            last_at=Window(FirstValue("effective_at"), partition_by=pair, order_by=newest_first),
         )
-        .filter(Q(first=1) | Q(last=1))
         .order_by()
-        .values_list("citizen_id", "instrument", "total", "effective_at", "first", "last")
+        .values_list("citizen_id", "instrument", "first_total", "last_total", "last_at")
+        .distinct()
     )
-    ends = {}
-    for citizen_id, instrument, total, effective_at, first, last in scores:
-        pair = ends.setdefault((citizen_id, instrument), [None, None])
-        if first == 1:
-            pair[0] = total
-        if last == 1:
-            pair[1] = (total, effective_at)
-    for (citizen_id, instrument), (first_total, last) in ends.items():
-        if first_total is None or last is None or instrument not in scoring.INSTRUMENTS:
-            continue
-        last_total, when = last
-        if last_total == first_total:  # one score, or no change: never a reliable deterioration
+    for citizen_id, instrument, first_total, last_total, when in ends:
+        if last_total == first_total or instrument not in scoring.INSTRUMENTS:  # one score, or no change
             continue
         comparison = scoring.classify_against_first(instrument, first_total, last_total)
         if comparison.get("direction") == "reliable_deterioration":
