@@ -531,7 +531,9 @@ class Command(BaseCommand):
             index = first_index + offset
             coordinator = coordinators[min(index // CITIZENS_PER_COORDINATOR, len(coordinators) - 1)]
             weeks = rng.randint(0, 52)
-            started = now - datetime.timedelta(weeks=weeks, days=rng.randint(0, 6))
+            first_day = timezone.localdate(now - datetime.timedelta(weeks=weeks, days=rng.randint(0, 6)))
+            office_hours = datetime.time(8 + index % 7, 15 * (index % 4))  # no appointments in the night
+            started = timezone.make_aware(datetime.datetime.combine(first_day, office_hours))
             waiting = weeks == 0
             episode = Episode(
                 citizen=citizen,
