@@ -11,15 +11,18 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from measures.progress import checkin_due
-from people.access import citizen_of
+from people.access import citizen_of, preferred_language_of
+from people.actions import set_preferred_language
 
 from .forms import LoginForm, TokenForm
+from .two_factor import needs_two_factor
 
 
 class LoginView(auth_views.LoginView):
@@ -30,14 +33,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        """A citizen sees their preferred language, unless they just chose one on this device."""
+        """The user sees their preferred language (citizen or staff), unless they just chose one on this device."""
         response = super().form_valid(form)
-        citizen = citizen_of(form.get_user())
-        if citizen is not None and settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
-            translation.activate(citizen.preferred_language)
+        language = preferred_language_of(form.get_user())
+        if language and settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
+            translation.activate(language)
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
-                citizen.preferred_language,
+                language,
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
@@ -48,6 +51,25 @@ class LoginView(auth_views.LoginView):
         if citizen is not None and checkin_due(citizen) and not self.get_redirect_url():
             return reverse("measures:checkin")
         return super().get_success_url()
+
+
+def set_language(request):
+    """Django's ``set_language`` (the cookie and the redirect); a logged-in user's choice is also kept.
+
+    Kept on the citizen record or the staff profile, so reminders and the next login use it. Only a
+    language in ``settings.LANGUAGES`` is kept; anything else changes nothing. Staff who have not
+    passed two-factor login yet change only the cookie.
+    """
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "") if request.method == "POST" else ""
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and (user.is_verified() or not needs_two_factor(user))
+    ):
+        set_preferred_language(user, language)
+    return response
 
 
 def _next_url(request):

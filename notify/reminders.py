@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from audit.models import AccessEvent
 from pathways.models import Appointment
+from people.access import preferred_language_of
 from people.models import Citizen, Section
 
 from . import sms
@@ -43,21 +44,31 @@ def _targets(appointment, *, sms_on):
         yield Reminder.Recipient.STAFF, Reminder.Channel.EMAIL
 
 
-def plan_reminders(*, now=None):
+def in_planning_window(appointment, *, now=None):
+    """Planned and starting within the next 48 hours: what ``plan_reminders`` plans for."""
+    now = now or timezone.now()
+    window_ends = now + datetime.timedelta(hours=PLAN_AHEAD_HOURS)
+    return appointment.status == Appointment.Status.PLANNED and now < appointment.starts_at <= window_ends
+
+
+def plan_reminders(*, now=None, appointment_ids=None):
     """Reminders for planned appointments in the next 48 hours that have none for their current time.
 
     Safe to run any number of times: a reminder is keyed on (appointment, recipient, channel, the
     appointment's time). An appointment moved since it was planned gets new reminders for its new
-    time; the old ones are skipped when they fall due. Returns how many were created.
+    time; the old ones are skipped when they fall due. ``appointment_ids`` limits it to those
+    appointments (planned at once when they are made or moved); without, the whole window (cron).
+    Returns how many were created.
     """
     now = now or timezone.now()
-    appointments = list(
-        Appointment.objects.filter(
-            status=Appointment.Status.PLANNED,
-            starts_at__gt=now,
-            starts_at__lte=now + datetime.timedelta(hours=PLAN_AHEAD_HOURS),
-        ).select_related("citizen", "staff")
-    )
+    appointments = Appointment.objects.filter(
+        status=Appointment.Status.PLANNED,
+        starts_at__gt=now,
+        starts_at__lte=now + datetime.timedelta(hours=PLAN_AHEAD_HOURS),
+    ).select_related("citizen", "staff")
+    if appointment_ids is not None:
+        appointments = appointments.filter(pk__in=appointment_ids)
+    appointments = list(appointments)
     existing = set(
         Reminder.objects.filter(appointment__in=[a.pk for a in appointments]).values_list(
             "appointment_id", "recipient", "channel", "appointment_starts_at"
@@ -116,7 +127,9 @@ def send_due_reminders():
     """Send every due reminder once. Returns ``{"sent": n, "failed": m}``."""
     counts = {"sent": 0, "failed": fail_abandoned_claims()}
     while (pk := _claim_next()) is not None:
-        reminder = Reminder.objects.select_related("appointment__citizen", "appointment__staff").get(pk=pk)
+        reminder = Reminder.objects.select_related(
+            "appointment__citizen", "appointment__staff__staff_profile", "appointment__staff__citizen"
+        ).get(pk=pk)
         counts["sent" if _deliver(reminder) else "failed"] += 1
     return counts
 
@@ -145,7 +158,8 @@ def _deliver(reminder):
         return _mark_failed(reminder, "Not sent: the appointment had already started.")
     ground = None
     if reminder.recipient == Reminder.Recipient.STAFF:
-        address, language = appointment.staff.email, settings.LANGUAGE_CODE
+        address = appointment.staff.email
+        language = preferred_language_of(appointment.staff) or settings.LANGUAGE_CODE
         ground = _staff_ground(reminder) if appointment.staff.is_active else None
         if ground is None:
             return _mark_failed(reminder, "Not sent: the staff member may no longer open this citizen.")

@@ -1,7 +1,8 @@
 """Background tasks (django-tasks; the database backend in production, run by ``manage.py db_worker``).
 
 ``manage.py enqueue_reminders`` (from cron or a systemd timer) puts both on the queue; each is safe
-to run any number of times, and in any order.
+to run any number of times, and in any order. Planning is also queued for the appointments just
+made or moved (``notify.receivers``), so that they need not wait for the next cron run.
 """
 
 from django_tasks import task
@@ -10,8 +11,8 @@ from . import reminders
 
 
 @task(priority=10)
-def plan_reminders():
-    return reminders.plan_reminders()
+def plan_reminders(appointment_ids=None):
+    return reminders.plan_reminders(appointment_ids=appointment_ids)
 
 
 @task()

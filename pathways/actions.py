@@ -23,6 +23,7 @@ from .models import (
     ScheduledQuestionnaire,
     TemplateStep,
 )
+from .signals import appointments_changed
 
 
 def _log_write(grant, *, acting_user, detail):
@@ -139,6 +140,7 @@ def start_episode(grant: Grant, episode, *, acting_user, first_session_at, staff
             elif step.kind == TemplateStep.Kind.QUESTIONNAIRE and step.questionnaire:
                 scheduled.append((step, None, when))
     Appointment.objects.bulk_create(appointments)
+    appointments_changed.send(sender=Appointment, appointments=appointments)
     for appointment in appointments:
         if appointment.step.questionnaire:
             scheduled.append((appointment.step, appointment, appointment.starts_at))
@@ -242,6 +244,7 @@ def add_appointment(grant: Grant, *, acting_user, staff, kind, title, starts_at,
         created_by=acting_user,
     )
     _log_write(grant, acting_user=acting_user, detail=f"planned appointment {appointment.pk}")
+    appointments_changed.send(sender=Appointment, appointments=[appointment])
     return appointment
 
 
@@ -266,6 +269,7 @@ def set_status(grant: Grant, appointment, status, *, acting_user):
         episode.first_contact_on = timezone.localdate(appointment.starts_at)
         episode.save(update_fields=["first_contact_on"])
     _log_write(grant, acting_user=acting_user, detail=f"appointment {appointment.pk}: {status}")
+    appointments_changed.send(sender=Appointment, appointments=[appointment])
     return appointment
 
 
@@ -293,6 +297,7 @@ def reschedule(grant: Grant, appointment, *, acting_user, starts_at, reason=""):
         due_on=timezone.localdate(starts_at)
     )
     _log_write(grant, acting_user=acting_user, detail=f"moved appointment {appointment.pk}")
+    appointments_changed.send(sender=Appointment, appointments=[appointment])
     return appointment
 
 

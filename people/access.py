@@ -75,6 +75,15 @@ def citizen_of(user):
         return None
 
 
+def preferred_language_of(user):
+    """The language the user chose (citizen record or staff profile), or "" for the site's default."""
+    citizen = citizen_of(user)
+    if citizen is not None:
+        return citizen.preferred_language
+    profile = getattr(user, "staff_profile", None)
+    return profile.preferred_language if profile is not None else ""
+
+
 def _not_blocked(user):
     return ~Exists(Block.objects.filter(citizen=OuterRef("pk"), blocked_user=user, lifted_at__isnull=True))
 

@@ -12,8 +12,18 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from audit.models import AccessEvent
 
-from .access import Grant
-from .models import AccessCode, Block, CareTeamMember, Citizen, EmergencyAccess, Section, hash_access_code
+from .access import Grant, citizen_of, grant_for
+from .models import (
+    AccessCode,
+    Block,
+    CareTeamMember,
+    Citizen,
+    EmergencyAccess,
+    Language,
+    Section,
+    StaffProfile,
+    hash_access_code,
+)
 
 Write = AccessEvent.Action.WRITE
 
@@ -171,6 +181,39 @@ def lift_block(grant: Grant, block: Block, *, acting_user):
             detail=f"lifted block on {block.blocked_user.get_username()}",
         )
     return block
+
+
+@transaction.atomic(durable=True)
+def set_preferred_language(user, language):
+    """The language a logged-in user picks becomes their preference: reminders and the next login use it.
+
+    A citizen's preferred language is part of their record, so a change is logged as their own write.
+    A staff member's is not citizen data and is not in the access log. Returns whether it changed.
+    """
+    if language not in Language.values:
+        raise ValueError(f"Not a language Samplan offers: {language!r}")  # the view checks settings.LANGUAGES
+    citizen = citizen_of(user)
+    if citizen is not None:
+        changed = (
+            Citizen.objects.filter(pk=citizen.pk)
+            .exclude(preferred_language=language)
+            .update(preferred_language=language)
+        )
+        citizen.preferred_language = language
+        if changed:
+            own = grant_for(user, citizen)  # ground "self"
+            _log_write(own, acting_user=user, section="citizen", detail=f"preferred language {language}")
+        return bool(changed)
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return False
+    changed = (
+        StaffProfile.objects.filter(pk=profile.pk)
+        .exclude(preferred_language=language)
+        .update(preferred_language=language)
+    )
+    profile.preferred_language = language
+    return bool(changed)
 
 
 MIN_EMERGENCY_REASON = 15

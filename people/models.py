@@ -35,6 +35,15 @@ class Section(models.TextChoices):
     PATHWAY = "pathway", _("Pathway and appointments")
 
 
+class Language(models.TextChoices):
+    """The languages Samplan speaks (settings.LANGUAGES): a citizen's or a staff member's preference."""
+
+    NB = "nb", _("Norwegian Bokmål")
+    NN = "nn", _("Norwegian Nynorsk")
+    DA = "da", _("Danish")
+    EN = "en", _("English")
+
+
 class Organisation(models.Model):
     class Type(models.TextChoices):
         MUNICIPAL = "municipal", _("Municipal unit")
@@ -65,6 +74,13 @@ class StaffProfile(models.Model):
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT)
     profession = models.CharField(_("profession"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=Language,
+        blank=True,
+        help_text=_("Reminders are sent in this language, and it is chosen at login. Empty: the site's default."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
@@ -83,11 +99,7 @@ class CitizenQuerySet(models.QuerySet):
 
 
 class Citizen(models.Model):
-    class Language(models.TextChoices):
-        NB = "nb", _("Norwegian Bokmål")
-        NN = "nn", _("Norwegian Nynorsk")
-        DA = "da", _("Danish")
-        EN = "en", _("English")
+    Language = Language
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="citizen"

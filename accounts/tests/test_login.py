@@ -113,6 +113,24 @@ def test_citizen_gets_their_preferred_language_at_login(client, citizen):
     assert response.cookies["django_language"].value == "en"
 
 
+def test_staff_get_their_preferred_language_at_login_unless_they_chose_one_on_this_device(
+    client, coordinator, settings
+):
+    settings.REQUIRE_STAFF_TWO_FACTOR = False
+    coordinator.staff_profile.preferred_language = "da"
+    coordinator.staff_profile.save()
+    assert log_in(client, "coordinator").cookies["django_language"].value == "da"
+
+    client.logout()
+    client.cookies["django_language"] = "en"
+    assert "django_language" not in log_in(client, "coordinator").cookies
+
+
+def test_staff_without_a_preferred_language_keep_the_sites(client, coordinator, settings):
+    settings.REQUIRE_STAFF_TWO_FACTOR = False
+    assert "django_language" not in log_in(client, "coordinator").cookies
+
+
 def test_passwords_are_hashed_with_argon2(coordinator):
     assert coordinator.password.startswith("argon2")
 

@@ -100,6 +100,26 @@ def test_the_citizen_gets_the_day_in_their_own_language_and_the_sms_gets_the_sam
     assert sms_outbox[0]["text"] == citizen_mail.body
 
 
+def test_staff_get_the_reminder_in_their_own_language_or_else_the_sites(
+    clock, reachable, coordinator, nurse, plan_appointment, settings, mailoutbox
+):
+    settings.LANGUAGE_CODE = "nb"
+    nurse.staff_profile.preferred_language = "en"
+    nurse.staff_profile.save()
+    reachable.email = ""
+    reachable.save()
+    plan_appointment(MONDAY_8 + 30 * HOUR)  # the coordinator's, no language chosen
+    plan_appointment(MONDAY_8 + 31 * HOUR, staff=nurse)
+    clock.shift(7 * HOUR)
+    call_command("enqueue_reminders", stdout=io.StringIO())
+
+    by_recipient = _by_recipient(mailoutbox)
+    assert by_recipient["nurse@kommune.example"].subject == "Reminder from Samplan"
+    assert "Tuesday 02.03.2027 at 15:00" in by_recipient["nurse@kommune.example"].body
+    assert by_recipient["koordinator@kommune.example"].subject == "Påminnelse fra Samplan"
+    assert "tirsdag 02.03.2027" in by_recipient["koordinator@kommune.example"].body
+
+
 def test_no_name_title_reason_or_kind_in_any_message(clock, reachable, plan_appointment, sms_outbox, mailoutbox):
     plan_appointment(MONDAY_8 + 30 * HOUR, kind="home_visit")
     clock.shift(6 * HOUR)
