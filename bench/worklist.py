@@ -29,9 +29,10 @@ worklist items (counted per ``data-kind``); then, after a warm-up:
 A fixed pure-Python loop is timed before and after the phases (this machine's speed drifts; the
 figure says whether two runs are comparable). Each phase reports the CPU each request cost in
 gunicorn, in PostgreSQL and in the client, and how busy the rest of the machine was (as
-``bench/fhir_measures.py``, whose helpers it uses). After each phase the access log is checked: the page logs one read per citizen shown, so the new ``worklist``
-access events must equal the 200 replies in gunicorn's access log × the citizens on the page, and
-every reply must be a 200 (a redirect to the login or TOTP page would be a failure).
+``bench/fhir_measures.py``, whose helpers it uses). After each phase the access log is checked:
+the page logs one read per citizen shown, so the new ``worklist`` access events must equal the 200
+replies in gunicorn's access log × the citizens on the page, and every reply must be a 200 (a
+redirect to the login or TOTP page would be a failure).
 
 Finally, with gunicorn stopped, the page is requested ``--explain-runs`` times in one process with
 every SQL statement timed (a Django execute wrapper); each statement's median time is reported and
