@@ -12,11 +12,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people.access import Grant, log_write
 from people.models import Section
 
 from .models import KIND_FIELDS, Note
+
+# One message for a link to an appointment that is not the citizen's (or not there at all).
+APPOINTMENT_NOT_FOUND = gettext_lazy(
+    "The note cannot be linked to this appointment: it is not one of this citizen's appointments."
+)
 
 
 class EditConflict(Exception):
@@ -69,16 +75,35 @@ def _require(condition):
 
 
 @transaction.atomic(durable=True)
-def create_note(grant: Grant, *, kind, acting_user, **texts):
-    """A new draft of ``kind`` for the grant's citizen, written by ``acting_user``."""
+def create_note(grant: Grant, *, kind, acting_user, appointment=None, **texts):
+    """A new draft of ``kind`` for the grant's citizen, written by ``acting_user``.
+
+    ``appointment`` is the citizen's pathway appointment the note is written for (linking needs
+    sight of the pathway too). Asked again for an empty draft of the same kind for the same
+    appointment (a double-click), it returns the author's draft already there, not a second one.
+    """
     _require(may_write_notes(grant))
     if kind not in KIND_FIELDS:
         raise ValidationError({"kind": _("Choose the kind of note.")})
     unknown = set(texts) - set(KIND_FIELDS[kind])
     if unknown:
         raise TypeError(f"a {kind} note has no field(s) {sorted(unknown)}")
-    note = Note.objects.create(citizen=grant.citizen, author=acting_user, kind=kind, **texts)
-    _log_write(grant, acting_user=acting_user, detail=f"journal note {note.pk}: new {kind} draft")
+    if appointment is not None:
+        _require(grant.may_see(Section.PATHWAY))
+        if appointment.citizen_id != grant.citizen.pk:
+            raise ValidationError({"appointment": APPOINTMENT_NOT_FOUND})
+        existing = None
+        if not texts:
+            existing = Note.objects.filter(
+                appointment=appointment, author=acting_user, kind=kind, status=Note.Status.DRAFT, corrects=None
+            ).first()
+        if existing is not None:
+            return existing
+    note = Note.objects.create(citizen=grant.citizen, author=acting_user, kind=kind, appointment=appointment, **texts)
+    detail = f"journal note {note.pk}: new {kind} draft"
+    if appointment is not None:
+        detail += f" for appointment {appointment.pk}"
+    _log_write(grant, acting_user=acting_user, detail=detail)
     return note
 
 
@@ -180,7 +205,12 @@ def start_correction(grant: Grant, note, *, acting_user):
         return existing
     texts = {name: getattr(target, name) for name in target.text_fields}
     correction = Note.objects.create(
-        citizen=grant.citizen, author=acting_user, kind=target.kind, corrects=target, **texts
+        citizen=grant.citizen,
+        author=acting_user,
+        kind=target.kind,
+        corrects=target,
+        appointment_id=target.appointment_id,
+        **texts,
     )
     _log_write(grant, acting_user=acting_user, detail=f"journal note {correction.pk}: correction of note {target.pk}")
     return correction

@@ -1,6 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pathways.models import Appointment
+from people.access import Grant
+from people.models import Section
+
+from .actions import APPOINTMENT_NOT_FOUND
 from .models import KIND_FIELDS, Note
 
 
@@ -25,6 +30,12 @@ class NoteForm(forms.Form):
 
 
 class NewNoteForm(forms.Form):
+    """The kind of a new note and, from an appointment's link, the appointment it is written for.
+
+    The appointment travels as a hidden field and is checked against the grant's citizen's
+    appointments (none without sight of the pathway): a wrong one is an error, never dropped.
+    """
+
     kind = forms.ChoiceField(
         label=_("What kind of note?"),
         choices=[
@@ -34,3 +45,15 @@ class NewNoteForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Note.Kind.STANDARD,
     )
+    appointment = forms.ModelChoiceField(
+        label=_("Appointment"),
+        queryset=Appointment.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": APPOINTMENT_NOT_FOUND},
+    )
+
+    def __init__(self, *args, grant: Grant, **kwargs):
+        super().__init__(*args, **kwargs)
+        if grant.may_see(Section.PATHWAY):
+            self.fields["appointment"].queryset = Appointment.objects.filter(citizen=grant.citizen)

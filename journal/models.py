@@ -87,6 +87,15 @@ class Note(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    # The pathway appointment the note was written for; a correction keeps the original's.
+    appointment = models.ForeignKey(
+        "pathways.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notes",
+        verbose_name=_("appointment"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,10 +22,11 @@ from measures.models import Score
 from measures.progress import instrument_progress
 from people.access import SectionDenied, get_grant_or_404, log_denied, log_read, log_reads
 from people.models import Section
+from people.views import add_errors
 
 from . import actions
 from .forms import NewNoteForm, NoteForm
-from .models import Note
+from .models import KIND_FIELDS, Note
 
 
 def _grant(request, citizen_id, detail):
@@ -42,7 +45,7 @@ def _note(request, grant, note_id, detail):
     """A note the reader may see: someone else's draft (or another citizen's note) is a logged 404."""
     note = (
         Note.objects.filter(pk=note_id, citizen=grant.citizen)
-        .select_related("author", "signed_by", "corrects__author", "corrects__signed_by")
+        .select_related("author", "signed_by", "corrects__author", "corrects__signed_by", "appointment")
         .first()
     )
     if note is None or not actions.may_read_note(grant, note, request.user):
@@ -55,9 +58,18 @@ def _signed_correction(note):
     return Note.objects.filter(corrects=note, status=Note.Status.SIGNED).select_related("signed_by").first()
 
 
+def _linked_appointment(grant, note):
+    """The appointment the note was written for, for a reader who may see the pathway; else None."""
+    if note.appointment_id is None or not grant.may_see(Section.PATHWAY):
+        return None
+    return note.appointment
+
+
 def _note_page(request, grant, note, *, error=None, status=200):
     """The note in full, with its place in a chain of corrections; also the answer to a refused change."""
-    log_read(request, grant, Section.NOTES, f"journal note {note.pk}")
+    appointment = _linked_appointment(grant, note)
+    sections = [Section.NOTES] if appointment is None else [Section.NOTES, Section.PATHWAY]
+    log_reads(request, grant, sections, f"journal note {note.pk}")
     own_correction = None
     if note.is_signed and actions.may_write_notes(grant):
         own_correction = Note.objects.filter(corrects=note, author=request.user, status=Note.Status.DRAFT).first()
@@ -65,6 +77,7 @@ def _note_page(request, grant, note, *, error=None, status=200):
         "grant": grant,
         "citizen": grant.citizen,
         "note": note,
+        "appointment": appointment,
         "corrected_by": _signed_correction(note) if note.is_signed else None,
         "own_correction": own_correction,
         "may_edit": not note.is_signed and actions.may_edit_note(grant, note, request.user),
@@ -115,20 +128,49 @@ def note_list(request, citizen_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_note(request, citizen_id):
+    """Choose the kind of a new draft. A link from an appointment names the appointment and the
+    template of its step (``?kind=guidance_session&appointment=12``); the appointment is checked
+    at once, so a wrong link is said on the page it opens, and it is carried through the POST."""
     grant = _grant(request, citizen_id, "new journal note")
     _require_writer(request, grant, "new journal note")
     log_read(request, grant, Section.NOTES, "new journal note")
-    # A link from an appointment names the template of its step, e.g. ?kind=guidance_session.
-    form = NewNoteForm(request.POST or None, initial={"kind": request.GET.get("kind") or None})
+    kind = request.GET.get("kind") or None
+    if request.method == "POST":
+        form = NewNoteForm(request.POST, grant=grant)
+    elif request.GET.get("appointment"):
+        data = {"kind": kind or Note.Kind.STANDARD, "appointment": request.GET["appointment"]}
+        form = NewNoteForm(data, grant=grant)
+    else:
+        form = NewNoteForm(initial={"kind": kind}, grant=grant)
     if request.method == "POST" and form.is_valid():
-        note = actions.create_note(grant, kind=form.cleaned_data["kind"], acting_user=request.user)
-        return redirect("journal:edit", citizen_id=grant.citizen.pk, note_id=note.pk)
-    return render(
-        request,
-        "journal/new.html",
-        {"grant": grant, "citizen": grant.citizen, "form": form},
-        status=400 if form.errors else 200,
-    )
+        try:
+            note = actions.create_note(
+                grant,
+                kind=form.cleaned_data["kind"],
+                appointment=form.cleaned_data["appointment"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("journal:edit", citizen_id=grant.citizen.pk, note_id=note.pk)
+    appointment = form.cleaned_data.get("appointment") if form.is_bound and not form.errors else None
+    if appointment is not None:
+        log_read(request, grant, Section.PATHWAY, "new journal note")
+    context = {
+        "grant": grant,
+        "citizen": grant.citizen,
+        "form": form,
+        "appointment": appointment,
+        "unlinked_url": _new_note_url(grant.citizen, kind=form["kind"].value()),
+    }
+    return render(request, "journal/new.html", context, status=400 if form.errors else 200)
+
+
+def _new_note_url(citizen, *, kind):
+    """The new-note page without an appointment (the way on from a link to a wrong one)."""
+    url = reverse("journal:new", kwargs={"citizen_id": citizen.pk})
+    return f"{url}?{urlencode({'kind': kind})}" if kind in KIND_FIELDS else url
 
 
 def _latest_scores(grant):
@@ -176,7 +218,12 @@ def edit_note(request, citizen_id, note_id):
             messages.success(request, _("Draft saved."))
             return redirect(note)
     scores = _latest_scores(grant) if note.kind == Note.Kind.GUIDANCE_SESSION else None
-    sections = [Section.NOTES] if scores is None else [Section.NOTES, Section.MEASURES]
+    appointment = _linked_appointment(grant, note)
+    sections = [Section.NOTES]
+    if scores is not None:
+        sections.append(Section.MEASURES)
+    if appointment is not None:
+        sections.append(Section.PATHWAY)
     log_reads(request, grant, sections, detail)
     theirs = None
     if conflict is not None:
@@ -193,6 +240,7 @@ def edit_note(request, citizen_id, note_id):
         "conflict": conflict,
         "theirs": theirs,
         "scores": scores,
+        "appointment": appointment,
     }
     status = 409 if conflict else 400 if form.errors else 200
     return render(request, "journal/edit.html", context, status=status)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from measures.models import Questionnaire
-from people.access import SectionDenied, get_grant_or_404, log_denied
+from people.access import SectionDenied, get_grant_or_404, log_denied, log_read
 from people.models import AccessCode, Section
 from people.views import add_errors
 
@@ -221,16 +221,50 @@ def appointment_new(request, citizen_id):
 def appointment(request, citizen_id, appointment_id):
     grant = _grant(request, citizen_id, f"appointment {appointment_id}")
     appointment = _appointment(grant, appointment_id)
+    notes = _notes_written_for(request, grant, appointment)
     context = {
         "grant": grant,
         "citizen": grant.citizen,
         "appointment": appointment,
+        "notes": notes,
         "changes": appointment.changes.select_related("changed_by"),
         "may_run": actions.may_run_pathways(grant),
         "now": timezone.now(),
         "status_choices": STATUS_CHOICES,
     }
     return render(request, "pathways/appointment.html", context)
+
+
+def _notes_written_for(request, grant, appointment):
+    """The journal notes written for the appointment, oldest first, for a reader with the notes section.
+
+    Read through the reverse relation (``appointment.notes``): pathways does not import journal.
+    Signed notes for everyone who may see notes; drafts for staff only, their author may open
+    them, others see that a colleague's draft exists but not its text. Showing any is a logged
+    read of the notes section.
+    """
+    if not grant.may_see(Section.NOTES):
+        return []
+    # Only what the list shows: the text of a note never reaches this page.
+    shown = appointment.notes.select_related("author").only(
+        "appointment",
+        "citizen",
+        "kind",
+        "status",
+        "created_at",
+        "signed_at",
+        "corrects",
+        "author",
+        "author__username",
+        "author__first_name",
+        "author__last_name",
+    )
+    notes = [note for note in shown.order_by("created_at", "pk") if note.is_signed or not grant.is_self]
+    for note in notes:
+        note.may_open = note.is_signed or note.author_id == request.user.pk
+    if notes:
+        log_read(request, grant, Section.NOTES, f"journal notes for appointment {appointment.pk}")
+    return notes
 
 
 @login_required

@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from journal import actions
+from pathways import actions as pathway_actions
 from people.access import grant_for
 from people.models import CareTeamMember, Section
 
@@ -33,3 +37,34 @@ def write_note(coordinator_grant, coordinator):
         return note
 
     return write
+
+
+@pytest.fixture
+def make_appointment(coordinator):
+    """A planned phone call tomorrow at 10:00 for the citizen of ``grant``, with the coordinator."""
+
+    def make(grant, title="Veiledning uke 1"):
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        return pathway_actions.add_appointment(
+            grant,
+            acting_user=coordinator,
+            staff=coordinator,
+            kind="phone",
+            title=title,
+            starts_at=timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(10, 0))),
+            duration_minutes=20,
+        )
+
+    return make
+
+
+@pytest.fixture
+def appointment(make_appointment, coordinator_grant):
+    return make_appointment(coordinator_grant)
+
+
+@pytest.fixture
+def other_citizens_appointment(make_appointment, make_citizen, coordinator):
+    """An appointment of another citizen the coordinator also follows."""
+    other = make_citizen(coordinator, "Per")
+    return make_appointment(grant_for(coordinator, other), title="Annen borger")

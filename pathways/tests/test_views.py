@@ -3,6 +3,7 @@
 import datetime
 import re
 
+import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from audit.models import AccessEvent
 from measures.models import Questionnaire
 from pathways import actions
 from pathways.models import Appointment, Episode
-from people.models import CareTeamMember
+from people.models import CareTeamMember, Section
 
 
 def _referral(grant, coordinator, self_help, municipality, received=None):
@@ -229,15 +230,125 @@ def test_the_user_card_gives_a_code_for_the_programme_that_logs_the_citizen_in(
     assert access.programme == "Assistert selvhjelp – depresjon" and code not in str(access.__dict__)
 
 
-def test_a_guidance_session_links_to_a_note_from_its_template(
+def test_a_guidance_session_links_to_a_note_from_its_template_written_for_it(
     login, grant, coordinator, citizen, self_help, municipality, first_session
 ):
     episode = _referral(grant, coordinator, self_help, municipality)
     actions.start_episode(grant, episode, acting_user=coordinator, first_session_at=first_session, staff=coordinator)
     phone = episode.appointments.filter(kind="phone").first()
     client = login(coordinator)
-    page = client.get(reverse("pathways:appointment", args=[citizen.pk, phone.pk]))
-    link = reverse("journal:new", args=[citizen.pk]) + "?kind=guidance_session"
-    assert f'href="{link}"' in page.text
+    appointment_url = reverse("pathways:appointment", args=[citizen.pk, phone.pk])
+    page = client.get(appointment_url)
+    link = reverse("journal:new", args=[citizen.pk]) + f"?kind=guidance_session&appointment={phone.pk}"
+    assert f'href="{link.replace("&", "&amp;")}" data-testid="write-note"' in page.text
+    assert 'data-testid="appointment-notes"' not in page.text
     form = client.get(link)
     assert re.search(r'value="guidance_session"[^>]*checked', form.text)
+    note_url = _write_note(client, citizen, phone)
+    page = client.get(appointment_url)
+    assert f'href="{note_url}"' in _notes_list(page) and "Guidance session" in _notes_list(page)
+
+
+# --- Journal notes written for an appointment (pathways reads them without importing journal) ---
+
+
+def _write_note(client, citizen, appointment, *, text="", sign=False):
+    """The note for the appointment written the way staff do: from its link, then saved and signed."""
+    new = reverse("journal:new", args=[citizen.pk])
+    response = client.post(new, {"kind": "guidance_session", "appointment": appointment.pk})
+    assert response.status_code == 302, response.text
+    edit_url = response["Location"]
+    if text:
+        assert client.post(edit_url, {"revision": 0, "agenda": text}).status_code == 302
+    if sign:
+        assert client.post(edit_url.replace("/edit/", "/sign/"), {"revision": 1}).status_code == 302
+    return edit_url.replace("edit/", "")
+
+
+def _notes_list(page):
+    match = re.search(r'<ul class="ds-list" data-testid="appointment-notes">.*?</ul>', page.text, re.S)
+    return match.group(0) if match else ""
+
+
+def _planned(grant, coordinator, title="Samtale"):
+    return actions.add_appointment(
+        grant,
+        acting_user=coordinator,
+        staff=coordinator,
+        kind="office",
+        title=title,
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+        duration_minutes=45,
+    )
+
+
+def _member(make_staff, citizen, name, sections):
+    user = make_staff(name)
+    CareTeamMember.objects.create(citizen=citizen, user=user, role=CareTeamMember.Role.HOME_NURSING, sections=sections)
+    return user
+
+
+def _notes_reads(user):
+    return AccessEvent.objects.filter(actor_id=user.pk, action="read", section="notes")
+
+
+def test_the_appointment_lists_its_notes_to_a_reader_with_the_notes_section_and_logs_it(
+    login, grant, coordinator, citizen, make_staff
+):
+    appointment = _planned(grant, coordinator)
+    client = login(coordinator)
+    signed_url = _write_note(client, citizen, appointment, text="Gikk gjennom modul 1", sign=True)
+    draft_url = _write_note(client, citizen, appointment, text="Hemmelig utkast")
+    nurse = _member(make_staff, citizen, "nurse", [Section.OVERVIEW, Section.PATHWAY, Section.NOTES])
+    page = login(nurse).get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk]))
+    listed = _notes_list(page)
+    assert page.status_code == 200 and "Journal notes written for this appointment" in page.text
+    assert f'href="{signed_url}"' in listed and "Signed" in listed
+    assert f'href="{draft_url}"' not in listed and "Draft (by Coordinator Test)" in listed
+    assert "Gikk gjennom modul 1" not in page.text and "Hemmelig utkast" not in page.text
+    assert _notes_reads(nurse).filter(detail=f"journal notes for appointment {appointment.pk}").count() == 1
+    own = _notes_list(login(coordinator).get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk])))
+    assert f'href="{draft_url}"' in own and "Draft, only you see it" in own
+
+
+def test_a_reader_without_the_notes_section_sees_no_notes_on_the_appointment(
+    login, grant, coordinator, citizen, make_staff
+):
+    appointment = _planned(grant, coordinator)
+    _write_note(login(coordinator), citizen, appointment, text="Gikk gjennom modul 1", sign=True)
+    nav = _member(make_staff, citizen, "nav", [Section.OVERVIEW, Section.PATHWAY])
+    page = login(nav).get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk]))
+    assert page.status_code == 200 and "Samtale" in page.text
+    assert 'data-testid="appointment-notes"' not in page.text and "/notes/" not in page.text
+    assert not _notes_reads(nav).exists()
+
+
+def test_the_citizen_sees_the_signed_notes_of_an_appointment_but_no_drafts(login, grant, coordinator, citizen):
+    appointment = _planned(grant, coordinator)
+    client = login(coordinator)
+    signed_url = _write_note(client, citizen, appointment, text="Gikk gjennom modul 1", sign=True)
+    _write_note(client, citizen, appointment, text="Utkast")
+    listed = _notes_list(login(citizen.user).get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk])))
+    assert f'href="{signed_url}"' in listed and "Draft" not in listed
+
+
+def test_an_appointment_without_notes_logs_no_notes_read(login, grant, coordinator, citizen):
+    appointment = _planned(grant, coordinator)
+    page = login(coordinator).get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk]))
+    assert page.status_code == 200 and 'data-testid="appointment-notes"' not in page.text
+    assert not _notes_reads(coordinator).exists()
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_the_appointment_page_query_count_does_not_grow_with_its_notes(
+    login, grant, coordinator, citizen, rows, django_assert_max_num_queries
+):
+    appointment = _planned(grant, coordinator)
+    for number in range(rows):
+        # Rows straight through the reverse relation: pathways' tests do not import journal either.
+        appointment.notes.create(citizen=citizen, author=coordinator, kind="standard", assessment=f"Utkast {number}")
+    client = login(coordinator)
+    # The page as before, and one query for the notes with their authors, however many there are.
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("pathways:appointment", args=[citizen.pk, appointment.pk]))
+    assert _notes_list(page).count("<li") == rows

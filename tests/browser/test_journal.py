@@ -3,12 +3,19 @@ types, she signs and locks it, corrects it, and both notes stay readable. axe-co
 page and on the signed note. Pages are read in English; elements are found by name, id or
 data-testid."""
 
+import datetime
+import json
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from journal.models import Note
+from pathways import actions as pathway_actions
+from pathways.management.commands.import_pathways import SHIPPED, import_template
+from pathways.models import PathwayTemplate
+from people.access import grant_for
 
 pytestmark = pytest.mark.browser
 
@@ -85,3 +92,54 @@ def test_coordinator_writes_signs_and_corrects_a_guidance_session_note(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the notes list scrolls sideways"
     page.get_by_test_id(f"note-{correction.pk}").get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/notes/{correction.pk}/$"))
+
+
+def test_the_note_for_an_appointment_is_written_from_its_page_and_listed_there(
+    page: Page, live_server, log_in, axe_clean, citizen, coordinator
+):
+    import_template(json.loads((SHIPPED / "guided-self-help.json").read_text(encoding="utf-8")))
+    template = PathwayTemplate.objects.get(key="guided-self-help")
+    grant = grant_for(coordinator, citizen)
+    episode = pathway_actions.register_referral(
+        grant,
+        acting_user=coordinator,
+        template=template,
+        received=timezone.localdate(),
+        source="gp",
+        reason="Søvnvansker",
+        unit=coordinator.staff_profile.organisation,
+    )
+    pathway_actions.start_episode(
+        grant,
+        episode,
+        acting_user=coordinator,
+        first_session_at=timezone.now() + datetime.timedelta(days=1),
+        staff=coordinator,
+    )
+    phone = episode.appointments.filter(kind="phone").first()
+    appointment_url = f"{live_server.url}/citizens/{citizen.pk}/appointments/{phone.pk}/"
+    page.on("dialog", lambda dialog: dialog.accept())  # "Sign and lock this note?"
+    log_in("koordinator")
+    page.goto(appointment_url)
+    page.get_by_test_id("write-note").click()
+    expect(page.get_by_test_id("note-appointment")).to_contain_text(phone.title)
+    expect(page.locator("input[name=kind][value=guidance_session]")).to_be_checked()
+    axe_clean(page, "new note for an appointment")
+    page.locator(SAVE).click()
+    note = Note.objects.get()
+    assert note.appointment == phone
+    page.locator("#id_agenda").fill("Modul 1")
+    page.locator(SAVE).click()
+    page.get_by_test_id("sign").click()
+    expect(page.get_by_test_id("note-status")).to_contain_text("Signed on")
+    page.get_by_test_id("note-appointment").get_by_role("link").click()
+    expect(page.get_by_test_id("appointment-notes")).to_contain_text("Guidance session")
+    axe_clean(page, "appointment with its note")
+
+    # A link to an appointment that is not the citizen's is said, and nothing is written.
+    page.goto(f"{live_server.url}/citizens/{citizen.pk}/notes/new/?kind=standard&appointment=99999")
+    expect(page.locator(".ds-error-summary")).to_contain_text("cannot be linked to this appointment")
+    axe_clean(page, "new note with a wrong appointment")
+    page.get_by_test_id("write-unlinked").click()
+    page.locator(SAVE).click()
+    assert Note.objects.filter(appointment=None).count() == 1
