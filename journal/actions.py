@@ -92,13 +92,12 @@ def create_note(grant: Grant, *, kind, acting_user, appointment=None, **texts):
         _require(grant.may_see(Section.PATHWAY))
         if appointment.citizen_id != grant.citizen.pk:
             raise ValidationError({"appointment": APPOINTMENT_NOT_FOUND})
-        existing = None
         if not texts:
             existing = Note.objects.filter(
                 appointment=appointment, author=acting_user, kind=kind, status=Note.Status.DRAFT, corrects=None
             ).first()
-        if existing is not None:
-            return existing
+            if existing is not None:
+                return existing
     note = Note.objects.create(citizen=grant.citizen, author=acting_user, kind=kind, appointment=appointment, **texts)
     detail = f"journal note {note.pk}: new {kind} draft"
     if appointment is not None:
