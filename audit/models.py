@@ -23,16 +23,21 @@ class AccessEvent(models.Model):
         READ = "read", _("Read")
         WRITE = "write", _("Changed")
         DENIED = "denied", _("Refused")
+        AGGREGATE = "aggregate", _("Aggregate read")
 
     class Ground(models.TextChoices):
         CARE_TEAM = "care_team", _("Care team role")
         EMERGENCY = "emergency", _("Emergency access")
         SELF = "self", _("Own data")
+        UNIT = "unit", _("Leads the unit")
+        SYSTEM = "system", _("System client")
         NONE = "none", _("No access")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(max_length=200)
+    # A registered system client (no person) acting on its own: actor_id is then empty.
+    client_id = models.BigIntegerField(null=True, blank=True)
     citizen_id = models.BigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=10, choices=Action)
     section = models.CharField(max_length=40)
