@@ -1,19 +1,22 @@
 """Every change to questionnaires, responses, scores and goals; each writes the access log."""
 
+import functools
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people.access import Grant, log_write
-from people.models import CareTeamMember, Section
+from people.models import Section
 
-from . import fhir_forms, scoring
+from . import fhir_forms, scoring, tasks
 from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
 from .signals import response_completed
+
+logger = logging.getLogger(__name__)
 
 
 def _log_write(grant, *, acting_user, section=Section.MEASURES, detail=""):
@@ -100,7 +103,7 @@ def _complete(grant, response, cleaned, *, acting_user):
 def _score_and_log_completion(grant, response, *, acting_user):
     score = score_response(response)
     if score is not None and (score.result.get("item9_alert") or score.result.get("risk_item_alert")):
-        transaction.on_commit(lambda: notify_coordinators_of_risk(response.citizen))
+        transaction.on_commit(functools.partial(_queue_risk_notification, response.citizen_id, response.pk))
     detail = f"completed {response.questionnaire.title} (response {response.pk})"
     if score is not None:
         detail += f", score {score.total_display} {score.band}"
@@ -109,26 +112,21 @@ def _score_and_log_completion(grant, response, *, acting_user):
     return response
 
 
-def notify_coordinators_of_risk(citizen):
-    """A risk answer (PHQ-9 item 9) must reach the responsible staff at once. The e-mail says only
-    that something needs follow-up today: no name, no answers, nothing clinical leaves Samplan."""
-    recipients = list(
-        CareTeamMember.objects.active()
-        .filter(citizen=citizen, role=CareTeamMember.Role.COORDINATOR, user__isnull=False)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return
-    send_mail(
-        subject=_("Samplan: a citizen needs follow-up today"),
-        message=_(
-            "A citizen you coordinate has answered a questionnaire in a way that needs follow-up today. "
-            "Log in to Samplan and open your citizens to see who."
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
+def _queue_risk_notification(citizen_id, response_id):
+    """After commit: the coordinators are e-mailed by the task queue, never inside the citizen's request.
+
+    The response is stored whatever happens here; if the queue refuses, the risk answer still shows
+    on the citizen's overview, and the error (ids only) is for the operators' monitoring.
+    """
+    try:
+        tasks.notify_coordinators_of_risk.enqueue(citizen_id=citizen_id)
+    except Exception as error:
+        logger.error(
+            "The e-mail about a risk answer (response %s, citizen %s) could not be queued (%s)",
+            response_id,
+            citizen_id,
+            type(error).__name__,
+        )
 
 
 def score_response(response):
