@@ -41,3 +41,51 @@ class ApiToken(models.Model):
         token = "spl_" + secrets.token_urlsafe(32)
         cls.objects.create(user=user, name=name, token_hash=hash_token(token), prefix=token[:8])
         return token
+
+
+class SystemClientQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class SystemClient(models.Model):
+    """A registered system (no person) that reads Samplan on its own: a register, a research extract.
+
+    What it may see is the citizens its units serve and the sections it was registered for, under
+    ``people.access`` like everyone else; the access log names it. How it authenticates (SMART
+    Backend Services: a signed JWT against its key set) comes on top of this.
+    """
+
+    is_system_client = True
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    units = models.ManyToManyField(
+        "people.Organisation",
+        verbose_name=_("units"),
+        related_name="system_clients",
+        help_text=_("It may see the citizens these units (and the units under them) serve."),
+    )
+    sections = models.JSONField(_("may see"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SystemClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("system client")
+        verbose_name_plural = _("system clients")
+
+    def __str__(self):
+        return self.name
+
+    # Enough of Django's user interface that code written for request.user works unchanged.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

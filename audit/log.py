@@ -1,64 +1,58 @@
-"""``record()`` is the one way to write the access log."""
+"""The one way to write the access log: ``event()`` builds every row, ``record()`` and
+``record_all()`` store one or many.
 
+Who acted is worked out here, once, for every kind of actor: a person (their id and a label
+that outlives a rename), a registered system client (its id and name, no person), or nobody
+logged in. The section must be one some app registered (``audit.sections``).
+"""
+
+from . import sections
 from .models import AccessEvent
 
 
-def actor_label(user):
+def _is_person(actor):
+    return actor is not None and getattr(actor, "is_authenticated", False) and not _is_system(actor)
+
+
+def _is_system(actor):
+    return getattr(actor, "is_system_client", False)
+
+
+def actor_label(actor):
     """A readable name that stays in the log even if the user is later renamed or removed."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if _is_system(actor):
+        return f"{actor.name} (system client)"
+    if not _is_person(actor):
         return "anonymous"
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+    full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return f"{full_name} ({actor.get_username()})" if full_name else actor.get_username()
 
 
-def record(*, actor, citizen_id, action, section, ground, role="", detail="", request=None):
-    return AccessEvent.objects.create(
-        actor_id=actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None,
+def event(*, actor, action, section, ground, citizen_id=None, role="", detail="", request=None):
+    """An unsaved access event. Refuses a section no app registered: the log is no free text."""
+    if not sections.is_registered(section):
+        raise ValueError(f"access event for unregistered section {section!r}")
+    return AccessEvent(
+        actor_id=actor.pk if _is_person(actor) else None,
+        client_id=actor.pk if _is_system(actor) else None,
         actor_label=actor_label(actor),
         citizen_id=citizen_id,
         action=action,
         section=section,
         ground=ground,
-        role=role,
+        role=role[:40],
         detail=detail[:300],
         path=request.path[:300] if request is not None else "",
     )
 
 
-def record_many(*, actor, events, action, section, detail="", request=None):
-    """One event per ``(citizen_id, ground)`` pair, in one statement: for searches that return records."""
-    label = actor_label(actor)
-    path = request.path[:300] if request is not None else ""
-    AccessEvent.objects.bulk_create(
-        AccessEvent(
-            actor_id=actor.pk,
-            actor_label=label,
-            citizen_id=citizen_id,
-            action=action,
-            section=section,
-            ground=ground,
-            detail=detail[:300],
-            path=path,
-        )
-        for citizen_id, ground in events
-    )
+def record(**fields):
+    """Store one event; see ``event()`` for the fields."""
+    entry = event(**fields)
+    entry.save()
+    return entry
 
 
-def record_sections(*, actor, citizen_id, sections, action, ground, role="", detail="", request=None):
-    """One event per record section, in one statement: for a page or a PDF that shows several parts."""
-    label = actor_label(actor)
-    path = request.path[:300] if request is not None else ""
-    AccessEvent.objects.bulk_create(
-        AccessEvent(
-            actor_id=actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None,
-            actor_label=label,
-            citizen_id=citizen_id,
-            action=action,
-            section=section,
-            ground=ground,
-            role=role,
-            detail=detail[:300],
-            path=path,
-        )
-        for section in sections
-    )
+def record_all(events):
+    """Store events built by ``event()`` in one statement: a list page, a PDF with several parts."""
+    return AccessEvent.objects.bulk_create(list(events))

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from people.models import Citizen
+from people import access
 
 from .models import Note
 
@@ -12,11 +12,11 @@ def unsigned_notes(user, older_than, citizen_ids=None):
     """The user's own drafts started more than ``older_than`` (a timedelta) ago, oldest first.
 
     Only for citizens the user may still open: ``citizen_ids``, when the caller has already asked
-    ``Citizen.objects.visible_to(user)``, else that query as a subquery. One query, with the
+    ``people.access.visible_to(user)``, else that query as a subquery. One query, with the
     citizen. The caller logs what it shows (``people.access.log_list_read``).
     """
     among = (
-        Q(citizen__in=Citizen.objects.visible_to(user).values("pk"))
+        Q(citizen__in=access.visible_to(user).values("pk"))
         if citizen_ids is None
         else Q(citizen_id__among=citizen_ids)
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from pathways.models import Appointment
-from people.models import Citizen
+from people import access
 
 PAST_DAYS = 30
 FUTURE_DAYS = 365
@@ -40,7 +40,7 @@ def feed_appointments(user, *, now=None):
         .order_by("starts_at", "pk")
     )
     citizen_ids = {appointment.citizen_id for appointment in appointments}
-    citizens = list(Citizen.objects.visible_to(user).filter(pk__in=citizen_ids).only("pk", "user_id"))
+    citizens = list(access.visible_to(user).filter(pk__in=citizen_ids).only("pk", "user_id"))
     visible = {citizen.pk for citizen in citizens}
     return [appointment for appointment in appointments if appointment.citizen_id in visible], citizens
 

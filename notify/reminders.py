@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from audit.models import AccessEvent
 from pathways.models import Appointment
-from people.access import preferred_language_of
-from people.models import Citizen, Section
+from people.access import preferred_language_of, visible_to
+from people.models import Section
 
 from . import sms
 from .models import Reminder
@@ -142,7 +142,7 @@ def _mark_failed(reminder, reason):
 def _staff_ground(reminder):
     """The staff member's ground on the citizen now, or None when they may no longer open the record."""
     appointment = reminder.appointment
-    citizen = Citizen.objects.visible_to(appointment.staff).filter(pk=appointment.citizen_id).first()
+    citizen = visible_to(appointment.staff).filter(pk=appointment.citizen_id).first()
     if citizen is None:
         return None
     return AccessEvent.Ground.CARE_TEAM if citizen.via_care_team else AccessEvent.Ground.EMERGENCY

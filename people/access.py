@@ -1,10 +1,14 @@
 """The one access policy: who may see which citizen, which parts, and on what ground.
 
-Staff see a citizen only through an active care-team role or a current emergency
-access, and never when the citizen has blocked them. A citizen sees their own record.
-Everything else — administrators included — sees nothing. Every view, export and API
-reaches a citizen through ``get_citizen_or_404`` (or ``visible_to`` for lists), which
-also writes the access log.
+Staff see a citizen only through an active care-team role or a current emergency access, and
+never when the citizen has blocked them. A citizen sees their own record. A registered system
+client sees the citizens its units serve, in the sections it was registered for. A leader of a
+unit sees aggregates over the citizens the unit serves, never one citizen's record through that
+role. Everything else — administrators included — sees nothing.
+
+Every view, export and API reaches a citizen through ``get_grant_or_404`` (or ``visible_to`` and
+``grants_for`` for many), which also writes the access log. This module imports the models;
+the models never import it.
 """
 
 from dataclasses import dataclass, field
@@ -14,12 +18,18 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
-from audit.log import record, record_many, record_sections
+from audit import sections as section_registry
+from audit.log import event, record, record_all
 from audit.models import AccessEvent
 
-from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Section
+from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Organisation, Section, UnitLeadership
 
-ALL_SECTIONS = frozenset(Section.values)
+Ground = AccessEvent.Ground
+
+
+def all_sections():
+    """Every section that can be granted: what a coordinator, the citizen and an emergency see."""
+    return section_registry.grantable_keys()
 
 
 class SectionDenied(PermissionDenied):
@@ -50,7 +60,7 @@ class Grant:
 
     @property
     def is_self(self):
-        return self.ground == AccessEvent.Ground.SELF
+        return self.ground == Ground.SELF
 
     def may_see(self, section):
         return section in self.sections
@@ -58,16 +68,20 @@ class Grant:
     @property
     def may_manage_team(self):
         """Coordinators (and the emergency grant) change the team; others only look."""
-        return self.is_coordinator or self.ground == AccessEvent.Ground.EMERGENCY
+        return self.is_coordinator or self.ground == Ground.EMERGENCY
+
+
+def is_system_client(actor):
+    return getattr(actor, "is_system_client", False)
 
 
 def is_staff_member(user):
-    return user.is_authenticated and hasattr(user, "staff_profile")
+    return user.is_authenticated and not is_system_client(user) and hasattr(user, "staff_profile")
 
 
 def citizen_of(user):
     """The citizen record belonging to a logged-in citizen, or None."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or is_system_client(user):
         return None
     try:
         return user.citizen
@@ -84,6 +98,48 @@ def preferred_language_of(user):
     return profile.preferred_language if profile is not None else ""
 
 
+# Units and the citizens they serve ----------------------------------------------------------
+
+
+def unit_tree(unit_ids):
+    """``unit_ids`` and every unit under them, in one query (organisation trees are small)."""
+    children = {}
+    for pk, parent_id in Organisation.objects.order_by().values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = set(), list(unit_ids)
+    while todo:
+        unit = todo.pop()
+        if unit not in found:
+            found.add(unit)
+            todo.extend(children.get(unit, ()))
+    return frozenset(found)
+
+
+def citizens_served_by(unit_ids, queryset=None):
+    """Citizens who have (or had) someone from one of ``unit_ids`` on their care team."""
+    queryset = Citizen.objects.all() if queryset is None else queryset
+    served = CareTeamMember.objects.filter(citizen=OuterRef("pk"), organisation_id__among=list(unit_ids))
+    return queryset.filter(Exists(served.order_by()))
+
+
+def units_led_by(user):
+    """The units ``user`` leads today, with the units under them; empty for anyone else."""
+    if not is_staff_member(user):
+        return frozenset()
+    led = UnitLeadership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
+    led = list(led)
+    return unit_tree(led) if led else frozenset()
+
+
+def _system_client_units(client):
+    if not client.is_active:
+        return frozenset()
+    return unit_tree(client.units.values_list("pk", flat=True))
+
+
+# Who sees which citizen -------------------------------------------------------------------
+
+
 def _not_blocked(user):
     return ~Exists(Block.objects.filter(citizen=OuterRef("pk"), blocked_user=user, lifted_at__isnull=True))
 
@@ -92,6 +148,8 @@ def visible_citizens(queryset, user):
     """Filter ``queryset`` to the citizens ``user`` may open right now."""
     if not user.is_authenticated:
         return queryset.none()
+    if is_system_client(user):
+        return citizens_served_by(_system_client_units(user), queryset)
     own = citizen_of(user)
     if own is not None:
         return queryset.filter(pk=own.pk)
@@ -109,31 +167,97 @@ def visible_citizens(queryset, user):
     )
 
 
+def visible_to(user):
+    """The citizens ``user`` may open right now."""
+    return visible_citizens(Citizen.objects.all(), user)
+
+
+def _grants(user, citizens):
+    """The grant on each of ``citizens`` (objects), by id; absent where there is no access.
+
+    A fixed number of queries whatever the number of citizens: blocks, care-team roles, then
+    emergency accesses for those left (none for a citizen's own record).
+    """
+    if not user.is_authenticated or not citizens:
+        return {}
+    if is_system_client(user):
+        return _system_grants(user, citizens)
+    grants = {
+        c.pk: Grant(citizen=c, ground=Ground.SELF, sections=all_sections())
+        for c in citizens
+        if c.user_id is not None and c.user_id == user.pk
+    }
+    if grants or not is_staff_member(user):
+        return grants
+    by_id = {c.pk: c for c in citizens}
+    ids = list(by_id)
+    blocked = set(
+        Block.objects.filter(citizen_id__among=ids, blocked_user=user, lifted_at__isnull=True).values_list(
+            "citizen_id", flat=True
+        )
+    )
+    open_ids = [pk for pk in ids if pk not in blocked]
+    if not open_ids:
+        return grants
+    roles = {}
+    members = CareTeamMember.objects.active().filter(citizen_id__among=open_ids, user=user).order_by()
+    for citizen_id, role, member_sections in members.values_list("citizen_id", "role", "sections"):
+        roles.setdefault(citizen_id, []).append((role, member_sections))
+    grantable = all_sections()
+    for citizen_id, held in roles.items():
+        names = tuple(sorted({role for role, _sections in held}))
+        if CareTeamMember.Role.COORDINATOR in names:
+            sections = grantable
+        else:
+            sections = frozenset(s for _role, member_sections in held for s in member_sections) & grantable
+        grants[citizen_id] = Grant(citizen=by_id[citizen_id], ground=Ground.CARE_TEAM, sections=sections, roles=names)
+    rest = [pk for pk in open_ids if pk not in roles]
+    if rest:
+        emergencies = (
+            EmergencyAccess.objects.current().filter(citizen_id__among=rest, user=user).order_by("-started_at")
+        )
+        for emergency in emergencies:
+            grants.setdefault(
+                emergency.citizen_id,
+                Grant(
+                    citizen=by_id[emergency.citizen_id],
+                    ground=Ground.EMERGENCY,
+                    sections=grantable,
+                    emergency=emergency,
+                ),
+            )
+    return grants
+
+
+def _system_grants(client, citizens):
+    units = _system_client_units(client)
+    if not units:
+        return {}
+    by_id = {c.pk: c for c in citizens}
+    served = citizens_served_by(units, Citizen.objects.filter(pk__among=list(by_id)).order_by())
+    sections = frozenset(client.sections) & all_sections()
+    return {
+        pk: Grant(citizen=by_id[pk], ground=Ground.SYSTEM, sections=sections)
+        for pk in served.values_list("pk", flat=True)
+    }
+
+
 def grant_for(user, citizen):
     """The user's grant on ``citizen``, or None if they have no access at all."""
-    if not user.is_authenticated:
-        return None
-    if citizen.user_id is not None and citizen.user_id == user.pk:
-        return Grant(citizen=citizen, ground=AccessEvent.Ground.SELF, sections=ALL_SECTIONS)
-    if not is_staff_member(user):
-        return None
-    if Block.objects.filter(citizen=citizen, blocked_user=user, lifted_at__isnull=True).exists():
-        return None
-    roles = list(CareTeamMember.objects.active().filter(citizen=citizen, user=user).only("role", "sections"))
-    if roles:
-        sections = frozenset(s for member in roles for s in member.sections) & ALL_SECTIONS
-        if any(member.role == CareTeamMember.Role.COORDINATOR for member in roles):
-            sections = ALL_SECTIONS
-        return Grant(
-            citizen=citizen,
-            ground=AccessEvent.Ground.CARE_TEAM,
-            sections=sections,
-            roles=tuple(sorted({member.role for member in roles})),
-        )
-    emergency = EmergencyAccess.objects.current().filter(citizen=citizen, user=user).first()
-    if emergency is not None:
-        return Grant(citizen=citizen, ground=AccessEvent.Ground.EMERGENCY, sections=ALL_SECTIONS, emergency=emergency)
-    return None
+    return _grants(user, [citizen]).get(citizen.pk)
+
+
+def grants_for(user, citizen_ids):
+    """For a list, an export or a report: each citizen's grant by id, in a fixed number of queries.
+
+    Citizens the user may not see are simply absent; nothing is logged here (the caller logs
+    what it shows, with ``log_list_read``).
+    """
+    citizens = list(Citizen.objects.filter(pk__among=list(citizen_ids)).select_related("user").order_by())
+    return _grants(user, citizens)
+
+
+# The access log ---------------------------------------------------------------------------
 
 
 def log_denied(request, citizen_id, section, detail=""):
@@ -142,22 +266,30 @@ def log_denied(request, citizen_id, section, detail=""):
         citizen_id=citizen_id,
         action=AccessEvent.Action.DENIED,
         section=section,
-        ground=AccessEvent.Ground.NONE,
+        ground=Ground.NONE,
         detail=detail,
         request=request,
     )
 
 
 def log_read(request, grant, section, detail=""):
-    record(
-        actor=request.user,
-        citizen_id=grant.citizen.pk,
-        action=AccessEvent.Action.READ,
-        section=section,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-        request=request,
+    log_reads(request, grant, [section], detail)
+
+
+def log_reads(request, grant, sections, detail=""):
+    """One read per section shown, e.g. each part of the plan a page or a PDF holds."""
+    record_all(
+        event(
+            actor=request.user,
+            citizen_id=grant.citizen.pk,
+            action=AccessEvent.Action.READ,
+            section=section,
+            ground=grant.ground,
+            role=grant.role_label,
+            detail=detail,
+            request=request,
+        )
+        for section in sections
     )
 
 
@@ -174,34 +306,31 @@ def log_write(grant, *, acting_user, section, detail=""):
     )
 
 
-def log_reads(request, grant, sections, detail=""):
-    """One read per section shown, e.g. each part of the plan a page or a PDF holds."""
-    record_sections(
-        actor=request.user,
-        citizen_id=grant.citizen.pk,
-        sections=sections,
-        action=AccessEvent.Action.READ,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-        request=request,
-    )
+def _list_ground(user, citizen):
+    if is_system_client(user):
+        return Ground.SYSTEM
+    if citizen.user_id == user.pk:
+        return Ground.SELF
+    if getattr(citizen, "via_care_team", False):
+        return Ground.CARE_TEAM
+    return Ground.EMERGENCY
 
 
-def log_list_read(request, citizens, section, detail=""):
-    """Log one read per citizen in a list taken from ``visible_to`` (used where full records are returned)."""
+def log_list_read(request, citizens, section, detail="", *, grants=None):
+    """One read per citizen in a list taken from ``visible_to`` (or with ``grants`` from ``grants_for``)."""
     user = request.user
-    events = []
-    for citizen in citizens:
-        if citizen.user_id == user.pk:
-            ground = AccessEvent.Ground.SELF
-        elif getattr(citizen, "via_care_team", False):
-            ground = AccessEvent.Ground.CARE_TEAM
-        else:
-            ground = AccessEvent.Ground.EMERGENCY
-        events.append((citizen.pk, ground))
-    record_many(
-        actor=user, events=events, action=AccessEvent.Action.READ, section=section, detail=detail, request=request
+    record_all(
+        event(
+            actor=user,
+            citizen_id=citizen.pk,
+            action=AccessEvent.Action.READ,
+            section=section,
+            ground=grants[citizen.pk].ground if grants else _list_ground(user, citizen),
+            role=grants[citizen.pk].role_label if grants else "",
+            detail=detail,
+            request=request,
+        )
+        for citizen in citizens
     )
 
 
@@ -231,3 +360,45 @@ def get_citizen_or_404(request, citizen_id, section=Section.OVERVIEW, **kwargs):
 
 def current_emergency_accesses(user):
     return EmergencyAccess.objects.current().filter(user=user, expires_at__gt=timezone.now())
+
+
+# Aggregates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AggregateScope:
+    """What a leader may count: the citizens the units they lead serve. Never a record."""
+
+    user: object
+    unit_ids: frozenset
+
+    def citizens(self):
+        return citizens_served_by(self.unit_ids)
+
+
+def aggregate_scope(user):
+    """The leader's scope for reports, or PermissionDenied for anyone who leads no unit."""
+    units = units_led_by(user)
+    if not units:
+        raise PermissionDenied
+    return AggregateScope(user=user, unit_ids=units)
+
+
+def log_aggregate(request, scope, report, filters=None):
+    """An aggregate read: who, which report (a registered aggregate section), which filters and units.
+
+    It names no citizen, so a citizen's view of their own log never shows it as a read of them.
+    """
+    spec = section_registry.get(report)
+    if not spec.aggregate:
+        raise ValueError(f"{report!r} is not a registered aggregate report")
+    shown = dict(sorted((filters or {}).items()))
+    shown["units"] = ",".join(str(pk) for pk in sorted(scope.unit_ids))
+    record(
+        actor=request.user,
+        action=AccessEvent.Action.AGGREGATE,
+        section=report,
+        ground=Ground.UNIT,
+        detail="; ".join(f"{key}={value}" for key, value in shown.items()),
+        request=request,
+    )

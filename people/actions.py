@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import sections as section_registry
 from audit.log import record
 from audit.models import AccessEvent
 
-from .access import Grant, citizen_of, grant_for
+from . import sections as logged
+from .access import Grant, all_sections, citizen_of, grant_for, log_write
 from .models import (
     AccessCode,
     Block,
@@ -20,24 +22,11 @@ from .models import (
     Citizen,
     EmergencyAccess,
     Language,
-    Section,
     StaffProfile,
     hash_access_code,
 )
 
 Write = AccessEvent.Action.WRITE
-
-
-def _log_write(grant, *, acting_user, section, detail):
-    record(
-        actor=acting_user,
-        citizen_id=grant.citizen.pk,
-        action=Write,
-        section=section,
-        ground=grant.ground,
-        role=grant.role_label,
-        detail=detail,
-    )
 
 
 def _require(condition):
@@ -56,14 +45,14 @@ def register_citizen(*, acting_user, coordinator_organisation, **fields):
         user=acting_user,
         role=CareTeamMember.Role.COORDINATOR,
         organisation=coordinator_organisation,
-        sections=list(Section.values),
+        sections=section_registry.in_order(all_sections()),
         added_by=acting_user,
     )
     record(
         actor=acting_user,
         citizen_id=citizen.pk,
         action=Write,
-        section="citizen",
+        section=logged.PERSONAL_DETAILS,
         ground=AccessEvent.Ground.CARE_TEAM,
         role=CareTeamMember.Role.COORDINATOR,
         detail="registered citizen; registering user is coordinator",
@@ -86,7 +75,7 @@ def add_care_team_member(grant: Grant, *, acting_user, hand_over=False, **fields
     citizen = grant.citizen
     member = CareTeamMember(citizen=citizen, added_by=acting_user, **fields)
     if member.role == CareTeamMember.Role.COORDINATOR:
-        member.sections = list(Section.values)
+        member.sections = section_registry.in_order(all_sections())
         current = _open_coordinator(citizen)
         if current is not None:
             if not hand_over:
@@ -102,14 +91,14 @@ def add_care_team_member(grant: Grant, *, acting_user, hand_over=False, **fields
             current.ended_at = timezone.now()
             current.ended_by = acting_user
             current.save(update_fields=["ended_at", "ended_by"])
-            _log_write(grant, acting_user=acting_user, section="care_team", detail=f"ended coordinator {current}")
+            log_write(grant, acting_user=acting_user, section=logged.CARE_TEAM, detail=f"ended coordinator {current}")
     member.full_clean()
     try:
         with transaction.atomic():
             member.save()
     except IntegrityError as error:  # another coordinator was added at the same moment
         raise ValidationError(_("The care team was changed by someone else. Reload and try again.")) from error
-    _log_write(grant, acting_user=acting_user, section="care_team", detail=f"added {member}")
+    log_write(grant, acting_user=acting_user, section=logged.CARE_TEAM, detail=f"added {member}")
     return member
 
 
@@ -130,7 +119,7 @@ def end_care_team_member(grant: Grant, member: CareTeamMember, *, acting_user):
     member.ended_at = timezone.now()
     member.ended_by = acting_user
     member.save(update_fields=["ended_at", "ended_by"])
-    _log_write(grant, acting_user=acting_user, section="care_team", detail=f"ended {member}")
+    log_write(grant, acting_user=acting_user, section=logged.CARE_TEAM, detail=f"ended {member}")
     return member
 
 
@@ -140,12 +129,11 @@ def set_member_sections(grant: Grant, member: CareTeamMember, sections, *, actin
     _require((grant.is_self or grant.may_manage_team) and member.citizen_id == grant.citizen.pk)
     if member.role == CareTeamMember.Role.COORDINATOR:
         raise ValidationError(_("The coordinator always sees the whole record."))
-    unknown = set(sections) - set(Section.values)
-    if unknown:
+    if set(sections) - all_sections():
         raise ValidationError(_("Unknown section."))
-    member.sections = [s for s in Section.values if s in sections]
+    member.sections = section_registry.in_order(sections)
     member.save(update_fields=["sections"])
-    _log_write(grant, acting_user=acting_user, section="care_team", detail=f"{member} may see {member.sections}")
+    log_write(grant, acting_user=acting_user, section=logged.CARE_TEAM, detail=f"{member} may see {member.sections}")
     return member
 
 
@@ -164,7 +152,9 @@ def block_user(grant: Grant, blocked_user, *, acting_user):
         citizen=grant.citizen, blocked_user=blocked_user, lifted_at__isnull=True, defaults={"created_by": acting_user}
     )
     if created:
-        _log_write(grant, acting_user=acting_user, section="blocks", detail=f"blocked {blocked_user.get_username()}")
+        log_write(
+            grant, acting_user=acting_user, section=logged.BLOCKS, detail=f"blocked {blocked_user.get_username()}"
+        )
     return block
 
 
@@ -174,10 +164,10 @@ def lift_block(grant: Grant, block: Block, *, acting_user):
     if block.lifted_at is None:
         block.lifted_at = timezone.now()
         block.save(update_fields=["lifted_at"])
-        _log_write(
+        log_write(
             grant,
             acting_user=acting_user,
-            section="blocks",
+            section=logged.BLOCKS,
             detail=f"lifted block on {block.blocked_user.get_username()}",
         )
     return block
@@ -202,7 +192,7 @@ def set_preferred_language(user, language):
         citizen.preferred_language = language
         if changed:
             own = grant_for(user, citizen)  # ground "self"
-            _log_write(own, acting_user=user, section="citizen", detail=f"preferred language {language}")
+            log_write(own, acting_user=user, section=logged.PERSONAL_DETAILS, detail=f"preferred language {language}")
         return bool(changed)
     profile = getattr(user, "staff_profile", None)
     if profile is None:
@@ -234,7 +224,7 @@ def start_emergency_access(*, acting_user, citizen, reason):
             actor=acting_user,
             citizen_id=citizen.pk,
             action=AccessEvent.Action.DENIED,
-            section="emergency",
+            section=logged.EMERGENCY,
             ground=AccessEvent.Ground.NONE,
             detail="emergency access refused: blocked by the citizen",
         )
@@ -251,7 +241,7 @@ def start_emergency_access(*, acting_user, citizen, reason):
         actor=acting_user,
         citizen_id=citizen.pk,
         action=Write,
-        section="emergency",
+        section=logged.EMERGENCY,
         ground=AccessEvent.Ground.EMERGENCY,
         detail=f"emergency access until {access.expires_at:%Y-%m-%d %H:%M}: {reason}",
     )
@@ -292,7 +282,7 @@ def new_access_code(grant: Grant, *, acting_user):
         created_by=acting_user,
         expires_at=AccessCode.default_expiry(),
     )
-    _log_write(grant, acting_user=acting_user, section="access_code", detail="issued a new access code")
+    log_write(grant, acting_user=acting_user, section=logged.ACCESS_CODE, detail="issued a new access code")
     return code, access_code
 
 
@@ -355,7 +345,7 @@ def activate_citizen(*, raw_code, username, password):
         actor=user,
         citizen_id=citizen.pk,
         action=Write,
-        section="access_code",
+        section=logged.ACCESS_CODE,
         ground=AccessEvent.Ground.SELF,
         detail="activated login with access code",
     )

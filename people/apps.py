@@ -7,6 +7,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and care teams")
 
     def ready(self):
-        from . import lookups
+        from . import lookups, sections
 
         lookups.register()
+        sections.register()

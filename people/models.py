@@ -15,24 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import sections as section_registry
+
 from .national_id import validate_national_id
-
-
-class Section(models.TextChoices):
-    """Parts of a citizen's record that a care-team member may be allowed to see."""
-
-    OVERVIEW = "overview", _("Overview")
-    PLAN = "plan", _("Individual plan")
-    CRISIS_PLAN = "crisis_plan", _("Crisis plan")
-    MEASURES = "measures", _("Measures and questionnaires")
-    NOTES = "notes", _("Journal notes")
-    CONTACTS = "contacts", _("Who do I talk to about what")
-    FINANCE = "finance", _("Finance management agreement")
-    MEDICATION = "medication", _("Medication plan")
-    DAILY_PLAN = "daily_plan", _("Day and week plan")
-    FUNCTIONAL = "functional_assessment", _("Functional assessment")
-    MANDATE = "mandate", _("Coordinator mandate")
-    PATHWAY = "pathway", _("Pathway and appointments")
+from .sections import Section as Section  # the care apps import the keys from here
 
 
 class Language(models.TextChoices):
@@ -69,6 +55,38 @@ class Organisation(models.Model):
         return self.name
 
 
+class UnitLeadershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(active_to__isnull=True) | Q(active_to__gte=on), active_from__lte=on)
+
+
+class UnitLeadership(models.Model):
+    """A service leader's charge of a unit (and the units under it): the ground for aggregates.
+
+    It lets the leader see reports over the citizens the unit serves, never one citizen's record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="unit_leaderships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="leaderships"
+    )
+    active_from = models.DateField(_("active from"), default=timezone.localdate)
+    active_to = models.DateField(_("active to"), null=True, blank=True)
+
+    objects = UnitLeadershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name"]
+        verbose_name = _("unit leadership")
+        verbose_name_plural = _("unit leaderships")
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation}"
+
+
 class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT)
@@ -88,14 +106,6 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user.get_full_name() or self.user.username} ({self.organisation})"
-
-
-class CitizenQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The citizens ``user`` may open right now; see ``people.access``."""
-        from . import access
-
-        return access.visible_citizens(self, user)
 
 
 class Citizen(models.Model):
@@ -118,8 +128,6 @@ class Citizen(models.Model):
     email = models.EmailField(_("email"), blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=5, choices=Language, default=Language.NB)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = CitizenQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -227,7 +235,7 @@ class CareTeamMember(models.Model):
         )
 
     def section_labels(self):
-        return [label for value, label in Section.choices if value in self.sections]
+        return [label for value, label in section_registry.grantable_choices() if value in self.sections]
 
 
 class Block(models.Model):

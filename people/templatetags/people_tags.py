@@ -1,24 +1,13 @@
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from people.models import CareTeamMember, Section
+from audit import sections as section_registry
+from people.models import CareTeamMember
 
 register = template.Library()
 
-LOG_SECTION_LABELS = {
-    **dict(Section.choices),
-    "care_team": _("Care team"),
-    "access_log": _("Access log"),
-    "access_code": _("Access code"),
-    "blocks": _("Blocks"),
-    "emergency": _("Emergency access"),
-    "citizen": _("Personal details"),
-}
-
-
 @register.filter
 def section_label(code):
-    return LOG_SECTION_LABELS.get(code, code)
+    return section_registry.label(code)
 
 
 @register.filter

@@ -9,40 +9,40 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from people import access, actions
-from people.models import Citizen, Section
+from people.models import Section
 
 
 def test_coordinator_sees_their_citizen_and_nobody_elses(coordinator, outsider, make_citizen, citizen):
     other = make_citizen(outsider, "Other")
-    assert list(Citizen.objects.visible_to(coordinator)) == [citizen]
-    assert list(Citizen.objects.visible_to(outsider)) == [other]
+    assert list(access.visible_to(coordinator)) == [citizen]
+    assert list(access.visible_to(outsider)) == [other]
 
 
 def test_outsider_sees_no_citizen(outsider, citizen):
-    assert not Citizen.objects.visible_to(outsider).exists()
+    assert not access.visible_to(outsider).exists()
 
 
 def test_citizen_sees_only_themselves(citizen, make_citizen, coordinator):
     make_citizen(coordinator, "Somebody")
-    assert list(Citizen.objects.visible_to(citizen.user)) == [citizen]
+    assert list(access.visible_to(citizen.user)) == [citizen]
 
 
 def test_superuser_without_a_care_team_role_sees_no_citizen(citizen, django_user_model):
     admin = django_user_model.objects.create_superuser("root", password="x-very-long-password")
-    assert not Citizen.objects.visible_to(admin).exists()
+    assert not access.visible_to(admin).exists()
 
 
 def test_member_whose_period_has_ended_loses_access(care_team_member, gp, citizen):
     care_team_member.active_to = timezone.localdate() - datetime.timedelta(days=1)
     care_team_member.save()
-    assert not Citizen.objects.visible_to(gp).exists()
+    assert not access.visible_to(gp).exists()
     assert access.grant_for(gp, citizen) is None
 
 
 def test_member_starting_in_the_future_has_no_access_yet(care_team_member, gp):
     care_team_member.active_from = timezone.localdate() + datetime.timedelta(days=3)
     care_team_member.save()
-    assert not Citizen.objects.visible_to(gp).exists()
+    assert not access.visible_to(gp).exists()
 
 
 def test_member_sees_only_the_sections_granted(care_team_member, gp, citizen):
@@ -57,7 +57,7 @@ def test_block_wins_over_care_team_role(care_team_member, gp, citizen):
     grant = access.grant_for(citizen.user, citizen)
     actions.block_user(grant, gp, acting_user=citizen.user)
     assert access.grant_for(gp, citizen) is None
-    assert not Citizen.objects.visible_to(gp).exists()
+    assert not access.visible_to(gp).exists()
     event = AccessEvent.objects.get(section="blocks")
     assert event.citizen_id == citizen.pk and event.action == "write" and event.ground == "self"
 
@@ -78,14 +78,14 @@ def test_emergency_access_lasts_four_hours_and_is_logged(outsider, citizen):
         )
         grant = access.grant_for(outsider, citizen)
         assert grant.ground == AccessEvent.Ground.EMERGENCY
-        assert list(Citizen.objects.visible_to(outsider)) == [citizen]
+        assert list(access.visible_to(outsider)) == [citizen]
         event = AccessEvent.objects.get(section="emergency")
         assert event.ground == "emergency" and "legevakten" in event.detail
         clock.shift(datetime.timedelta(hours=3, minutes=59))
         assert access.grant_for(outsider, citizen) is not None
         clock.shift(datetime.timedelta(minutes=2))
         assert access.grant_for(outsider, citizen) is None
-        assert not Citizen.objects.visible_to(outsider).exists()
+        assert not access.visible_to(outsider).exists()
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "akutt"])
