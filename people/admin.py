@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Organisation, StaffProfile
+from .models import Organisation, StaffProfile, UnitLeadership
 
 User = get_user_model()
 
@@ -42,3 +42,14 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+
+@admin.register(UnitLeadership)
+class UnitLeadershipAdmin(admin.ModelAdmin):
+    """Who leads which unit: the ground for reports over the citizens the unit serves (never a record)."""
+
+    list_display = ["user", "organisation", "active_from", "active_to"]
+    list_select_related = ["user", "organisation"]
+    list_filter = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["user"]
