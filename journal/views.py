@@ -22,7 +22,7 @@ from measures.models import Score
 from measures.progress import instrument_progress
 from people.access import SectionDenied, get_grant_or_404, log_denied, log_read, log_reads
 from people.models import Section
-from people.views import add_errors
+from web.forms import add_errors
 
 from . import actions
 from .forms import NewNoteForm, NoteForm

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from people.forms import DateInput
+from web.forms import DateInput
 
 from .fhir_forms import walk
 from .models import LifeArea

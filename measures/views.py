@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from people.access import citizen_of, get_grant_or_404
 from people.models import Section
-from people.views import add_errors
+from web.forms import add_errors
 
 from . import actions, fhir_forms, scoring
 from .bands import CITIZEN_SUMMARY, band_label

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from people.access import is_staff_member, log_list_read
 from people.models import Section
-from people.views import staff_required
+from web.decorators import staff_required
 
 from . import actions
 from .feeds import build_calendar, feed_appointments

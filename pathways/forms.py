@@ -2,17 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from people.forms import DateInput, RequiredByAction, StaffChoiceField
 from people.models import CareTeamMember, Organisation
+from web.forms import DateInput, DateTimeInput, RequiredByAction, StaffChoiceField
 
 from .models import Appointment, ContactKind, Episode, PathwayTemplate
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def staff_on_team(citizen):

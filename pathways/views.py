@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from measures.models import Questionnaire
 from people.access import SectionDenied, get_grant_or_404, log_denied, log_read
 from people.models import AccessCode, Section
-from people.views import add_errors
+from web.forms import add_errors
 
 from . import actions
 from .forms import STATUS_CHOICES, AppointmentForm, EndForm, MoveForm, ProgrammeForm, ReferralForm, StartForm

@@ -4,30 +4,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.forms import DateInput, StaffChoiceField
+
 from .models import CareTeamMember, Citizen, Section
 from .national_id import birth_date
-
-
-class RequiredByAction:
-    """Form mixin: ``required_by_action`` names fields an action insists on.
-
-    The form leaves them optional so that the action can name every missing one at once, but the
-    field template must not mark them "(optional)".
-    """
-
-    required_by_action = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.required_by_action:
-            self.fields[name].required_by_action = True
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CitizenForm(forms.ModelForm):
@@ -62,11 +42,6 @@ def staff_choices():
         .select_related("staff_profile__organisation")
     )
     return users.order_by("last_name", "first_name")
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return f"{user.get_full_name() or user.username} – {user.staff_profile.organisation}"
 
 
 class CareTeamMemberForm(forms.ModelForm):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.models import AccessEvent
+from web.decorators import staff_required
+from web.forms import add_errors
 
 from . import actions, panels
 from .access import (
@@ -38,35 +40,12 @@ BLOCK_SEARCH_LIMIT = 10
 CITIZEN_PAGE_SIZE = 50
 
 
-def staff_required(view):
-    """Logged-in staff only; a citizen who follows a staff link gets a 404."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
 def staff_members():
     return (
         get_user_model()
         .objects.filter(staff_profile__isnull=False, is_active=True)
         .select_related("staff_profile__organisation")
     )
-
-
-def add_errors(form, error: ValidationError):
-    """Put an action's ValidationError on the form, next to the field it names."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required

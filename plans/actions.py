@@ -4,7 +4,6 @@ Saves use optimistic locking: the caller passes the revision it started from, an
 against a newer revision raises ``EditConflict`` carrying both texts, so nothing is lost.
 """
 
-import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,7 +29,6 @@ from .models import (
 )
 
 REVISION_MONTHS = 6
-REVISION_WARNING_DAYS = 30  # a revision this close shows as due
 
 
 class EditConflict(Exception):
@@ -377,13 +375,6 @@ def activate(grant: Grant, version, *, acting_user):
     version.save(update_fields=["status", "activated_at"])
     _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"activated plan {version.number}")
     return version
-
-
-def revision_due(version, today=None):
-    today = today or timezone.localdate()
-    return version.next_revision is not None and version.next_revision <= today + datetime.timedelta(
-        days=REVISION_WARNING_DAYS
-    )
 
 
 @transaction.atomic(durable=True)

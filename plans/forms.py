@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from people.forms import DateInput, RequiredByAction
 from people.models import CareTeamMember
+from web.forms import DateInput, RequiredByAction
 
 from .models import AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanVersion
 

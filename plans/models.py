@@ -6,13 +6,18 @@ Each text section and each row (tiltak, contact, crisis plan, life area) carries
 same section cannot overwrite each other (``plans.actions``).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import LifeArea
 from people.models import CareTeamMember, Citizen, Section
+
+REVISION_WARNING_DAYS = 30  # a revision this close shows as due
 
 
 class PlanVersionQuerySet(models.QuerySet):
@@ -21,6 +26,13 @@ class PlanVersionQuerySet(models.QuerySet):
 
     def active(self, citizen):
         return self.filter(citizen=citizen, status=PlanVersion.Status.ACTIVE).first()
+
+    def due_for_revision(self, today):
+        """Active plans whose next revision is past or within ``REVISION_WARNING_DAYS`` of ``today``."""
+        return self.filter(
+            status=PlanVersion.Status.ACTIVE,
+            next_revision__lte=today + datetime.timedelta(days=REVISION_WARNING_DAYS),
+        )
 
 
 class PlanVersion(models.Model):
@@ -72,6 +84,13 @@ class PlanVersion(models.Model):
     @property
     def is_editable(self):
         return self.status == self.Status.DRAFT
+
+    def is_revision_due(self, today=None):
+        """The next revision is past or within ``REVISION_WARNING_DAYS`` (whatever the status)."""
+        today = today or timezone.localdate()
+        return self.next_revision is not None and self.next_revision <= today + datetime.timedelta(
+            days=REVISION_WARNING_DAYS
+        )
 
 
 class PlanText(models.Model):

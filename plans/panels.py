@@ -1,6 +1,5 @@
 from people.models import CareTeamMember
 
-from . import actions
 from .models import PlanComment, PlanVersion
 from .views import PLAN_SCOPES
 
@@ -14,7 +13,7 @@ def plan_panel(request, grant):
     return "plans/includes/overview_panel.html", {
         "latest": versions[0] if versions else None,
         "active": active,
-        "revision_due": active is not None and actions.revision_due(active),
+        "revision_due": active is not None and active.is_revision_due(),
         "open_comments": PlanComment.objects.filter(version__citizen=grant.citizen, resolved_at__isnull=True).count(),
         "is_coordinator": grant.is_coordinator,
         "roles": CareTeamMember.Role,

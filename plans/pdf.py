@@ -8,9 +8,7 @@ reads no request and writes no log.
 """
 
 import re
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,25 +18,20 @@ from django.utils.translation import gettext as _
 
 from people.access import SectionDenied
 from people.models import Section
+from web.pdf import html_to_pdf
 
 from .content import visible_content
 
 TEMPLATE = "plans/pdf/plan.html"
-# Only local files (our fonts) and inline data may be loaded while rendering.
-ALLOWED_PROTOCOLS = ("file", "data")
 
 
 def render_plan_pdf(grant, version, *, language, crisis_only=False, base_url=None) -> bytes:
     """The plan ``version`` as ``grant`` may see it, in ``language``, as PDF bytes.
 
     ``crisis_only`` gives the crisis plans (and the contact overview, if visible) in large type.
-    ``base_url`` is where relative URLs in the template resolve; by default our static folder,
-    as a ``file://`` URL, so the vendored Inter font is found offline.
+    ``base_url``: see ``web.pdf.html_to_pdf`` (by default our static folder, offline).
     Raises ``SectionDenied`` if the reader may not see the plan (or the crisis plan).
     """
-    # Imported here so that a machine without Pango can still serve every page but this one.
-    from weasyprint import HTML, URLFetcher
-
     required = Section.CRISIS_PLAN if crisis_only else Section.PLAN
     if version.citizen_id != grant.citizen.pk:
         raise PermissionDenied
@@ -47,17 +40,7 @@ def render_plan_pdf(grant, version, *, language, crisis_only=False, base_url=Non
     with translation.override(language):
         context = pdf_content(grant, version, crisis_only=crisis_only)
         html = render_to_string(TEMPLATE, context)
-    document = HTML(
-        string=html,
-        base_url=base_url or static_base_url(),
-        url_fetcher=URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS),
-    )
-    return document.write_pdf(pdf_tags=True)  # tagged: headings and tables reach a screen reader
-
-
-def static_base_url():
-    """The static folder in the source tree as a file URL: present without collectstatic, and offline."""
-    return Path(settings.BASE_DIR, "static").resolve().as_uri() + "/"
+    return html_to_pdf(html, base_url=base_url)
 
 
 def pdf_content(grant, version, *, crisis_only=False):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from people.access import SectionDenied, get_grant_or_404, log_denied, log_read, log_reads
 from people.models import CareTeamMember, Section
-from people.views import add_errors
+from web.forms import add_errors
 
 from . import actions
 from .content import COMMENT_TOPICS, comment_topics, compare_versions, plan_sections, visible_content
@@ -111,7 +111,7 @@ def plan(request, citizen_id):
         approver=approver and shown.status == PlanVersion.Status.DRAFT,
         approved_at=approved_at if approver else None,
         may_approve=approver and shown.status == PlanVersion.Status.DRAFT and not missing and not approved_at,
-        revision_due=actions.revision_due(shown),
+        revision_due=shown.is_revision_due(),
     )
     return render(request, "plans/plan.html", context)
 

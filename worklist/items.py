@@ -24,7 +24,6 @@ from measures import scoring
 from measures.models import QuestionnaireResponse, Score
 from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestionnaire
 from people.models import CareTeamMember, Citizen
-from plans.actions import REVISION_WARNING_DAYS
 from plans.models import PlanComment, PlanVersion
 
 # How urgent an item is; the list is sorted by this, then by when.
@@ -257,11 +256,8 @@ def _deteriorations(by_id):
 
 def _plan_revisions(by_id, today):
     versions = (
-        PlanVersion.objects.filter(
-            citizen_id__among=by_id,
-            status=PlanVersion.Status.ACTIVE,
-            next_revision__lte=today + datetime.timedelta(days=REVISION_WARNING_DAYS),
-        )
+        PlanVersion.objects.due_for_revision(today)
+        .filter(citizen_id__among=by_id)
         .order_by()
         .values_list("citizen_id", "next_revision")
     )

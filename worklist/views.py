@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from people.access import log_list_read
 from people.models import Section
-from people.views import staff_required
+from web.decorators import staff_required
 
 from .items import worklist_for
 
