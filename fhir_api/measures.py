@@ -1,7 +1,6 @@
 """FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
 
 import datetime
-import json
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +16,10 @@ from people import access
 from people.models import Section
 
 from . import mapping
-from .responses import bearer_required, fhir_response, not_found, operation_outcome
+from .edge import BadInput, bearer_required, read_json, reference_id, whole_number
+from .responses import fhir_response, not_found, operation_outcome
 from .search import SearchError, check_params, searchset
 
-MAX_BODY = 512 * 1024
 WHO5_SNOMED = ("http://snomed.info/sct", "1144665009", "WHO-5 Well-being Index score")
 
 
@@ -55,7 +54,7 @@ def questionnaire_search(request):
         if "title" in params:
             queryset = queryset.filter(title__icontains=params["title"])
         if "_id" in params:
-            queryset = queryset.filter(pk=int(params["_id"])) if params["_id"].isdigit() else queryset.none()
+            queryset = queryset.filter(pk=whole_number(params["_id"], "_id"))
         bundle = searchset(
             request,
             url_name="fhir:questionnaire_search",
@@ -79,13 +78,6 @@ def questionnaire_read(request, questionnaire_id):
 
 
 # QuestionnaireResponse --------------------------------------------------------------------------
-
-
-def _reference_id(reference, resource_type):
-    prefix = f"{resource_type}/"
-    if not isinstance(reference, str) or not reference.startswith(prefix) or not reference[len(prefix) :].isdigit():
-        return None
-    return int(reference[len(prefix) :])
 
 
 def _find_questionnaire(canonical):
@@ -114,12 +106,10 @@ def questionnaire_response_create(request):
     """Store a response and its score Observation in one transaction, under the access policy."""
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as FhirQR
 
-    if len(request.body) > MAX_BODY:
-        return operation_outcome(413, "too-long", "The request body is too large.")
     try:
-        body = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return operation_outcome(400, "structure", "The body is not valid JSON.")
+        body = read_json(request)
+    except BadInput as error:
+        return error.response()
     if not isinstance(body, dict) or body.get("resourceType") != "QuestionnaireResponse":
         return operation_outcome(400, "structure", "The body must be a FHIR QuestionnaireResponse.")
     try:
@@ -139,7 +129,7 @@ def questionnaire_response_create(request):
             "questionnaire must be the canonical url of a known Questionnaire.",
             expression="questionnaire",
         )
-    citizen_id = _reference_id((body.get("subject") or {}).get("reference"), "Patient")
+    citizen_id = reference_id((body.get("subject") or {}).get("reference"), "Patient")
     if citizen_id is None:
         return operation_outcome(422, "required", "subject must be a reference to Patient/<id>.", expression="subject")
     try:
@@ -237,13 +227,13 @@ def _date_filters(queryset, values):
 def _observation_citizen(request, params):
     """The one citizen an Observation search is about, checked and logged; SearchError otherwise."""
     if "derived-from" in params:
-        response_id = _reference_id(params["derived-from"], "QuestionnaireResponse")
+        response_id = reference_id(params["derived-from"], "QuestionnaireResponse")
         response = QuestionnaireResponse.objects.filter(pk=response_id).first() if response_id else None
         if response is None:
             raise SearchError("derived-from must be QuestionnaireResponse/<id> of a known response.", "derived-from")
         return response.citizen_id
     subject = params.get("subject") or params.get("patient")
-    citizen_id = _reference_id(subject, "Patient") or (int(subject) if subject and subject.isdigit() else None)
+    citizen_id = reference_id(subject, "Patient", bare=True)
     if citizen_id is None:
         raise SearchError("Search Observations by subject=Patient/<id> or derived-from.", "subject", code="required")
     return citizen_id
@@ -262,7 +252,7 @@ def observation_search(request):
             return not_found()
         queryset = Score.objects.filter(citizen_id=citizen_id).order_by("effective_at", "pk")
         if "derived-from" in params:
-            queryset = queryset.filter(response_id=_reference_id(params["derived-from"], "QuestionnaireResponse"))
+            queryset = queryset.filter(response_id=reference_id(params["derived-from"], "QuestionnaireResponse"))
         if "code" in params:
             code = params["code"].rpartition("|")[2]
             keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_loinc == code or k == code]

@@ -6,7 +6,6 @@ only the parts of the plan the reader's sections allow, the way the plan page do
 """
 
 import operator
-import re
 from functools import reduce
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
@@ -19,7 +18,8 @@ from people.models import CareTeamMember, Citizen, Section
 from plans.models import TEXT_SCOPE, CrisisPlan, PlanMeasure, PlanText, PlanVersion
 
 from . import mapping
-from .responses import bearer_required, fhir_response, not_found, operation_outcome
+from .edge import bearer_required, reference_id
+from .responses import fhir_response, not_found, operation_outcome
 from .search import SearchError, check_params, searchset
 
 # Sections that show something in a CarePlan; the order picks the section a read is logged under.
@@ -54,7 +54,6 @@ GOAL_STATUSES = {
         ["proposed", "planned", "accepted", "on-hold", "cancelled", "entered-in-error", "rejected"], NO_GOAL
     ),
 }
-SUBJECT = re.compile(r"(?:Patient/)?([0-9]{1,18})")
 
 
 def _forbidden():
@@ -87,10 +86,10 @@ def _subject_id(params):
     name = "subject" if "subject" in params else "patient"
     if name not in params:
         raise SearchError("Search by subject=Patient/<id> (or patient=).", "subject", code="required")
-    match = SUBJECT.fullmatch(params[name])
-    if match is None:
+    citizen_id = reference_id(params[name], "Patient", bare=True)
+    if citizen_id is None:
         raise SearchError(f"{name} must be Patient/<id>.", name)
-    return int(match.group(1))
+    return citizen_id
 
 
 def _codes(params, name, known):

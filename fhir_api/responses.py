@@ -1,12 +1,8 @@
 """FHIR R4 JSON responses and OperationOutcome errors."""
 
 import json
-from functools import wraps
 
 from django.http import HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-
-from accounts.tokens import user_for_bearer
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 
@@ -27,18 +23,3 @@ def operation_outcome(status, code, diagnostics, *, severity="error", expression
 
 def not_found():
     return operation_outcome(404, "not-found", "Resource not found, or you may not see it.")
-
-
-def bearer_required(view):
-    """Authenticate with a bearer token; the token's user then meets the same access policy."""
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = user_for_bearer(request)
-        if user is None:
-            return operation_outcome(401, "login", "A valid bearer token is required.")
-        request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapped

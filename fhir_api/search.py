@@ -5,16 +5,19 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from . import mapping
+from .edge import BadInput, whole_number
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = {"_count", "_offset"}
 
 
-class SearchError(Exception):
-    def __init__(self, message, expression=None, code="invalid"):
-        super().__init__(message)
-        self.message, self.expression, self.code = message, expression, code
+# Paging past this is refused (400): no search has two billion rows, and OFFSET + LIMIT stays in range.
+MAX_OFFSET = 2**31 - 1
+
+
+class SearchError(BadInput):
+    """A search parameter the API refuses: a 400 OperationOutcome naming it."""
 
 
 def base_url(request):
@@ -31,9 +34,7 @@ def _int_param(params, name, default, maximum=None):
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit():
-        raise SearchError(f"{name} must be a whole number.", name)
-    value = int(raw)
+    value = whole_number(raw, name, MAX_OFFSET)
     return min(value, maximum) if maximum else value
 
 

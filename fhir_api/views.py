@@ -4,11 +4,12 @@ from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods
 
 from people import access
-from people.models import Citizen, Section
+from people.models import Section
 from people.national_id import DNR_SYSTEM, FNR_SYSTEM
 
 from . import mapping
-from .responses import bearer_required, fhir_response, not_found, operation_outcome
+from .edge import bearer_required, whole_number
+from .responses import fhir_response, not_found, operation_outcome
 from .search import SearchError, check_params, searchset
 
 IDENTIFIER_SYSTEMS = {FNR_SYSTEM, DNR_SYSTEM}
@@ -25,7 +26,7 @@ def patient_read(request, citizen_id):
 
 
 def _patients(user, params):
-    citizens = Citizen.objects.visible_to(user).order_by("pk")
+    citizens = access.visible_to(user).order_by("pk")
     if "identifier" in params:
         system, bar, value = params["identifier"].rpartition("|")
         if not bar:
@@ -34,9 +35,7 @@ def _patients(user, params):
             raise SearchError(f"Unknown identifier system: {system}", "identifier", code="not-supported")
         citizens = citizens.filter(national_id=value.strip())
     if "_id" in params:
-        if not params["_id"].isdigit():
-            raise SearchError("_id must be a number.", "_id")
-        citizens = citizens.filter(pk=int(params["_id"]))
+        citizens = citizens.filter(pk=whole_number(params["_id"], "_id"))
     return citizens
 
 

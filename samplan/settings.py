@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "samplan.middleware.RefuseBadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -229,6 +230,11 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# Request bodies: web forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, FHIR JSON up to FHIR_MAX_BODY_BYTES;
+# more is a 413 (samplan.middleware, fhir_api.edge). The reverse proxy limits body size as well.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FHIR_MAX_BODY_BYTES = env.int("FHIR_MAX_BODY_BYTES", default=512 * 1024)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

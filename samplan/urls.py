@@ -5,6 +5,10 @@ from accounts.views import set_language
 from people.views import home
 
 admin.site.site_header = "Samplan"
+# Under /fhir/ errors are OperationOutcomes in JSON; elsewhere Django's pages (templates/4xx.html, 500.html).
+handler400 = "fhir_api.edge.bad_request"
+handler404 = "fhir_api.edge.page_not_found"
+handler500 = "fhir_api.edge.server_error"
 
 urlpatterns = [
     path("", home, name="home"),

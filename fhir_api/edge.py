@@ -1,0 +1,190 @@
+"""The FHIR API's edge: what a client sends is checked here, once, before a view or a query sees it.
+
+- A JSON body is read and parsed only by ``read_json``: at most ``FHIR_MAX_BODY_BYTES`` (413 above),
+  nested at most ``MAX_DEPTH`` deep, valid UTF-8, and no string holds a character PostgreSQL
+  refuses (400).
+- Search parameters, form fields and ids in the path are checked by ``guard`` (which
+  ``responses.bearer_required`` applies to every view): characters PostgreSQL refuses, and ids
+  outside the database's integer range, are a 400 naming the parameter.
+- Integer search parameters go through ``whole_number``, references through ``reference_id``.
+- Whatever a view raises as ``BadInput`` becomes an OperationOutcome; an unexpected exception under
+  /fhir/ becomes a 500 OperationOutcome in JSON (``server_error``), never an HTML page.
+"""
+
+import re
+from functools import wraps
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.tokens import user_for_bearer
+from samplan.middleware import MAX_ID, REFUSED_CHARACTERS, content_length, discard_body
+
+from .responses import operation_outcome
+
+# A QuestionnaireResponse nests item → answer → item; 64 levels is ten levels of groups and more.
+MAX_DEPTH = 64
+DEFAULT_MAX_BODY = 512 * 1024
+DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class BadInput(Exception):
+    """Input the API refuses: ``status`` (400 or 413) with an OperationOutcome issue."""
+
+    def __init__(self, message, expression=None, code="invalid", status=400):
+        super().__init__(message)
+        self.message, self.expression, self.code, self.status = message, expression, code, status
+
+    def response(self):
+        return operation_outcome(self.status, self.code, self.message, expression=self.expression)
+
+
+def max_body():
+    return getattr(settings, "FHIR_MAX_BODY_BYTES", DEFAULT_MAX_BODY)
+
+
+def _too_large():
+    return BadInput(f"The request body is larger than {max_body()} bytes.", code="too-long", status=413)
+
+
+def read_json(request):
+    """The request body as JSON (``None`` for an empty body); ``BadInput`` if it is not acceptable."""
+    if content_length(request) > max_body():
+        raise _too_large()
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise _too_large() from None
+    if len(raw) > max_body():
+        raise _too_large()
+    if not raw.strip():
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        # orjson refuses invalid UTF-8, lone surrogates, NaN, numbers out of range and nesting over 1024.
+        raise BadInput(f"The body is not valid JSON: {error}", code="structure") from None
+    _check_tree(value)
+    return value
+
+
+def _check_tree(value):
+    """Depth and characters of a parsed JSON value, without recursion."""
+    stack = [(value, 1, "")]
+    while stack:
+        node, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadInput(f"The JSON is nested more than {MAX_DEPTH} deep.", code="structure")
+        if isinstance(node, dict):
+            for key, child in node.items():
+                path = f"{where}.{key}" if where else key
+                if REFUSED_CHARACTERS.search(key):
+                    raise BadInput("A JSON key holds a character that is not allowed (e.g. NUL).", code="value")
+                stack.append((child, depth + 1, path))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1, where) for child in node)
+        elif isinstance(node, str) and REFUSED_CHARACTERS.search(node):
+            raise BadInput(
+                "A string holds a character that is not allowed (e.g. NUL).", expression=where or None, code="value"
+            )
+
+
+def whole_number(raw, name, maximum=MAX_ID):
+    """``raw`` as an int from 0 to ``maximum``; ``BadInput`` naming ``name`` otherwise."""
+    if not isinstance(raw, str) or not DIGITS.fullmatch(raw) or int(raw) > maximum:
+        raise BadInput(f"{name} must be a whole number from 0 to {maximum}.", name)
+    return int(raw)
+
+
+def reference_id(reference, resource_type, *, bare=False):
+    """The id of a ``<resource_type>/<id>`` reference (with ``bare``, also of a plain ``<id>``), or
+    None if it is not one or the id is out of range."""
+    if not isinstance(reference, str):
+        return None
+    prefix = f"{resource_type}/"
+    if not reference.startswith(prefix) and not bare:
+        return None
+    raw = reference.removeprefix(prefix)
+    if not DIGITS.fullmatch(raw) or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
+def _check_request(request, kwargs):
+    for name, value in kwargs.items():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise BadInput(f"The id must be a whole number from 0 to {MAX_ID}.", name)
+    if content_length(request) > max_body():
+        discard_body(request)
+        raise _too_large()
+    try:
+        params = [request.GET, request.POST]
+    except RequestDataTooBig:
+        raise _too_large() from None
+    except TooManyFieldsSent:
+        raise BadInput("Too many parameters.") from None
+    for query in params:
+        for key, values in query.lists():
+            if REFUSED_CHARACTERS.search(key) or any(REFUSED_CHARACTERS.search(value) for value in values):
+                raise BadInput("A parameter holds a character that is not allowed (e.g. NUL).", key, code="value")
+
+
+def guard(view):
+    """Check the request at the edge, and answer ``BadInput`` raised by the view as an OperationOutcome."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            _check_request(request, kwargs)
+            return view(request, *args, **kwargs)
+        except BadInput as error:
+            return error.response()
+
+    return wrapped
+
+
+def bearer_required(view):
+    """The edge of every FHIR view: the request is checked (``guard``), then the bearer token; the
+    token's user then meets the same access policy as on the screens."""
+
+    @csrf_exempt
+    @wraps(view)
+    @guard
+    def wrapped(request, *args, **kwargs):
+        user = user_for_bearer(request)
+        if user is None:
+            return operation_outcome(401, "login", "A valid bearer token is required.")
+        request.user = user
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def is_fhir(request):
+    return request.path_info.startswith("/fhir/")
+
+
+# Error handlers (samplan/urls.py): under /fhir/ an OperationOutcome, elsewhere Django's pages.
+
+
+def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
+    if is_fhir(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _too_large().response()
+        return operation_outcome(400, "invalid", "The request could not be read.")
+    return defaults.bad_request(request, exception, template_name)
+
+
+def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE_NAME):
+    if is_fhir(request):
+        return operation_outcome(404, "not-found", "No such resource type or resource here.")
+    return defaults.page_not_found(request, exception, template_name)
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    if is_fhir(request):
+        return operation_outcome(500, "exception", "Something went wrong on the server; nothing was half-saved.")
+    return defaults.server_error(request, template_name)

@@ -1,0 +1,100 @@
+"""Input no web page may pass on to a query is refused at the door.
+
+PostgreSQL refuses NUL in text (and Python cannot encode a lone surrogate), so a NUL in a query
+string, a form field, a cookie or a header would be a 500 deep inside a view, on PostgreSQL only.
+Nobody types a NUL: ``RefuseBadInputMiddleware`` answers such a request with a plain 400 page.
+Ids in the path beyond the database's integer range are a 404 before the view runs, and a form
+body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks its own input the
+same way in ``fhir_api.edge``, to answer with an OperationOutcome.
+"""
+
+import re
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+# NUL, and the surrogate code points that are not characters on their own.
+REFUSED_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+# The largest id PostgreSQL's bigint and SQLite's integer hold.
+MAX_ID = 2**63 - 1
+# A body that is refused unread is read and dropped up to this size, so that the server does not
+# close a connection with unread data (which resets it, and the client never sees the answer).
+DISCARD_LIMIT = 32 * 1024 * 1024
+API_PREFIX = "/fhir/"
+
+
+def content_length(request):
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def discard_body(request):
+    """Read and drop the body of a request that is refused without reading it (up to DISCARD_LIMIT)."""
+    if getattr(request, "_read_started", False) or content_length(request) > DISCARD_LIMIT:
+        return
+    try:
+        while request.read(64 * 1024):
+            pass
+    except OSError:  # the client went away
+        pass
+
+
+def _refused_text(request):
+    """The first place of ``request`` that holds a refused character, or None."""
+    if REFUSED_CHARACTERS.search(request.path_info):
+        return "path"
+    for name, value in request.META.items():
+        if name.startswith("HTTP_") and isinstance(value, str) and REFUSED_CHARACTERS.search(value):
+            return name
+    for name, value in request.COOKIES.items():
+        if REFUSED_CHARACTERS.search(name) or REFUSED_CHARACTERS.search(value):
+            return "cookie"
+    forms = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for form in forms:
+        for name, values in form.lists():
+            if REFUSED_CHARACTERS.search(name) or any(REFUSED_CHARACTERS.search(value) for value in values):
+                return name
+    if request.method == "POST":
+        for name, files in request.FILES.lists():
+            if any(REFUSED_CHARACTERS.search(upload.name or "") for upload in files):
+                return name
+    return None
+
+
+def _refusal(request, status, message):
+    return render(request, "400.html", {"message": message}, status=status)
+
+
+class RefuseBadInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            refused = _refused_text(request)
+        except RequestDataTooBig:
+            discard_body(request)
+            return _refusal(request, 413, _("What you sent is too large. Shorten the text and try again."))
+        except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError):
+            return _refusal(request, 400, _("The form could not be read. Go back and try again."))
+        if refused is not None:
+            return _refusal(
+                request,
+                400,
+                _("What you sent holds a character that Samplan cannot store. Go back, check the text and try again."),
+            )
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith(API_PREFIX):
+            return None  # fhir_api.edge answers with an OperationOutcome
+        if any(isinstance(value, int) and not 0 <= value <= MAX_ID for value in (*view_args, *view_kwargs.values())):
+            raise Http404
+        return None
