@@ -143,3 +143,50 @@ def shipped(db):
 @pytest.fixture
 def phq9(shipped):
     return shipped["phq9"]
+
+
+# --- The test database -----------------------------------------------------------------------
+# On PostgreSQL with DATABASE_OWNER_URL set (as in CI) the test database is made and migrated by
+# the owner, the runtime role gets its grants, and the tests then connect as the runtime role, as
+# the app does in production (samplan.db_roles). The owner drops the database at the end.
+
+
+def _connect_as(role):
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict.update(USER=role["USER"], PASSWORD=role["PASSWORD"])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    from django.conf import settings
+
+    if settings.DATABASE_OWNER:
+        _connect_as(settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.conf import settings
+    from django.db import connection
+
+    from samplan import db_roles
+
+    # Transactional tests end with a flush; it may empty the append-only tables of the test
+    # database only (samplan/management/commands/flush.py).
+    settings.TESTS_MAY_FLUSH_APPEND_ONLY_TABLES = True
+    if not settings.DATABASE_OWNER or connection.vendor != "postgresql":
+        yield
+        return
+    runtime = settings.DATABASE_RUNTIME
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            db_roles.grant(cursor, runtime=runtime["USER"])
+        _connect_as(runtime)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == runtime["USER"]
+    yield
+    with django_db_blocker.unblock():
+        _connect_as(settings.DATABASE_OWNER)

@@ -1,10 +1,11 @@
 """The access log: one row per read, write or refusal touching a citizen's data.
 
 It stores ids and labels, not foreign keys, so that nothing cascades into it and it
-imports no other app. On PostgreSQL a trigger refuses UPDATE and DELETE.
+imports no other app. On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
+(``audit.append_only``, made by migration 0003), and the role the app connects with may only
+INSERT and SELECT here (``samplan.db_roles``).
 """
 
-import pgtrigger
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,9 +52,6 @@ class AccessEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["citizen_id", "-at"], name="audit_citizen_at")]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.section}"

@@ -1,12 +1,12 @@
 """Structured journal notes: drafts that only their author sees, signed notes that never change.
 
 A note is written as a draft (autosaved, with a ``revision`` for optimistic locking) and then
-signed, which locks it for ever: the actions refuse it, and on PostgreSQL a trigger refuses any
-UPDATE of a signed row and every DELETE. A mistake in a signed note is put right by a
-correction: a new note that ``corrects`` it, signed in its turn; both stay readable in full.
+signed, which locks it for ever: the actions refuse it, and on PostgreSQL triggers refuse any
+UPDATE of a signed row, every DELETE and TRUNCATE (``audit.append_only``, migration 0003). A
+mistake in a signed note is put right by a correction: a new note that ``corrects`` it, signed in
+its turn; both stay readable in full.
 """
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -117,14 +117,6 @@ class Note(models.Model):
         indexes = [
             models.Index(fields=["citizen", "-created_at"], name="note_citizen_created"),
             models.Index(fields=["author", "status", "created_at"], name="note_author_status"),
-        ]
-        triggers = [
-            pgtrigger.Protect(
-                name="signed_note_is_locked",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__signed_at__isnull=False),
-            ),
-            pgtrigger.Protect(name="notes_are_never_deleted", operation=pgtrigger.Delete),
         ]
 
     def __str__(self):

@@ -112,9 +112,17 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'samplan.sqlite3'}"),
-}
+# Two roles on PostgreSQL (docs/operations.md, "Database roles"): the app connects as DATABASE_URL's
+# role, which owns nothing. DATABASE_ROLE=owner connects as DATABASE_OWNER_URL's role instead, the
+# tables' owner, for `migrate` (which then re-applies the runtime role's grants) and `db_roles`.
+DATABASE_OWNER = env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+DATABASE_ROLE = env.str("DATABASE_ROLE", default="runtime")
+DATABASE_RUNTIME = env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'samplan.sqlite3'}")
+if DATABASE_ROLE not in {"runtime", "owner"} or (DATABASE_ROLE == "owner" and not DATABASE_OWNER):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_ROLE is 'runtime' (the default) or 'owner' with DATABASE_OWNER_URL set.")
+DATABASES = {"default": dict(DATABASE_OWNER if DATABASE_ROLE == "owner" else DATABASE_RUNTIME)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
