@@ -130,7 +130,7 @@ CARE_TEAM_ROLE_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/care-team-role"
 LIFE_AREA_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/life-area"
 CRISIS_SITUATION_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/crisis-situation"
 GOAL_RATING_EXTENSION = f"{SAMPLAN_FHIR}/StructureDefinition/goal-rating"
-MEASURE_HOW_EXTENSION = f"{SAMPLAN_FHIR}/StructureDefinition/plan-measure-how"
+INTERVENTION_HOW_EXTENSION = f"{SAMPLAN_FHIR}/StructureDefinition/plan-intervention-how"
 
 # A proposal and an approved proposal are both not yet in effect.
 CARE_PLAN_STATUS = {
@@ -214,14 +214,18 @@ def _labelled_note(label, text, time=None):
     return note
 
 
-def _plan_measure(measure, status):
-    detail = {"status": status, "description": measure.what, "performer": [member_reference(measure.responsible)]}
-    if measure.frequency:
-        detail["scheduledString"] = measure.frequency
-    elif measure.starts or measure.ends:
-        detail["scheduledPeriod"] = _period(measure.starts, measure.ends)
-    if measure.how:
-        detail["extension"] = [{"url": MEASURE_HOW_EXTENSION, "valueString": measure.how}]
+def _plan_intervention(intervention, status):
+    detail = {
+        "status": status,
+        "description": intervention.what,
+        "performer": [member_reference(intervention.responsible)],
+    }
+    if intervention.frequency:
+        detail["scheduledString"] = intervention.frequency
+    elif intervention.starts or intervention.ends:
+        detail["scheduledPeriod"] = _period(intervention.starts, intervention.ends)
+    if intervention.how:
+        detail["extension"] = [{"url": INTERVENTION_HOW_EXTENSION, "valueString": intervention.how}]
     return {"detail": detail}
 
 
@@ -253,10 +257,10 @@ def _crisis_plan(plan, version, status):
     return resource
 
 
-def care_plan(version, *, texts, measures=None, crisis_plans=None, goal_ids=()):
+def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids=()):
     """One plan version as a CarePlan, holding only what the caller passes in.
 
-    ``texts`` are the PlanTexts the reader may see; ``measures`` (tiltak) and ``crisis_plans``
+    ``texts`` are the PlanTexts the reader may see; ``interventions`` (tiltak) and ``crisis_plans``
     are None when the reader may not see them; ``goal_ids`` the citizen's open goals.
     """
     status = CARE_PLAN_STATUS[version.status]
@@ -285,7 +289,7 @@ def care_plan(version, *, texts, measures=None, crisis_plans=None, goal_ids=()):
             notes.append(_labelled_note(PlanText.Key(text.key).label, text.text, text.updated_at))
     if goal_ids:
         resource["goal"] = [{"reference": f"Goal/{pk}"} for pk in goal_ids]
-    activities = [_plan_measure(measure, ACTIVITY_STATUS[status]) for measure in measures or ()]
+    activities = [_plan_intervention(i, ACTIVITY_STATUS[status]) for i in interventions or ()]
     if activities:
         resource["activity"] = activities
     if crisis_plans:

@@ -28,8 +28,8 @@ def total_code(score):
     instrument = scoring.INSTRUMENTS.get(score.instrument)
     if score.instrument == "who5":
         return WHO5_SNOMED
-    if instrument is not None and instrument.total_loinc:
-        return ("http://loinc.org", instrument.total_loinc, f"{instrument.title} total score")
+    if instrument is not None and instrument.total_code:
+        return (instrument.total_code_system, instrument.total_code, f"{instrument.title} total score")
     title = instrument.title if instrument else score.instrument
     return ("https://samplan.no/fhir/CodeSystem/score", score.instrument, f"{title} total score")
 
@@ -255,7 +255,7 @@ def observation_search(request):
             queryset = queryset.filter(response_id=reference_id(params["derived-from"], "QuestionnaireResponse"))
         if "code" in params:
             code = params["code"].rpartition("|")[2]
-            keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_loinc == code or k == code]
+            keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_code == code or k == code]
             if code == WHO5_SNOMED[1]:
                 keys.append("who5")
             queryset = queryset.filter(instrument__in=keys)

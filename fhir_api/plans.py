@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from measures.models import Goal, GoalRating
 from people import access
 from people.models import CareTeamMember, Citizen, Section
-from plans.models import TEXT_SCOPE, CrisisPlan, PlanMeasure, PlanText, PlanVersion
+from plans.models import TEXT_SCOPE, CrisisPlan, PlanIntervention, PlanText, PlanVersion
 
 from . import mapping
 from .edge import bearer_required, reference_id
@@ -226,10 +226,10 @@ class _VisiblePlan:
 
     def _load(self):
         may_see = self.grant.may_see
-        self.measures = self.crisis_plans = None
+        self.interventions = self.crisis_plans = None
         if may_see(Section.PLAN):
-            self.measures = self._by_version(
-                PlanMeasure.objects.filter(version__in=self.versions).select_related("responsible__user")
+            self.interventions = self._by_version(
+                PlanIntervention.objects.filter(version__in=self.versions).select_related("responsible__user")
             )
             goals = Goal.objects.filter(citizen=self.grant.citizen, closed_at__isnull=True).order_by("created_at", "pk")
             self.goal_ids = list(goals.values_list("pk", flat=True))
@@ -255,7 +255,7 @@ class _VisiblePlan:
         return mapping.care_plan(
             version,
             texts=version.visible_texts,
-            measures=None if self.measures is None else self.measures.get(version.pk, []),
+            interventions=None if self.interventions is None else self.interventions.get(version.pk, []),
             crisis_plans=None if self.crisis_plans is None else self.crisis_plans.get(version.pk, []),
             # Goals belong to the citizen, not to a version: the current ones go with a current plan.
             goal_ids=self.goal_ids if version.status != PlanVersion.Status.ARCHIVED else (),

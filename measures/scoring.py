@@ -96,7 +96,7 @@ class Instrument:
     ``higher_is_better``, below it. ``reliable_change`` is the reliable-change threshold on the ``change_key`` scale
     (WHO-5: percentage points, as :func:`reliable_change` takes percentages). For AUDIT-C and DUDIT the cut-off
     depends on sex: ``cutoff`` is None, ``cutoff_by_sex``/``bands_by_sex`` hold the male and female rules and
-    ``bands`` are those used when sex is unknown or other (the lower cut-off [S]). ``total_loinc`` is the code of the
+    ``bands`` are those used when sex is unknown or other (the lower cut-off [S]). ``total_code`` is the code of the
     total score in ``total_code_system``, which is SNOMED CT for WHO-5 (README §10).
     """
 
@@ -110,7 +110,7 @@ class Instrument:
     cutoff: int | Decimal | None
     higher_is_better: bool
     reliable_change: int | None
-    total_loinc: str | None
+    total_code: str | None
     max_missing: int
     licence: str
     shippable: bool
@@ -207,7 +207,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             reliable_change=6,  # [C] NHS Talking Therapies
             change_key="total",
             max_missing=2,  # [C] pro-rate with 2 or fewer missing; no primary source found
-            total_loinc="44261-6",
+            total_code="44261-6",
             total_code_system=LOINC,
             panel_loinc="44249-1",
             licence=_PFIZER_LICENCE,
@@ -227,7 +227,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             reliable_change=4,  # [C] NHS Talking Therapies (not "about 5")
             change_key="total",
             max_missing=1,  # [C] pro-rate with 1 or fewer missing
-            total_loinc="70274-6",
+            total_code="70274-6",
             total_code_system=LOINC,
             panel_loinc="69737-5",
             licence=_PFIZER_LICENCE,
@@ -255,7 +255,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             reliable_change=10,  # [P] WHO-5 guidance: 10 percentage points (in practice 12, i.e. 3 raw points)
             change_key="who5_percent",
             max_missing=0,  # [S] no published pro-rating rule
-            total_loinc="1144665009",  # SNOMED CT, as in KL's Danish municipal IG; no LOINC code found
+            total_code="1144665009",  # SNOMED CT, as in KL's Danish municipal IG; no LOINC code found
             total_code_system=SNOMED_CT,
             licence="Free, no permission needed; name the source (Psychiatric Centre North Zealand).",
             shippable=True,
@@ -273,7 +273,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             higher_is_better=False,
             reliable_change=None,  # none adopted
             max_missing=0,  # [S] no pro-rating; only the skip rules fill items
-            total_loinc="75624-7",  # not 75626-2, which is AUDIT-C
+            total_code="75624-7",  # not 75626-2, which is AUDIT-C
             total_code_system=LOINC,
             panel_loinc="72110-0",
             licence=_AUDIT_LICENCE,
@@ -294,7 +294,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             higher_is_better=False,
             reliable_change=None,
             max_missing=0,
-            total_loinc="75626-2",  # not 75624-7, which is the full AUDIT
+            total_code="75626-2",  # not 75624-7, which is the full AUDIT
             total_code_system=LOINC,
             panel_loinc="72109-2",
             licence=_AUDIT_LICENCE,
@@ -314,7 +314,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             higher_is_better=False,
             reliable_change=None,
             max_missing=0,  # [S] no pro-rating
-            total_loinc=None,
+            total_code=None,
             licence="Free in care and research; use the form unchanged (changes need the authors' permission).",
             shippable=True,
         ),
@@ -331,7 +331,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             higher_is_better=False,
             reliable_change=None,
             max_missing=3,  # [C] valid with 7 or more of 10 answered (Norwegian research); confirm before use
-            total_loinc=None,
+            total_code=None,
             licence="Not confirmed: do not ship until the licence is confirmed.",
             shippable=False,
         ),
@@ -357,7 +357,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             reliable_change=6,  # Barkham et al. 2013, seen only in secondary sources
             change_key="total",
             max_missing=1,  # [P] CST allows pro-rating only when one item is missing
-            total_loinc=None,
+            total_code=None,
             licence="© CORE System Trust, CC BY-NC-ND 4.0: non-commercial, unchanged text; legal check needed.",
             shippable=False,
         ),

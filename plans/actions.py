@@ -4,7 +4,6 @@ Saves use optimistic locking: the caller passes the revision it started from, an
 against a newer revision raises ``EditConflict`` carrying both texts, so nothing is lost.
 """
 
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -23,7 +22,7 @@ from .models import (
     ContactEntry,
     CrisisPlan,
     PlanComment,
-    PlanMeasure,
+    PlanIntervention,
     PlanText,
     PlanVersion,
 )
@@ -192,7 +191,7 @@ def _check_member(grant, member, field):
 
 
 @transaction.atomic(durable=True)
-def save_measure(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
+def save_intervention(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
     """Add or change a tiltak. It must have a responsible care-team member."""
     _editable(grant, version)
     _check_member(grant, fields.get("responsible"), "responsible")
@@ -201,7 +200,7 @@ def save_measure(grant: Grant, version, *, acting_user, row=None, expected_revis
     starts, ends = fields.get("starts"), fields.get("ends")
     if starts and ends and ends < starts:
         raise ValidationError({"ends": _("The end date must be on or after the start date.")})
-    return _save_row(grant, version, PlanMeasure, row, expected_revision, acting_user, fields, "measures")
+    return _save_row(grant, version, PlanIntervention, row, expected_revision, acting_user, fields, "interventions")
 
 
 @transaction.atomic(durable=True)
@@ -247,7 +246,7 @@ def save_assessment(grant: Grant, version, *, acting_user, row=None, expected_re
 
 # The fields a save may set on each kind of row: nothing else reaches the database.
 ROW_FIELDS = {
-    "measures": {"what", "responsible", "how", "frequency", "starts", "ends"},
+    "interventions": {"what", "responsible", "how", "frequency", "starts", "ends"},
     "contacts": {"topic", "member", "how_to_reach"},
     "crisis_plans": {"situation", "title", "warning_signs", "what_helps", "other_contacts", "what_is_done"},
     "assessment": {"life_area", "needs", "resources"},
@@ -309,10 +308,10 @@ def missing_contents(version):
         missing.append(_("3. Who is responsible for coordination (the coordinator)"))
     if not texts.get(PlanText.Key.CONTRIBUTIONS):
         missing.append(_("4. What the citizen, the services and relatives contribute"))
-    measures = list(PlanMeasure.objects.filter(version=version))
-    if not measures:
+    interventions = list(PlanIntervention.objects.filter(version=version))
+    if not interventions:
         missing.append(_("5. Which measures, their extent, and who is responsible"))
-    if not measures or any(not m.how.strip() for m in measures):
+    if not interventions or any(not i.how.strip() for i in interventions):
         missing.append(_("6. How the measures are carried out"))
     if not (version.period_start and version.period_end and version.next_revision):
         missing.append(_("7. The plan period and when it is revised"))

@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from measures.progress import goals_with_ratings
 from people.models import CareTeamMember, Section
 
-from .models import TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanText
+from .models import TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanIntervention, PlanText
 
 # What a comment can be about, and the section a reader needs to see (and write) it.
 COMMENT_TOPICS = {
     "plan": (gettext_lazy("The plan as a whole"), Section.PLAN),
     "goals": (gettext_lazy("My goals"), Section.PLAN),
-    "measures": (pgettext_lazy("tiltak in the individual plan", "Measures"), Section.PLAN),
+    "interventions": (pgettext_lazy("tiltak in the individual plan", "Measures"), Section.PLAN),
     **{key: (PlanText.Key(key).label, scope) for key, scope in TEXT_SCOPE.items()},
     "contacts": (gettext_lazy("Who do I talk to about what"), Section.CONTACTS),
     "crisis_plans": (gettext_lazy("Crisis plans"), Section.CRISIS_PLAN),
@@ -110,8 +110,8 @@ def visible_content(grant, version, *, crisis_only=False):
                 if goal.is_open
             ],
             "show_ratings": show_ratings,
-            "measures": list(
-                PlanMeasure.objects.filter(version=version).select_related(
+            "interventions": list(
+                PlanIntervention.objects.filter(version=version).select_related(
                     "responsible__user", "responsible__organisation"
                 )
             ),
@@ -192,13 +192,15 @@ def comparable(content):
                 pgettext("tiltak in the individual plan", "Measures"),
                 [
                     _joined(
-                        measure.what,
-                        _("responsible: %(name)s") % {"name": measure.responsible.display_name},
-                        measure.how.strip(),
-                        measure.frequency,
-                        f"{_day(measure.starts)} – {_day(measure.ends)}" if measure.starts or measure.ends else "",
+                        intervention.what,
+                        _("responsible: %(name)s") % {"name": intervention.responsible.display_name},
+                        intervention.how.strip(),
+                        intervention.frequency,
+                        f"{_day(intervention.starts)} – {_day(intervention.ends)}"
+                        if intervention.starts or intervention.ends
+                        else "",
                     )
-                    for measure in plan["measures"]
+                    for intervention in plan["interventions"]
                 ],
             )
         )

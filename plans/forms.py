@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from people.models import CareTeamMember
 from web.forms import DateInput, RequiredByAction
 
-from .models import AssessmentArea, ContactEntry, CrisisPlan, PlanMeasure, PlanVersion
+from .models import AssessmentArea, ContactEntry, CrisisPlan, PlanIntervention, PlanVersion
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -60,12 +60,12 @@ class TextSectionForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeasureForm(RowForm):
+class InterventionForm(RowForm):
     required_by_action = ("responsible",)
     responsible = MemberChoiceField(queryset=CareTeamMember.objects.none(), label=_("Responsible"), required=False)
 
     class Meta:
-        model = PlanMeasure
+        model = PlanIntervention
         fields = ["what", "responsible", "how", "frequency", "starts", "ends"]
         widgets = {"starts": DateInput(), "ends": DateInput(), "how": forms.Textarea(attrs={"rows": 3})}
 

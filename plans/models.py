@@ -145,8 +145,11 @@ class PlanRow(models.Model):
         ordering = ["order", "id"]
 
 
-class PlanMeasure(PlanRow):
-    """A tiltak: what is done, by whom (a care-team member), how, how often, from/to."""
+class PlanIntervention(PlanRow):
+    """A tiltak, an agreed intervention (not the measures app's questionnaires and scores).
+
+    What is done, by whom (a care-team member), how, how often, from/to.
+    """
 
     what = models.CharField(_("what is done"), max_length=300)
     responsible = models.ForeignKey(
@@ -217,7 +220,7 @@ class AssessmentArea(PlanRow):
 
 
 ROW_MODELS = {
-    "measures": (PlanMeasure, Section.PLAN),
+    "interventions": (PlanIntervention, Section.PLAN),
     "contacts": (ContactEntry, Section.CONTACTS),
     "crisis_plans": (CrisisPlan, Section.CRISIS_PLAN),
     "assessment": (AssessmentArea, Section.FUNCTIONAL),

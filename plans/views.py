@@ -21,7 +21,15 @@ from web.forms import add_errors
 
 from . import actions
 from .content import COMMENT_TOPICS, comment_topics, compare_versions, plan_sections, visible_content
-from .forms import AssessmentForm, CommentForm, ContactForm, CrisisPlanForm, MeasureForm, PeriodForm, TextSectionForm
+from .forms import (
+    AssessmentForm,
+    CommentForm,
+    ContactForm,
+    CrisisPlanForm,
+    InterventionForm,
+    PeriodForm,
+    TextSectionForm,
+)
 from .models import ROW_MODELS, TEXT_SCOPE, PlanComment, PlanText, PlanVersion
 from .pdf import render_plan_pdf
 
@@ -218,12 +226,12 @@ def autosave_text(request, citizen_id, version_id, key):
 
 # Each kind of row: its form, the action that saves it, and the page titles (add, change).
 ROW_FORMS = {
-    "measures": (
-        MeasureForm,
-        actions.save_measure,
+    "interventions": (
+        InterventionForm,
+        actions.save_intervention,
         gettext_lazy("Add a measure"),
         gettext_lazy("Change the measure"),
-        "#measures-heading",
+        "#interventions-heading",
     ),
     "contacts": (
         ContactForm,

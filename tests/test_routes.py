@@ -96,7 +96,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
     response = measures_actions.start_response(grant, phq9, acting_user=coordinator)
     goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
     plan = plan_actions.start_draft(grant, acting_user=coordinator)
-    measure = plan_actions.save_measure(
+    intervention = plan_actions.save_intervention(
         grant, plan, acting_user=coordinator, what="Samtale", responsible=care_team_member, how="", frequency=""
     )
     comment = plan_actions.add_comment(grant, plan, acting_user=coordinator, section="plan", text="Husk tannlege")
@@ -130,8 +130,8 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "goal_id": goal.pk,
         "version_id": plan.pk,
         "key": "what_matters",
-        "kind": "measures",
-        "row_id": measure.pk,
+        "kind": "interventions",
+        "row_id": intervention.pk,
         "comment_id": comment.pk,
         "episode_id": episode.pk,
         "appointment_id": appointment.pk,

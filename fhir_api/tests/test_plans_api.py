@@ -87,7 +87,7 @@ def plan(coordinator_grant, coordinator, care_team_member):
     }
     for key, text in texts.items():
         actions.save_text(grant, draft, key, text, expected_revision=0, acting_user=user)
-    actions.save_measure(
+    actions.save_intervention(
         grant,
         draft,
         acting_user=user,
@@ -292,7 +292,7 @@ def test_care_plan_search_query_count_does_not_grow(
     api, coordinator, coordinator_grant, citizen, plan, care_team_member, rows, django_assert_max_num_queries
 ):
     for n in range(rows):
-        actions.save_measure(
+        actions.save_intervention(
             coordinator_grant, plan, acting_user=coordinator, what=f"T{n}", responsible=care_team_member
         )
         actions.save_crisis_plan(

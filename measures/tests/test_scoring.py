@@ -271,7 +271,7 @@ def test_instrument_definitions():
         "core10": 6,
     }
     assert [key for key, i in INSTRUMENTS.items() if i.higher_is_better] == ["who5"]
-    assert {key: (i.total_loinc, i.total_code_system) for key, i in INSTRUMENTS.items() if i.total_loinc} == {
+    assert {key: (i.total_code, i.total_code_system) for key, i in INSTRUMENTS.items() if i.total_code} == {
         "phq9": ("44261-6", "http://loinc.org"),
         "gad7": ("70274-6", "http://loinc.org"),
         "audit": ("75624-7", "http://loinc.org"),

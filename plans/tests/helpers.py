@@ -17,7 +17,7 @@ def complete(grant, version, user, citizen, care_team_member):
     actions.save_assessment(
         grant, version, acting_user=user, life_area="housing", needs="Hjelp", resources="Ordenssans"
     )
-    actions.save_measure(
+    actions.save_intervention(
         grant, version, acting_user=user, what="Ukentlig samtale", responsible=care_team_member, how="Telefon"
     )
     version.refresh_from_db()

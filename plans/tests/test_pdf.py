@@ -98,7 +98,7 @@ def plan(coordinator_grant, coordinator, citizen, care_team_member, sister):
         grant, version, acting_user=user, life_area="housing", needs="Hjelp med post og regninger", resources="Ryddig"
     )
     for what, how in [(MEASURE, "Telefon eller hjemmebesøk"), ("Arbeidstrening", "Via Nav, tiltaksarrangør")]:
-        actions.save_measure(
+        actions.save_intervention(
             grant, version, acting_user=user, what=what, responsible=care_team_member, how=how, frequency="Ukentlig"
         )
     actions.save_contact(

@@ -10,7 +10,7 @@ from audit.models import AccessEvent
 from people.access import grant_for
 from people.models import CareTeamMember
 from plans import actions
-from plans.models import AssessmentArea, PlanMeasure, PlanText, PlanVersion
+from plans.models import AssessmentArea, PlanIntervention, PlanText, PlanVersion
 
 from .helpers import complete
 
@@ -70,9 +70,9 @@ def test_every_save_is_logged_with_its_scope(coordinator_grant, coordinator, dra
     assert event.section == "finance"
 
 
-def test_a_measure_needs_a_responsible_member_and_nothing_is_half_saved(coordinator_grant, coordinator, draft):
+def test_an_intervention_needs_a_responsible_member_and_nothing_is_half_saved(coordinator_grant, coordinator, draft):
     with pytest.raises(ValidationError) as error:
-        actions.save_measure(coordinator_grant, draft, acting_user=coordinator, what="Samtale", responsible=None)
+        actions.save_intervention(coordinator_grant, draft, acting_user=coordinator, what="Samtale", responsible=None)
     assert "responsible" in error.value.message_dict
     draft.refresh_from_db()
     assert draft.content_revision == 0
@@ -232,7 +232,7 @@ def test_a_life_area_is_assessed_once_per_version(coordinator_grant, coordinator
 
 def test_a_save_sets_only_the_rows_own_fields(coordinator_grant, coordinator, draft, care_team_member):
     with pytest.raises(TypeError):
-        actions.save_measure(
+        actions.save_intervention(
             coordinator_grant, draft, acting_user=coordinator, what="x", responsible=care_team_member, version_id=999
         )
     with pytest.raises(TypeError):
@@ -255,20 +255,20 @@ def test_a_save_sets_only_the_rows_own_fields(coordinator_grant, coordinator, dr
 def test_a_changed_row_is_saved_and_a_stale_change_shows_theirs(
     coordinator_grant, coordinator, draft, care_team_member
 ):
-    measure = actions.save_measure(
+    intervention = actions.save_intervention(
         coordinator_grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member
     )
     fields = {"what": "Samtale hver uke", "responsible": care_team_member, "how": "", "frequency": "Ukentlig"}
-    saved = actions.save_measure(
-        coordinator_grant, draft, acting_user=coordinator, row=measure, expected_revision=0, **fields
+    saved = actions.save_intervention(
+        coordinator_grant, draft, acting_user=coordinator, row=intervention, expected_revision=0, **fields
     )
     assert (saved.what, saved.revision) == ("Samtale hver uke", 1)
     with pytest.raises(actions.EditConflict) as conflict:
-        actions.save_measure(
+        actions.save_intervention(
             coordinator_grant,
             draft,
             acting_user=coordinator,
-            row=measure,
+            row=intervention,
             expected_revision=0,
             **{**fields, "what": "Annet"},
         )
@@ -276,4 +276,4 @@ def test_a_changed_row_is_saved_and_a_stale_change_shows_theirs(
     with pytest.raises(ValidationError):
         actions.delete_row(coordinator_grant, draft, saved, acting_user=coordinator, expected_revision=0)
     actions.delete_row(coordinator_grant, draft, saved, acting_user=coordinator, expected_revision=1)
-    assert not PlanMeasure.objects.filter(pk=saved.pk).exists()
+    assert not PlanIntervention.objects.filter(pk=saved.pk).exists()

@@ -7,7 +7,7 @@ from audit.models import AccessEvent
 from people.access import grant_for
 from people.models import CareTeamMember
 from plans import actions
-from plans.models import AssessmentArea, PlanComment, PlanMeasure, PlanText
+from plans.models import AssessmentArea, PlanComment, PlanIntervention, PlanText
 
 from .helpers import complete
 
@@ -60,14 +60,15 @@ def test_a_conflicting_save_shows_both_texts_and_keeps_the_first(login, coordina
     assert PlanText.objects.get(version=draft, key="what_matters").text == "Første redaktør"
 
 
-def test_a_measure_without_a_responsible_member_is_refused_and_the_input_kept(login, coordinator, citizen, draft):
+def test_an_intervention_without_a_responsible_member_is_refused_and_the_input_kept(login, coordinator, citizen, draft):
     page = login(coordinator).post(
-        reverse("plans:add_row", args=[citizen.pk, draft.pk, "measures"]), {"what": "Ukentlig samtale", "how": "Tlf"}
+        reverse("plans:add_row", args=[citizen.pk, draft.pk, "interventions"]),
+        {"what": "Ukentlig samtale", "how": "Tlf"},
     )
     assert page.status_code == 400
     assert "Choose someone who is on the care team now." in page.text
     assert 'value="Ukentlig samtale"' in page.text
-    assert not PlanMeasure.objects.exists()
+    assert not PlanIntervention.objects.exists()
 
 
 def test_a_revision_date_in_the_past_is_refused(login, coordinator, citizen, draft):
@@ -135,8 +136,8 @@ def test_compare_two_versions_side_by_side(login, coordinator, citizen, draft, c
     actions.save_text(
         grant, second, "what_matters", "Ny tekst\nSamme linje", expected_revision=text.revision, acting_user=coordinator
     )
-    measure = PlanMeasure.objects.get(version=second)
-    actions.delete_row(grant, second, measure, acting_user=coordinator, expected_revision=measure.revision)
+    intervention = PlanIntervention.objects.get(version=second)
+    actions.delete_row(grant, second, intervention, acting_user=coordinator, expected_revision=intervention.revision)
     page = login(coordinator).get(reverse("plans:compare", args=[citizen.pk]), {"a": draft.pk, "b": second.pk})
     assert page.status_code == 200
     html = page.text
@@ -173,7 +174,9 @@ def test_plan_page_query_count_does_not_grow(login, coordinator, citizen, draft,
     member = CareTeamMember.objects.get(citizen=citizen, role="coordinator")
     grant = grant_for(coordinator, citizen)
     for n in range(rows):
-        actions.save_measure(grant, draft, acting_user=coordinator, what=f"Tiltak {n}", responsible=member, how="x")
+        actions.save_intervention(
+            grant, draft, acting_user=coordinator, what=f"Tiltak {n}", responsible=member, how="x"
+        )
         actions.save_crisis_plan(
             grant,
             draft,
@@ -225,7 +228,7 @@ def test_a_reader_who_may_not_edit_is_refused_the_edit_pages(login, citizen, dra
     client = login(nav)
     for url in (
         reverse("plans:edit_text", args=[citizen.pk, draft.pk, "finance"]),
-        reverse("plans:add_row", args=[citizen.pk, draft.pk, "measures"]),
+        reverse("plans:add_row", args=[citizen.pk, draft.pk, "interventions"]),
         reverse("plans:period", args=[citizen.pk, draft.pk]),
     ):
         assert client.get(url).status_code == 403, url
@@ -257,9 +260,11 @@ def test_the_coordinator_changes_and_removes_a_row_and_a_stale_change_shows_thei
     login, coordinator, citizen, draft, care_team_member
 ):
     grant = grant_for(coordinator, citizen)
-    measure = actions.save_measure(grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member)
+    intervention = actions.save_intervention(
+        grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member
+    )
     client = login(coordinator)
-    url = reverse("plans:edit_row", args=[citizen.pk, draft.pk, "measures", measure.pk])
+    url = reverse("plans:edit_row", args=[citizen.pk, draft.pk, "interventions", intervention.pk])
     form = client.get(url)
     assert 'value="Samtale"' in form.text and 'name="revision" value="0"' in form.text
     data = {"what": "Samtale hver uke", "responsible": care_team_member.pk, "frequency": "Ukentlig", "revision": 0}
@@ -269,10 +274,10 @@ def test_the_coordinator_changes_and_removes_a_row_and_a_stale_change_shows_thei
     assert "Samtale hver uke" in stale.text  # what they saved
     assert 'value="Samtale annenhver uke"' in stale.text  # what I typed, kept
     assert 'name="revision" value="1"' in stale.text  # the next save goes against what I now see
-    assert PlanMeasure.objects.get(pk=measure.pk).what == "Samtale hver uke"
-    remove = reverse("plans:delete_row", args=[citizen.pk, draft.pk, "measures", measure.pk])
+    assert PlanIntervention.objects.get(pk=intervention.pk).what == "Samtale hver uke"
+    remove = reverse("plans:delete_row", args=[citizen.pk, draft.pk, "interventions", intervention.pk])
     assert client.post(remove, {"revision": 1}).status_code == 302
-    assert not PlanMeasure.objects.filter(pk=measure.pk).exists()
+    assert not PlanIntervention.objects.filter(pk=intervention.pk).exists()
 
 
 def test_a_life_area_twice_is_a_clear_error_not_a_crash(login, coordinator, citizen, draft):
@@ -287,10 +292,18 @@ def test_a_life_area_twice_is_a_clear_error_not_a_crash(login, coordinator, citi
 
 def test_rows_of_another_version_or_kind_are_not_found(login, coordinator, citizen, draft, care_team_member):
     grant = grant_for(coordinator, citizen)
-    measure = actions.save_measure(grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member)
+    intervention = actions.save_intervention(
+        grant, draft, acting_user=coordinator, what="Samtale", responsible=care_team_member
+    )
     client = login(coordinator)
-    assert client.get(reverse("plans:edit_row", args=[citizen.pk, draft.pk, "contacts", measure.pk])).status_code == 404
-    assert client.get(reverse("plans:edit_row", args=[citizen.pk, draft.pk, "nonsense", measure.pk])).status_code == 403
+    assert (
+        client.get(reverse("plans:edit_row", args=[citizen.pk, draft.pk, "contacts", intervention.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("plans:edit_row", args=[citizen.pk, draft.pk, "nonsense", intervention.pk])).status_code
+        == 403
+    )
 
 
 def test_comments_go_only_to_those_who_may_see_the_section(login, coordinator, citizen, draft, nav):

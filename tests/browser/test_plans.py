@@ -24,7 +24,7 @@ from measures.actions import add_goal
 from people.access import grant_for
 from people.models import CareTeamMember, EmergencyAccess, Organisation, Section
 from plans import actions
-from plans.models import PlanMeasure, PlanText, PlanVersion
+from plans.models import PlanIntervention, PlanText, PlanVersion
 from tests.browser.conftest import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def goals(citizen, coordinator):
 
 @pytest.fixture
 def gp_member(citizen, gp, gp_office):
-    """The GP, on the team with sight of the overview and the plan: someone to hand a measure to."""
+    """The GP, on the team with sight of the overview and the plan: someone to hand an intervention (tiltak) to."""
     return CareTeamMember.objects.create(
         citizen=citizen,
         user=gp,
@@ -154,29 +154,29 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     write_text(page, citizen, version, "cooperation", "Fastlegen og Nav møtes hos kommunen hver tredje måned.")
     expect(missing).to_have_count(missing_at_start - 3)
 
-    # A measure without a responsible person is refused, and what was typed stays.
-    open_form(page, citizen, version, "add/measures/")
+    # An intervention without a responsible person is refused, and what was typed stays.
+    open_form(page, citizen, version, "add/interventions/")
     page.locator("#id_what").fill("Samtale med koordinator")
     page.locator("#id_how").fill("Hjemmebesøk eller på telefon")
     page.locator(SUBMIT).click()
     expect(page.locator(".ds-error-summary")).to_be_visible()
     expect(page.locator("#id_responsible")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_what")).to_have_value("Samtale med koordinator")
-    axe_clean(page, "add-measure form without a responsible person")
-    assert not PlanMeasure.objects.exists()
+    axe_clean(page, "add-intervention form without a responsible person")
+    assert not PlanIntervention.objects.exists()
     page.locator("#id_responsible").select_option(str(gp_member.pk))
     page.locator("#id_frequency").fill("Hver uke")
     page.locator("#id_starts").fill(timezone.localdate().isoformat())
     saved(page, citizen, version)
-    measures = page.locator("section[aria-labelledby=measures-heading] tbody tr")
-    expect(measures).to_have_count(1)
-    expect(measures).to_contain_text("Geir Testesen")
-    # A measure can be changed afterwards.
-    measures.get_by_role("link", name="Change").click()
-    axe_clean(page, "change-measure form")
+    interventions = page.locator("section[aria-labelledby=interventions-heading] tbody tr")
+    expect(interventions).to_have_count(1)
+    expect(interventions).to_contain_text("Geir Testesen")
+    # An intervention can be changed afterwards.
+    interventions.get_by_role("link", name="Change").click()
+    axe_clean(page, "change-intervention form")
     page.locator("#id_frequency").fill("Annenhver uke")
     saved(page, citizen, version)
-    expect(measures).to_contain_text("Annenhver uke")
+    expect(interventions).to_contain_text("Annenhver uke")
 
     open_form(page, citizen, version, "add/contacts/")
     page.locator("#id_topic").fill("Medisiner")
@@ -208,7 +208,7 @@ def test_coordinator_builds_the_plan_the_citizen_approves_it_on_a_phone_and_it_i
     page.locator("#id_resources").fill("Flink til å holde orden")
     saved(page, citizen, version)
 
-    expect(missing).to_have_count(2)  # the measure's "how" was written: only period and consent remain
+    expect(missing).to_have_count(2)  # the intervention's "how" was written: only period and consent remain
     open_form(page, citizen, version, "period/")
     page.locator("#id_period_end").fill((timezone.localdate() + datetime.timedelta(days=365)).isoformat())
     page.locator("#id_consent_to_plan").check()

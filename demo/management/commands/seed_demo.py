@@ -335,7 +335,7 @@ class Command(BaseCommand):
                 grant, plan, acting_user=coordinator, life_area=life_area, needs=needs, resources=resources
             )
         for role, what, how, frequency in PLAN_MEASURES:
-            plan_actions.save_measure(
+            plan_actions.save_intervention(
                 grant,
                 plan,
                 acting_user=coordinator,
