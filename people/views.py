@@ -36,6 +36,7 @@ from .forms import (
 from .models import AccessCode, Block, CareTeamMember, Citizen, EmergencyAccess, Section
 
 LOG_PAGE_SIZE = 50
+HOME_LOG_EVENTS = 5  # the last events by others on the citizen's own page
 BLOCK_SEARCH_LIMIT = 10
 CITIZEN_PAGE_SIZE = 50
 
@@ -149,6 +150,9 @@ def citizen_home(request):
         raise PermissionDenied
     grant = get_grant_or_404(request, citizen.pk, Section.OVERVIEW)
     context = _overview_context(request, grant)
+    # A few lines, so that the crisis plan and today's appointment stay near the top on a phone; the
+    # whole log is a page of its own (access_log), which logs its read.
+    context["recent_events"] = context["recent_events"][:HOME_LOG_EVENTS]
     context["home_panels"] = panels.render_citizen_home_panels(request, grant)
     return render(request, "people/citizen_home.html", context)
 

@@ -160,6 +160,25 @@ class TestCitizenHome:
         response = login(citizen.user).get(reverse("people:citizen_home"))
         assert "Gp Test (gp)" in response.text
 
+    def test_citizen_sees_the_last_five_events_and_the_whole_log_a_click_away(
+        self, login, client, citizen, care_team_member, gp
+    ):
+        for _ in range(7):
+            login(gp).get(citizen.get_absolute_url())
+        client.logout()
+        by_gp = AccessEvent.objects.filter(citizen_id=citizen.pk, actor_id=gp.pk).count()
+        assert by_gp == 7
+        home = login(citizen.user).get(reverse("people:citizen_home"))
+        assert home.text.count('class="access-summary__event"') == 5
+        whole_log = reverse("people:access_log", args=[citizen.pk])
+        assert f'href="{whole_log}"' in home.text
+        page = client.get(whole_log)
+        assert page.status_code == 200
+        assert page.text.count("Gp Test (gp)") == by_gp
+        assert AccessEvent.objects.filter(
+            citizen_id=citizen.pk, actor_id=citizen.user.pk, section="access_log", action=AccessEvent.Action.READ
+        ).exists()
+
     def test_citizen_blocks_the_gp_who_is_then_refused(self, login, client, citizen, care_team_member, gp):
         response = login(citizen.user).post(reverse("people:member_block", args=[citizen.pk, care_team_member.pk]))
         assert response.status_code == 302

@@ -96,7 +96,8 @@ def test_citizen_activates_login_and_blocks_gp_who_then_gets_404(
     assert citizen.user.username == "ingrid85"
     axe_clean(page, "citizen home")
 
-    page.goto(f"{live_server.url}/citizens/{citizen.pk}/access-log/")
+    page.get_by_test_id("whole-log-link").click()
+    expect(page).to_have_url(f"{live_server.url}/citizens/{citizen.pk}/access-log/")
     expect(page.locator("main tbody tr").first).to_be_visible()
     axe_clean(page, "citizen's own access log")
 
