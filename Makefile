@@ -8,7 +8,16 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install uv lint format serve messages clean-demo bench
+.PHONY: demo test install uv lint format serve messages clean-demo bench system-packages system-packages-demo restore-drill
+
+# Debian packages beyond Python, installed by bin/system-packages with apt-get when run as root,
+# otherwise named with the command to run. make demo needs pango and fonts for the PDFs (WeasyPrint);
+# make test also needs chromium (browser tests), poppler's pdftotext (PDF tests) and gettext (the
+# catalog check); the restore drill needs PostgreSQL's client programs.
+PDF_PACKAGES := fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1
+TEST_PACKAGES := $(PDF_PACKAGES) chromium poppler-utils gettext
+# With DATABASE_OWNER_URL set, migrations run as the tables' owner (docs/operations.md, "Database roles").
+AS_OWNER := $(if $(DATABASE_OWNER_URL),DATABASE_ROLE=owner)
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -16,7 +25,13 @@ uv:
 install: uv
 	@$(UV) sync --frozen --quiet
 
-demo: install
+system-packages:
+	@bin/system-packages $(TEST_PACKAGES)
+
+system-packages-demo:
+	@bin/system-packages $(PDF_PACKAGES)
+
+demo: install system-packages-demo
 	@mkdir -p var
 	DEBUG=true $(RUN) python manage.py migrate --no-input -v 0
 	DEBUG=true $(RUN) python manage.py import_questionnaire --shipped
@@ -33,8 +48,14 @@ demo: install
 	@echo ""
 	DEBUG=true $(RUN) python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install system-packages
 	$(RUN) pytest
+
+# Dump a seeded PostgreSQL database, restore it into a new one, start the app on it, compare
+# (bin/restore_drill.py). Needs DATABASE_URL (and DATABASE_OWNER_URL) pointing at PostgreSQL.
+restore-drill: install
+	@bin/system-packages postgresql-client
+	$(RUN) python bin/restore_drill.py
 
 lint: install
 	$(RUN) ruff check .
@@ -50,10 +71,11 @@ messages: install
 	DEBUG=true $(RUN) python manage.py makemessages -l nb -l nn -l da -l en --no-obsolete --add-location file --ignore=.venv --ignore=static --ignore=staticfiles --ignore=var
 	DEBUG=true $(RUN) python manage.py compilemessages --ignore=.venv
 
-# Production-like: gunicorn + whitenoise, DEBUG off. Needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS.
+# Production-like: gunicorn + whitenoise, DEBUG off. Needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS;
+# with DATABASE_OWNER_URL, migrate runs as the owner and re-applies the runtime role's grants.
 serve: install
 	$(RUN) python manage.py collectstatic --no-input -v 0
-	$(RUN) python manage.py migrate --no-input
+	$(AS_OWNER) $(RUN) python manage.py migrate --no-input
 	$(RUN) python manage.py import_questionnaire --shipped
 	$(RUN) gunicorn samplan.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
