@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
+from people.access import all_sections
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from tests.helpers import make_national_id
 
@@ -80,7 +81,7 @@ def make_citizen(db, municipality):
             user=coordinator,
             role=CareTeamMember.Role.COORDINATOR,
             organisation=coordinator.staff_profile.organisation,
-            sections=list(Section.values),
+            sections=sorted(all_sections()),
         )
         return citizen
 
@@ -111,6 +112,14 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request, settings):
+    """Argon2 is meant to be slow; every fixture's user paid for it (a second per test on these
+    machines). Tests hash with MD5 unless they are about hashing (``@pytest.mark.real_hashing``)."""
+    if request.node.get_closest_marker("real_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from .access import (
     is_staff_member,
     log_denied,
     log_read,
+    visible_to,
 )
 from .forms import (
     ActivationForm,
@@ -34,6 +35,7 @@ from .forms import (
     ReviewForm,
 )
 from .models import AccessCode, Block, CareTeamMember, Citizen, EmergencyAccess, Section
+from .sections import ACCESS_LOG
 
 LOG_PAGE_SIZE = 50
 HOME_LOG_EVENTS = 5  # the last events by others on the citizen's own page
@@ -63,7 +65,7 @@ def home(request):
 
 @staff_required
 def citizen_list(request):
-    citizens = Citizen.objects.visible_to(request.user).prefetch_related(
+    citizens = visible_to(request.user).prefetch_related(
         Prefetch(
             "care_team",
             queryset=CareTeamMember.objects.active().filter(user=request.user),
@@ -323,9 +325,9 @@ def access_log(request, citizen_id):
     """Who has looked at the citizen's data. The citizen and the coordinator see it."""
     grant = get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False)
     if not (grant.is_self or grant.is_coordinator):
-        log_denied(request, citizen_id, "access_log")
-        raise SectionDenied("access_log")
-    log_read(request, grant, "access_log", f"page {request.GET.get('page', 1)}")
+        log_denied(request, citizen_id, ACCESS_LOG)
+        raise SectionDenied(ACCESS_LOG)
+    log_read(request, grant, ACCESS_LOG, f"page {request.GET.get('page', 1)}")
     events = AccessEvent.objects.for_citizen(grant.citizen.pk).by_others_than_citizen()
     page = Paginator(events, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/access_log.html", {"grant": grant, "citizen": grant.citizen, "page": page})

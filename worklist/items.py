@@ -23,6 +23,7 @@ from journal.queries import unsigned_notes
 from measures import scoring
 from measures.models import QuestionnaireResponse, Score
 from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestionnaire
+from people import access
 from people.models import CareTeamMember, Citizen
 from plans.models import PlanComment, PlanVersion
 
@@ -80,13 +81,13 @@ def _is_coordinator(user):
 
 def coordinated(user):
     """The citizens ``user`` may open and is the active coordinator for."""
-    return Citizen.objects.visible_to(user).filter(_is_coordinator(user))
+    return access.visible_to(user).filter(_is_coordinator(user))
 
 
 def _visible(user):
     """``(everyone the user may open, the ones the user coordinates)``, both by id, in one query."""
     rows = (
-        Citizen.objects.visible_to(user)
+        access.visible_to(user)
         .annotate(coordinating=_is_coordinator(user))
         .order_by()
         .values_list("pk", "given_name", "family_name", "user_id", "via_care_team", "coordinating")

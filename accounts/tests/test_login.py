@@ -131,6 +131,7 @@ def test_staff_without_a_preferred_language_keep_the_sites(client, coordinator, 
     assert "django_language" not in log_in(client, "coordinator").cookies
 
 
+@pytest.mark.real_hashing
 def test_passwords_are_hashed_with_argon2(coordinator):
     assert coordinator.password.startswith("argon2")
 

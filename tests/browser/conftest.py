@@ -12,7 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from people.models import CareTeamMember, Citizen, Section, StaffProfile
+from people.access import all_sections
+from people.models import CareTeamMember, Citizen, StaffProfile
 from tests.helpers import make_national_id
 
 PASSWORD = "browser-test-passphrase"
@@ -88,7 +89,7 @@ def citizen(coordinator, municipality):
         user=coordinator,
         role=CareTeamMember.Role.COORDINATOR,
         organisation=municipality,
-        sections=list(Section.values),
+        sections=sorted(all_sections()),
     )
     return citizen
 

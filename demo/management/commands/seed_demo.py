@@ -23,8 +23,8 @@ from measures.actions import score_response
 from measures.fhir_forms import parse_items, walk
 from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse, Score
 from pathways.models import Appointment, Episode, PathwayTemplate
-from people.access import grant_for
-from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
+from people.access import all_sections, grant_for
+from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile, UnitLeadership
 from people.national_id import with_check_digits
 from plans import actions as plan_actions
 from plans.models import PlanText, PlanVersion
@@ -242,6 +242,8 @@ class Command(BaseCommand):
             )
             staff[username] = user
         staff["leder"].user_permissions.add(Permission.objects.get(codename="review_emergencyaccess"))
+        # Lise leads Psykisk helse og rus (and the units under it): reports, never a record.
+        UnitLeadership.objects.create(user=staff["leder"], organisation=orgs[0])
         admin = user_model.objects.create(
             username="admin", first_name="Ada", last_name="Admin", password=password, is_staff=True, is_superuser=True
         )
@@ -418,7 +420,7 @@ class Command(BaseCommand):
                 user=coordinator or staff["koordinator"],
                 role=CareTeamMember.Role.COORDINATOR,
                 organisation=orgs[0],
-                sections=list(Section.values),
+                sections=sorted(all_sections()),
                 added_by=coordinator or staff["koordinator"],
             )
         ]
