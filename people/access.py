@@ -21,6 +21,7 @@ from django.utils import timezone
 from audit import sections as section_registry
 from audit.log import event, record, record_all
 from audit.models import AccessEvent
+from web.decorators import is_staff_member  # re-exported: the policy's callers ask it here
 
 from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Organisation, Section, UnitLeadership
 
@@ -73,10 +74,6 @@ class Grant:
 
 def is_system_client(actor):
     return getattr(actor, "is_system_client", False)
-
-
-def is_staff_member(user):
-    return user.is_authenticated and not is_system_client(user) and hasattr(user, "staff_profile")
 
 
 def citizen_of(user):
