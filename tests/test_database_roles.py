@@ -14,12 +14,15 @@ import os
 import environ
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
+from audit.append_only import TRIGGERS, protected_tables
 from audit.models import AccessEvent
 from journal.models import Note
+from samplan import db_roles
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="roles and TRUNCATE triggers exist on PostgreSQL only"
@@ -147,3 +150,37 @@ def test_the_runtime_role_edits_a_draft_note_but_cannot_touch_a_signed_one(db, c
             cursor.execute(statement)
     assert Note.objects.get(pk=draft.pk).assessment == "Utkast endret"
     assert Note.objects.get(pk=signed.pk).assessment == "Stabil"
+
+
+def test_every_append_only_table_the_migrations_name_has_its_three_triggers(db):
+    assert {ACCESS_LOG, NOTES} <= set(protected_tables())
+    with connection.cursor() as cursor:
+        for table in protected_tables():
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal AND tgenabled = 'O'"
+                " ORDER BY tgname",
+                [table],
+            )
+            assert sorted(TRIGGERS) == [row[0] for row in cursor.fetchall()], table
+
+
+@as_runtime_role
+def test_the_runtime_role_has_on_each_append_only_table_only_what_its_triggers_allow(db):
+    with connection.cursor() as cursor:
+        for table, protection in protected_tables().items():
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER", "REFERENCES"):
+                cursor.execute("SELECT has_table_privilege(current_user, %s, %s)", [table, privilege])
+                assert cursor.fetchone()[0] == (privilege in protection.runtime_privileges), (table, privilege)
+
+
+def test_flush_refuses_to_empty_append_only_tables_outside_the_test_suite(db, settings):
+    settings.TESTS_MAY_FLUSH_APPEND_ONLY_TABLES = False
+    with pytest.raises(CommandError, match="append-only"):
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def test_role_names_are_plain_names_and_two_roles_are_two():
+    with pytest.raises(db_roles.RoleError):
+        db_roles.quote('samplan"; DROP TABLE audit_accessevent; --')
+    with pytest.raises(db_roles.RoleError):
+        db_roles.grant_sql(owner="samplan", runtime="samplan", database="samplan")
