@@ -500,7 +500,7 @@ def citizens_phase(target, database, logins, phq9_id, args):
         "response": common.query(database, "SELECT coalesce(max(id), 0) FROM measures_questionnaireresponse")[0][0],
         "event": common.query(database, "SELECT coalesce(max(id), 0) FROM audit_accessevent")[0][0],
         "task": common.query(
-            database, "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
+            database, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
         )[0][0],
     }
     deadline = time.monotonic() + args.load_seconds
@@ -541,7 +541,7 @@ def citizens_phase(target, database, logins, phq9_id, args):
     )
     logged = [int(m.group(1)) for (detail,) in details if (m := re.search(r"\(response (\d+)\)", detail))]
     tasks = common.query(
-        database, "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
+        database, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
     )[0][0]
     queued = tasks - before["task"]
     requests = sum(c.requests for c in citizens)
@@ -666,8 +666,9 @@ def main():
         proxied = Target("nginx (HTTPS) in front", https_port, tls)
         probe = logins[0]["session"]
         log(f"gunicorn (deploy/gunicorn.conf.py) on 127.0.0.1:{app_port}, nginx on 127.0.0.1:{https_port} (HTTPS)")
-        wait_until_answering(direct, probe)
-        wait_until_answering(proxied, probe)
+        for target in (direct, proxied):  # every worker has loaded the app and opened its connection
+            wait_until_answering(target, probe)
+            arrivals(target, probe, rate=10, seconds=3)
         checks = [check_redirect_and_limits(http_port, proxied, probe)]
 
         figures["slow"] = {}
@@ -683,6 +684,7 @@ def main():
                     f"  {part}: {r['ok']}/{r['requests']} ok, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms,"
                     f" max {r['max_ms']:.0f} ms, failures {r['failures']}"
                 )
+        checks.extend(slow_client_checks(figures["slow"][proxied.name], args))
         if not args.skip_load:
             log(f"(2) {args.citizens} citizens submitting PHQ-9 through nginx for {args.load_seconds} s")
             figures["load"] = citizens_phase(proxied, db, logins, phq9_id, args)
@@ -700,6 +702,28 @@ def main():
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0 if all(passed for _name, passed, _detail in checks) else 1
+
+
+def slow_client_checks(phase, args):
+    """Through nginx every normal request succeeds beside the slow clients, and nginx drops a client
+    that has not sent its headers within client_header_timeout (10 s) when the phase lasts longer."""
+    slow, stats = phase["slow"], phase["slow"]["slow_clients"]
+    checks = [
+        (
+            f"through nginx, normal requests succeed beside {args.slow_clients} slow clients",
+            slow["ok"] == slow["requests"],
+            f"{slow['ok']} of {slow['requests']} answered 200, p95 {slow['p95_ms']:.0f} ms",
+        )
+    ]
+    if args.phase_seconds + 2 > 12:
+        checks.append(
+            (
+                "nginx drops a client whose headers take more than 10 s",
+                stats["dropped_by_server"] >= args.slow_clients,
+                f"{stats['dropped_by_server']} of {stats['connections']} slow connections dropped",
+            )
+        )
+    return checks
 
 
 def check_redirect_and_limits(http_port, proxied, session):
