@@ -32,7 +32,7 @@ DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class BadInput(Exception):
-    """Input the API refuses: ``status`` (400 or 413) with an OperationOutcome issue."""
+    """Input the API refuses: ``status`` (400, 413 or 415) with an OperationOutcome issue."""
 
     def __init__(self, message, expression=None, code="invalid", status=400):
         super().__init__(message)
@@ -50,8 +50,14 @@ def _too_large():
     return BadInput(f"The request body is larger than {max_body()} bytes.", code="too-long", status=413)
 
 
+JSON_TYPES = {"", "application/json", "application/fhir+json"}
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 def read_json(request):
     """The request body as JSON (``None`` for an empty body); ``BadInput`` if it is not acceptable."""
+    if request.content_type not in JSON_TYPES:
+        raise BadInput("Send FHIR JSON (Content-Type: application/fhir+json).", code="not-supported", status=415)
     if content_length(request) > max_body():
         raise _too_large()
     try:
@@ -120,6 +126,8 @@ def _check_request(request, kwargs):
     if content_length(request) > max_body():
         discard_body(request)
         raise _too_large()
+    if request.method == "POST" and request.content_type not in JSON_TYPES | {FORM_TYPE}:
+        raise BadInput("Send FHIR JSON, or a search as a form (urlencoded).", code="not-supported", status=415)
     try:
         params = [request.GET, request.POST]
     except RequestDataTooBig:

@@ -268,9 +268,9 @@ def _ratings_from(data):
         if not key.startswith("goal_") or value == "":
             continue
         goal_id = key.removeprefix("goal_")
-        if not goal_id.isdigit():
+        if not (goal_id.isascii() and goal_id.isdigit()) or len(goal_id) > 18:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= 10:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10:
             errors[key] = [_("Choose a number from 1 to 10.")]
             continue
         ratings[int(goal_id)] = int(value)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -275,8 +275,9 @@ def appointment_status(request, citizen_id, appointment_id):
     status = request.POST.get("status", "")
     _run(request, lambda: actions.set_status(grant, appointment, status, acting_user=request.user), _("Saved."))
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)  # back to the episode's timeline, where the button was
+    # Back to the episode's timeline, where the button was: a path on this site, never a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
     return redirect("pathways:appointment", citizen_id, appointment.pk)
 
 

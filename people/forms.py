@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from web.forms import DateInput, StaffChoiceField
 
 from .models import CareTeamMember, Citizen, Section
-from .national_id import birth_date
+from .national_id import birth_date, validate_national_id
 
 
 class CitizenForm(forms.ModelForm):
@@ -21,7 +21,10 @@ class CitizenForm(forms.ModelForm):
         }
 
     def clean_national_id(self):
-        return "".join(self.cleaned_data["national_id"].split())
+        national_id = "".join(self.cleaned_data["national_id"].split())
+        # Checked here, not only by the model after clean(): clean() reads the birth date from it.
+        validate_national_id(national_id)
+        return national_id
 
     def clean(self):
         cleaned = super().clean()

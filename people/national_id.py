@@ -68,7 +68,7 @@ def birth_date(value):
 
 
 def validate_national_id(value):
-    if not value.isdigit() or len(value) != 11:
+    if not (value.isascii() and value.isdigit()) or len(value) != 11:
         raise ValidationError(
             _("The national identity number must be exactly 11 digits, with no spaces or other characters."),
             code="format",

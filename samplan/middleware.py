@@ -2,7 +2,8 @@
 
 PostgreSQL refuses NUL in text (and Python cannot encode a lone surrogate), so a NUL in a query
 string, a form field, a cookie or a header would be a 500 deep inside a view, on PostgreSQL only.
-Nobody types a NUL: ``RefuseBadInputMiddleware`` answers such a request with a plain 400 page.
+Nobody types a NUL: ``RefuseBadInputMiddleware`` answers such a request with a plain 400 page. It
+runs before the session is looked up (a session cookie may be the bad input) and drops a bad cookie.
 Ids in the path beyond the database's integer range are a 404 before the view runs, and a form
 body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks its own input the
 same way in ``fhir_api.edge``, to answer with an OperationOutcome.
@@ -14,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # NUL, and the surrogate code points that are not characters on their own.
@@ -53,7 +55,7 @@ def _refused_text(request):
             return name
     for name, value in request.COOKIES.items():
         if REFUSED_CHARACTERS.search(name) or REFUSED_CHARACTERS.search(value):
-            return "cookie"
+            return f"cookie {name}"
     forms = [request.GET, request.POST] if request.method == "POST" else [request.GET]
     for form in forms:
         for name, values in form.lists():
@@ -67,7 +69,9 @@ def _refused_text(request):
 
 
 def _refusal(request, status, message):
-    return render(request, "400.html", {"message": message}, status=status)
+    """The 400 page in the visitor's language (this runs before LocaleMiddleware)."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "400.html", {"message": message}, status=status)
 
 
 class RefuseBadInputMiddleware:
@@ -85,11 +89,14 @@ class RefuseBadInputMiddleware:
         except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError):
             return _refusal(request, 400, _("The form could not be read. Go back and try again."))
         if refused is not None:
-            return _refusal(
+            response = _refusal(
                 request,
                 400,
                 _("What you sent holds a character that Samplan cannot store. Go back, check the text and try again."),
             )
+            if refused.startswith("cookie "):
+                response.delete_cookie(refused.removeprefix("cookie "))
+            return response
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

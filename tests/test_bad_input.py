@@ -2,14 +2,22 @@
 400 (413 for a body over the limit) before it reaches a query — an OperationOutcome on the FHIR
 API, a plain page on the web pages. The last part feeds a generated corpus through every route."""
 
+import datetime
 import json
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.test import Client
+from django.urls import Resolver404, resolve, reverse
 from fhir.resources.R4B.operationoutcome import OperationOutcome
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import ApiToken
 from measures.models import QuestionnaireResponse
+from tests.test_routes import ROUTES
+from tests.test_routes import objects as route_objects  # noqa: F401 (a fixture, asked for by name)
 
 FHIR_JSON = "application/fhir+json"
 
@@ -64,3 +72,306 @@ def test_a_nul_inside_a_json_string_is_a_400(fhir, citizen):
         "subject": {"reference": f"Patient/{citizen.pk}"},
     }
     outcome(fhir.post("/fhir/QuestionnaireResponse", json.dumps(body), content_type=FHIR_JSON), 400)
+
+
+def test_an_id_beyond_the_database_range_is_a_400_on_the_api(fhir):
+    issue = outcome(fhir.get(f"/fhir/Patient/{2**64}"), 400).issue[0]
+    assert issue.expression == ["citizen_id"]
+    assert fhir.get(f"/fhir/Patient?_id={2**64}").status_code == 400
+    assert fhir.get(f"/fhir/Goal?subject=Patient/{2**64}").status_code == 400
+
+
+def test_a_huge_number_in_json_is_not_a_500(fhir, citizen, phq9):
+    body = b'{"resourceType": "QuestionnaireResponse", "status": "completed", "x": ' + b"9" * 5000 + b"}"
+    outcome(fhir.post("/fhir/QuestionnaireResponse", body, content_type=FHIR_JSON), 400)
+
+
+def test_an_unknown_fhir_path_and_a_server_error_answer_in_json(fhir, citizen, monkeypatch):
+    outcome(fhir.get("/fhir/NoSuchType"), 404)
+
+    def broken(citizen):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("fhir_api.mapping.patient", broken)
+    outcome(fhir.get("/fhir/Patient"), 500)
+
+
+# The web pages -----------------------------------------------------------------------------------
+
+
+def test_a_nul_in_a_form_is_a_400_page_and_nothing_is_stored(login, coordinator, citizen):
+    client = login(coordinator)
+    response = client.post(f"/citizens/{citizen.pk}/notes/new/", {"kind": "standard", "current": "Bra\x00dag"})
+    assert response.status_code == 400
+    assert b"character" in response.content
+    assert not citizen.journal_notes.exists()
+
+
+def test_a_nul_in_a_query_string_or_a_cookie_is_a_400_page(login, coordinator, client):
+    assert login(coordinator).get("/citizens/?q=%00").status_code == 400
+    client.cookies["sessionid"] = "\x00abcdefghij"
+    response = client.get("/")
+    assert response.status_code == 400
+    assert response.cookies["sessionid"].value == ""  # dropped, so the next request is fine
+
+
+def test_norwegian_text_emoji_and_newlines_pass(login, coordinator):
+    response = login(coordinator).get("/citizens/", {"q": "Ærlig Øyvind på Å 😀\r\nny linje\ttab"})
+    assert response.status_code == 200
+
+
+def test_an_id_beyond_the_database_range_is_a_404_page(login, coordinator):
+    assert login(coordinator).get(f"/citizens/{2**64}/").status_code == 404
+
+
+# A generated corpus through every route ------------------------------------------------------------
+
+# What a careless client or an attacker sends, beside what hypothesis makes up.
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "%00",
+    "",
+    " ",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "9" * 30,
+    str(2**31),
+    str(2**63),
+    str(-(2**63) - 1),
+    "١٢٣",
+    "²",
+    "99999-12-31",
+    "9999-12-31",
+    "0001-01-01",
+    "0000-00-00",
+    "2026-02-30",
+    "2026-13-01",
+    "9999-12-31T23:59",
+    "25:61",
+    "31.02.2026",
+    "' OR '1'='1",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "Ærlig Øyvind på Å 😀\r\n\tny linje",
+    "\ufeff\u202e",
+    "x" * 20_000,
+]
+TEXT = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=30),
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.dates().map(str),
+)
+# Query parameters the pages and the API read.
+QUERY_NAMES = [
+    "q", "page", "p", "next", "version", "a", "b", "kind", "appointment", "show",
+    "_count", "_offset", "_id", "identifier", "subject", "patient", "derived-from", "code", "date",
+    "status", "lifecycle-status", "url", "name", "title",
+]  # fmt: skip
+# Bodies that are not what a form sends.
+RAW_BODIES = [
+    b"\xff\xfe\x00=\xc3",
+    b"a=%ff%fe&b=%00",
+    b"=" * 3000,
+    b"&".join(b"f%d=1" % n for n in range(1200)),
+    b"[" * 5000,
+]
+JSON_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
+)
+JSON = st.recursive(
+    JSON_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=20
+)
+RAW_JSON = [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"a":' * 3000 + b"1" + b"}" * 3000,
+    b"[" + b"9" * 5000 + b"]",
+    b'{"resourceType": "QuestionnaireResponse", "status": "\xff\xfe"}',
+    b'{"resourceType": "QuestionnaireResponse", "status": "\\ud800"}',
+    b'{"resourceType": "QuestionnaireResponse", "status": "\\u0000"}',
+    b"[1e999]",
+    b"NaN",
+]
+CORPUS = settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+SLOW = ("_pdf", "user_card", "notify:feed")
+ROUTE_NAMES = sorted(name for name, _pattern in ROUTES if not name.startswith("admin:"))
+PATTERNS = dict(ROUTES)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: where each posts to and a plausible value for each field."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self.current, self.select, self.textarea = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            target = attrs.get("hx-post") or attrs.get("action") or ""
+            self.current = {"action": target, "fields": {}}
+            self.forms.append(self.current)
+            return
+        fields = self.current["fields"] if self.current else None
+        if fields is None or not attrs.get("name"):
+            if tag == "option" and self.select and "value" in attrs and attrs["value"]:
+                self.current["fields"].setdefault(self.select, attrs["value"])
+            return
+        name, kind = attrs["name"], attrs.get("type", "text")
+        if tag == "select":
+            self.select = name
+        elif tag == "textarea":
+            fields[name] = "Test"
+        elif kind in ("checkbox", "radio"):
+            fields.setdefault(name, attrs.get("value", "on"))
+        elif kind == "date":
+            fields[name] = attrs.get("value") or datetime.date.today().isoformat()
+        elif kind == "datetime-local":
+            fields[name] = attrs.get("value") or "2026-12-07T10:00"
+        elif kind == "time":
+            fields[name] = attrs.get("value") or "10:00"
+        elif kind == "number":
+            fields[name] = attrs.get("value") or attrs.get("min") or "3"
+        else:
+            fields[name] = attrs.get("value") or "Test"
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.current = None
+
+
+def route_url(name, objects):
+    kwargs = {key: objects.get(key, 1) for key in PATTERNS[name].pattern.converters}
+    if "token" in kwargs:
+        kwargs["token"] = "x" * 43
+    return reverse(name, kwargs=kwargs)
+
+
+# Pages whose forms post to other routes (buttons that sign, approve, end, close, ...).
+FORM_PAGES = [
+    "people:citizen",
+    "people:citizen_home",
+    "people:emergency_review_list",
+    "measures:overview",
+    "measures:goals",
+    "measures:response",
+    "plans:plan",
+    "plans:crisis_plan",
+    "journal:note",
+    "pathways:episode",
+    "pathways:appointment",
+    "notify:calendar",
+]
+
+
+def form_fields(client, objects, name):
+    """The fields of the forms that post to route ``name``, found on its own page and the FORM_PAGES,
+    each with a plausible value (so that one bad value in a form that is otherwise fine gets deep)."""
+    found = {}
+    for page in [name, *FORM_PAGES]:
+        if page.startswith("fhir:") or page.endswith(SLOW) or page == "accounts:logout":
+            continue
+        url = route_url(page, objects)
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        parser = _Forms()
+        parser.feed(response.content.decode())
+        for form in parser.forms:
+            try:
+                target = resolve(urlsplit(form["action"]).path or url)
+            except Resolver404:
+                continue
+            if target.view_name == name:
+                found.update(form["fields"])
+    return found
+
+
+@pytest.fixture
+def coordinator_client(coordinator, request):
+    request.getfixturevalue("route_objects")
+    client = Client()
+    client.force_login(coordinator, backend="accounts.backends.UserBackend")
+    client.token = ApiToken.issue(coordinator)
+    return client
+
+
+def _ok(response, what):
+    assert response.status_code < 500, (what, response.status_code, response.content[:300])
+
+
+@pytest.mark.parametrize("name", ROUTE_NAMES)
+def test_no_bad_input_gives_a_5xx_on_any_route(name, coordinator_client, request, citizen, phq9):
+    objects = request.getfixturevalue("route_objects")
+    client, url = coordinator_client, route_url(name, objects)
+    is_api = name.startswith("fhir:")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {client.token}"} if is_api else {}
+    fields = {} if is_api else form_fields(client, objects, name)
+    valid_response = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "questionnaire": phq9.canonical,
+        "subject": {"reference": f"Patient/{citizen.pk}"},
+        "item": [{"linkId": "phq9-1", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6568-5"}}]}],
+    }
+
+    if name.endswith(SLOW):  # a PDF or a calendar: one bad query is enough
+        _ok(client.get(f"{url}?{urlencode({'page': NASTY[0], 'p': NASTY[10]})}", **headers), url)
+        _ok(client.post(url, {"next": NASTY[1]}, **headers), url)
+        return
+    if name != "accounts:logout":
+        for raw in RAW_BODIES:
+            _ok(client.generic("POST", url, raw, "application/x-www-form-urlencoded", **headers), raw[:20])
+        if is_api:
+            for raw in RAW_JSON:
+                _ok(client.generic("POST", url, raw, FHIR_JSON, **headers), raw[:20])
+
+    @CORPUS
+    @given(
+        query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES) | TEXT, TEXT), max_size=4),
+        changed=st.dictionaries(st.sampled_from(sorted(fields)) if fields else TEXT, TEXT, max_size=4),
+        body=JSON,
+        where=st.sampled_from(["status", "questionnaire", "subject", "item", "authored", "identifier"]),
+    )
+    def probe(query, changed, body, where):
+        _ok(client.get(f"{url}?{urlencode(query)}", **headers), query)
+        if name == "accounts:logout":
+            return
+        _ok(client.post(url, {**fields, **changed}, **headers), changed)
+        if is_api:
+            _ok(client.post(url, json.dumps(body), FHIR_JSON, **headers), body)
+            _ok(client.post(url, json.dumps({**valid_response, where: body}), FHIR_JSON, **headers), (where, body))
+
+    probe()
+
+
+ANONYMOUS = ["accounts:login", "people:activate", "set_language", "home", "notify:feed", "fhir:patient_search"]
+
+
+@pytest.mark.parametrize("name", ANONYMOUS)
+@CORPUS
+@given(
+    query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES) | TEXT, TEXT), max_size=4),
+    form=st.dictionaries(
+        st.sampled_from(["username", "password", "code", "next", "language", "access_code"]) | TEXT, TEXT, max_size=4
+    ),
+)
+def test_no_bad_input_gives_a_5xx_to_anonymous(name, query, form, request):
+    client, url = Client(), route_url(name, request.getfixturevalue("route_objects"))
+    _ok(client.get(f"{url}?{urlencode(query)}"), query)
+    _ok(client.post(url, form), form)
