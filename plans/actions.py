@@ -37,6 +37,13 @@ class EditConflict(Exception):
         super().__init__("edit conflict")
         self.yours, self.theirs, self.by, self.at = yours, theirs, by, at
 
+    @property
+    def who(self):
+        """Who saved last, as shown; ``by`` is None for a section saved by nobody yet (a stale revision)."""
+        if self.by is None:
+            return _("Someone")
+        return self.by.get_full_name() or self.by.username
+
 
 def _log_write(grant, *, acting_user, section, detail):
     log_write(grant, acting_user=acting_user, section=section, detail=detail)

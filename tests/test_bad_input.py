@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from accounts.models import ApiToken
 from measures.models import QuestionnaireResponse
+from tests.helpers import make_national_id
 from tests.test_routes import ROUTES
 from tests.test_routes import objects as route_objects  # noqa: F401 (a fixture, asked for by name)
 
@@ -120,6 +121,14 @@ def test_norwegian_text_emoji_and_newlines_pass(login, coordinator):
     assert response.status_code == 200
 
 
+def test_a_stale_revision_of_a_plan_text_nobody_saved_shows_the_conflict(login, coordinator, request):
+    """Found by the corpus: the conflict page named ``conflict.by.username`` of nobody (a 500)."""
+    url = route_url("plans:edit_text", request.getfixturevalue("route_objects"))
+    response = login(coordinator).post(url, {"text": "Min tekst", "revision": "7"})
+    assert response.status_code == 409
+    assert b"Min tekst" in response.content  # what was typed is kept
+
+
 def test_an_id_beyond_the_database_range_is_a_404_page(login, coordinator):
     assert login(coordinator).get(f"/citizens/{2**64}/").status_code == 404
 
@@ -221,8 +230,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            target = attrs.get("hx-post") or attrs.get("action") or ""
-            self.current = {"action": target, "fields": {}}
+            # The form posts to its action; htmx may also post it elsewhere (autosave).
+            targets = {attrs.get("action") or "", *(attrs[key] for key in ("hx-post", "hx-put") if key in attrs)}
+            self.current = {"targets": targets, "fields": {}}
             self.forms.append(self.current)
             return
         fields = self.current["fields"] if self.current else None
@@ -279,6 +289,15 @@ FORM_PAGES = [
 ]
 
 
+def _known_good(fields):
+    """Values a field name needs to pass (a national id with its birth date), so that the bad value
+    in another field is what the form meets."""
+    good = {"email": "ingrid@example.org", "phone": "+47 912 34 567"}
+    if "national_id" in fields:
+        good |= {"national_id": make_national_id(datetime.date(1985, 3, 9)), "date_of_birth": "1985-03-09"}
+    return {name: value for name, value in good.items() if name in fields}
+
+
 def form_fields(client, objects, name):
     """The fields of the forms that post to route ``name``, found on its own page and the FORM_PAGES,
     each with a plausible value (so that one bad value in a form that is otherwise fine gets deep)."""
@@ -293,13 +312,14 @@ def form_fields(client, objects, name):
         parser = _Forms()
         parser.feed(response.content.decode())
         for form in parser.forms:
-            try:
-                target = resolve(urlsplit(form["action"]).path or url)
-            except Resolver404:
-                continue
-            if target.view_name == name:
-                found.update(form["fields"])
-    return found
+            for action in form["targets"]:
+                try:
+                    target = resolve(urlsplit(action).path or url)
+                except Resolver404:
+                    continue
+                if target.view_name == name:
+                    found.update(form["fields"])
+    return found | _known_good(found)
 
 
 @pytest.fixture
@@ -375,3 +395,53 @@ def test_no_bad_input_gives_a_5xx_to_anonymous(name, query, form, request):
     client, url = Client(), route_url(name, request.getfixturevalue("route_objects"))
     _ok(client.get(f"{url}?{urlencode(query)}"), query)
     _ok(client.post(url, form), form)
+
+
+# The main forms, one field at a time ----------------------------------------------------------------
+
+MAIN_FORMS = [
+    "people:citizen_create",
+    "people:member_add",
+    "people:emergency_start",
+    "plans:edit_text",
+    "plans:add_row",
+    "plans:edit_row",
+    "plans:period",
+    "journal:new",
+    "journal:edit",
+    "pathways:referral",
+    "pathways:appointment_new",
+    "pathways:appointment_move",
+    "pathways:end",
+    "measures:response",
+    "measures:goals",
+    "notify:calendar_create",
+]
+EXTREMES = [
+    "99999-01-01",
+    "9999-12-31",
+    "0001-01-01",
+    "9999-12-31T23:59",
+    "0001-01-01T00:00",
+    "9" * 25,
+    str(2**63),
+    "-1",
+    "١٢",
+    "x" * 20_000,
+]
+
+
+@pytest.mark.parametrize("name", MAIN_FORMS)
+def test_each_field_of_the_main_forms_takes_extreme_values_without_a_5xx(name, coordinator_client, request):
+    """Every field in turn gets a date in year 99999 or 9999, a huge or negative number, unicode
+    digits, a very long text, while the other fields keep values that pass."""
+    objects = request.getfixturevalue("route_objects")
+    client, url = coordinator_client, route_url(name, objects)
+    fields = form_fields(client, objects, name)
+    assert fields, f"no form found for {name}"
+    for field in sorted(fields):
+        if field == "csrfmiddlewaretoken":
+            continue
+        for value in EXTREMES:
+            response = client.post(url, {**fields, field: value})
+            _ok(response, (field, value[:30]))
