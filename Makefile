@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install uv lint format serve messages clean-demo bench system-packages system-packages-demo restore-drill
+.PHONY: demo test install uv lint format serve messages clean-demo bench system-packages system-packages-demo restore-drill bench-serving
 
 # Debian packages beyond Python, installed by bin/system-packages with apt-get when run as root,
 # otherwise named with the command to run. make demo needs pango and fonts for the PDFs (WeasyPrint);
@@ -81,3 +81,9 @@ serve: install
 
 clean-demo:
 	rm -f var/samplan.sqlite3
+
+# 50 slow clients beside normal requests, directly and through deploy/nginx, and 50 citizens
+# submitting questionnaires for 60 s (loopback only, about 4 minutes; figures in docs/benchmarks.md).
+bench-serving: install
+	@bin/system-packages nginx openssl
+	$(RUN) python bench/serving.py

@@ -55,7 +55,7 @@ function init(args)
 end
 
 -- Items 1-8 vary; item 9 (thoughts of self-harm) is always "not at all": a risk answer also
--- e-mails the coordinators after commit, which is another path than the one measured here.
+-- queues a task that e-mails the coordinators after commit, another path than the one measured here.
 local function phq9_body(n)
   local items = {}
   for i = 1, 9 do

@@ -164,7 +164,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Behind the reference proxy the client's address is the X-Forwarded-For that proxy writes; only
+# requests from these peers are believed (accounts/client_ip.py). Empty: REMOTE_ADDR, no proxy.
+TRUSTED_PROXIES = frozenset(env.list("TRUSTED_PROXIES", default=[]))
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 # Idle timeout: the session expires this long after the last request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
@@ -205,6 +208,8 @@ STORAGES = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samplan@localhost")
+# A relay that accepts the connection and then hangs must not hold the worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Links in e-mails (no request to take the host from), e.g. https://samplan.kommune.no
 SITE_URL = env.str(
