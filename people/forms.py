@@ -4,9 +4,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import sections as section_registry
 from web.forms import DateInput, StaffChoiceField
 
-from .models import CareTeamMember, Citizen, Section
+from .models import CareTeamMember, Citizen
 from .national_id import birth_date, validate_national_id
 
 
@@ -56,10 +57,10 @@ class CareTeamMemberForm(forms.ModelForm):
     )
     sections = forms.MultipleChoiceField(
         label=_("May see"),
-        choices=Section.choices,
+        choices=section_registry.grantable_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        initial=[Section.OVERVIEW],
+        initial=lambda: section_registry.defaults_for(None),
         help_text=_("Only what this person needs. The coordinator always sees everything."),
     )
     hand_over = forms.BooleanField(
@@ -115,7 +116,10 @@ class CareTeamMemberForm(forms.ModelForm):
 
 class MemberSectionsForm(forms.Form):
     sections = forms.MultipleChoiceField(
-        label=_("May see"), choices=Section.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("May see"),
+        choices=section_registry.grantable_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
 
