@@ -139,15 +139,21 @@ def _check_request(request, kwargs):
 
 
 def guard(view):
-    """Check the request at the edge, and answer ``BadInput`` raised by the view as an OperationOutcome."""
+    """Check the request at the edge; ``BadInput`` raised by the view, and a wrong method, become an
+    OperationOutcome."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             _check_request(request, kwargs)
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
         except BadInput as error:
             return error.response()
+        if response.status_code == 405 and "Allow" in response:  # from require_GET and friends
+            allowed = response["Allow"]
+            response = operation_outcome(405, "not-supported", f"Use {allowed} here.")
+            response["Allow"] = allowed
+        return response
 
     return wrapped
 

@@ -87,8 +87,10 @@ def test_a_huge_number_in_json_is_not_a_500(fhir, citizen, phq9):
     outcome(fhir.post("/fhir/QuestionnaireResponse", body, content_type=FHIR_JSON), 400)
 
 
-def test_an_unknown_fhir_path_and_a_server_error_answer_in_json(fhir, citizen, monkeypatch):
+def test_an_unknown_fhir_path_a_wrong_method_and_a_server_error_answer_in_json(fhir, citizen, monkeypatch):
     outcome(fhir.get("/fhir/NoSuchType"), 404)
+    assert outcome(fhir.delete(f"/fhir/Patient/{citizen.pk}"), 405) and fhir.put("/fhir/Goal").has_header("Allow")
+    outcome(fhir.post("/fhir/QuestionnaireResponse", {"a": "multipart"}), 415)
 
     def broken(citizen):
         raise RuntimeError("a bug")
@@ -209,7 +211,7 @@ RAW_JSON = [
     b"NaN",
 ]
 CORPUS = settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     database=None,
