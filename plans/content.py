@@ -22,7 +22,7 @@ from .models import TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanIn
 COMMENT_TOPICS = {
     "plan": (gettext_lazy("The plan as a whole"), Section.PLAN),
     "goals": (gettext_lazy("My goals"), Section.PLAN),
-    "interventions": (pgettext_lazy("tiltak in the individual plan", "Measures"), Section.PLAN),
+    "interventions": (pgettext_lazy("tiltak in the individual plan", "Interventions"), Section.PLAN),
     **{key: (PlanText.Key(key).label, scope) for key, scope in TEXT_SCOPE.items()},
     "contacts": (gettext_lazy("Who do I talk to about what"), Section.CONTACTS),
     "crisis_plans": (gettext_lazy("Crisis plans"), Section.CRISIS_PLAN),
@@ -189,7 +189,7 @@ def comparable(content):
     if plan is not None:
         parts.append(
             (
-                pgettext("tiltak in the individual plan", "Measures"),
+                pgettext("tiltak in the individual plan", "Interventions"),
                 [
                     _joined(
                         intervention.what,

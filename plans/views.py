@@ -229,8 +229,8 @@ ROW_FORMS = {
     "interventions": (
         InterventionForm,
         actions.save_intervention,
-        gettext_lazy("Add a measure"),
-        gettext_lazy("Change the measure"),
+        gettext_lazy("Add an intervention"),
+        gettext_lazy("Change the intervention"),
         "#interventions-heading",
     ),
     "contacts": (
