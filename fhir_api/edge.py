@@ -1,8 +1,8 @@
 """The FHIR API's edge: what a client sends is checked here, once, before a view or a query sees it.
 
-- A JSON body is read and parsed only by ``read_json``: at most ``FHIR_MAX_BODY_BYTES`` (413 above),
-  nested at most ``MAX_DEPTH`` deep, valid UTF-8, and no string holds a character PostgreSQL
-  refuses (400).
+- A JSON body is read only by ``read_json``: at most ``FHIR_MAX_BODY_BYTES`` (413 above), then
+  parsed by ``web.safe_json`` (valid UTF-8, nested at most 64 deep, no string holding a character
+  PostgreSQL refuses; 400 otherwise).
 - Search parameters, form fields and ids in the path are checked by ``guard`` (which
   ``responses.bearer_required`` applies to every view): characters PostgreSQL refuses, and ids
   outside the database's integer range, are a 400 naming the parameter.
@@ -14,19 +14,17 @@
 import re
 from functools import wraps
 
-import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.tokens import user_for_bearer
-from samplan.middleware import MAX_ID, REFUSED_CHARACTERS, content_length, discard_body
+from samplan.middleware import MAX_ID, content_length, discard_body
+from web import safe_json
 
 from .responses import operation_outcome
 
-# A QuestionnaireResponse nests item → answer → item; 64 levels is ten levels of groups and more.
-MAX_DEPTH = 64
 DEFAULT_MAX_BODY = 512 * 1024
 DIGITS = re.compile(r"[0-9]{1,19}")
 
@@ -69,33 +67,9 @@ def read_json(request):
     if not raw.strip():
         return None
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        # orjson refuses invalid UTF-8, lone surrogates, NaN, numbers out of range and nesting over 1024.
-        raise BadInput(f"The body is not valid JSON: {error}", code="structure") from None
-    _check_tree(value)
-    return value
-
-
-def _check_tree(value):
-    """Depth and characters of a parsed JSON value, without recursion."""
-    stack = [(value, 1, "")]
-    while stack:
-        node, depth, where = stack.pop()
-        if depth > MAX_DEPTH:
-            raise BadInput(f"The JSON is nested more than {MAX_DEPTH} deep.", code="structure")
-        if isinstance(node, dict):
-            for key, child in node.items():
-                path = f"{where}.{key}" if where else key
-                if REFUSED_CHARACTERS.search(key):
-                    raise BadInput("A JSON key holds a character that is not allowed (e.g. NUL).", code="value")
-                stack.append((child, depth + 1, path))
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1, where) for child in node)
-        elif isinstance(node, str) and REFUSED_CHARACTERS.search(node):
-            raise BadInput(
-                "A string holds a character that is not allowed (e.g. NUL).", expression=where or None, code="value"
-            )
+        return safe_json.loads(raw)
+    except safe_json.JSONRefused as error:
+        raise BadInput(error.message, expression=error.where, code=error.code) from None
 
 
 def whole_number(raw, name, maximum=MAX_ID):
@@ -134,7 +108,9 @@ def _check_request(request, kwargs):
         raise BadInput("Too many parameters.") from None
     for query in params:
         for key, values in query.lists():
-            if REFUSED_CHARACTERS.search(key) or any(REFUSED_CHARACTERS.search(value) for value in values):
+            if safe_json.REFUSED_CHARACTERS.search(key) or any(
+                safe_json.REFUSED_CHARACTERS.search(value) for value in values
+            ):
                 raise BadInput("A parameter holds a character that is not allowed (e.g. NUL).", key, code="value")
 
 

@@ -3,12 +3,12 @@
 Responses and scores are citizen data and are not in the admin.
 """
 
-import json
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from web import safe_json
 
 from .actions import import_questionnaire
 from .fhir_forms import QuestionnaireError, validate_questionnaire
@@ -28,11 +28,15 @@ class ImportQuestionnaireForm(forms.ModelForm):
 
     def clean_resource_json(self):
         try:
-            resource = json.loads(self.cleaned_data["resource_json"])
-        except json.JSONDecodeError as error:
+            resource = safe_json.loads(self.cleaned_data["resource_json"])
+        except safe_json.JSONRefused as error:
+            if error.line is None:
+                raise ValidationError(
+                    _("This JSON is nested too deep or holds a character that cannot be stored (such as NUL).")
+                ) from error
             raise ValidationError(
                 _("This is not valid JSON (line %(line)d, column %(column)d).")
-                % {"line": error.lineno, "column": error.colno}
+                % {"line": error.line, "column": error.column}
             ) from error
         try:
             validate_questionnaire(resource)

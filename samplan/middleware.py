@@ -9,8 +9,6 @@ body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks it
 same way in ``fhir_api.edge``, to answer with an OperationOutcome.
 """
 
-import re
-
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
@@ -18,8 +16,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-# NUL, and the surrogate code points that are not characters on their own.
-REFUSED_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+from web.safe_json import REFUSED_CHARACTERS
+
 # The largest id PostgreSQL's bigint and SQLite's integer hold.
 MAX_ID = 2**63 - 1
 # A body that is refused unread is read and dropped up to this size, so that the server does not

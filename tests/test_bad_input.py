@@ -135,6 +135,28 @@ def test_an_id_beyond_the_database_range_is_a_404_page(login, coordinator):
     assert login(coordinator).get(f"/citizens/{2**64}/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 5000 + "]" * 5000,
+        '{"a":' * 3000 + "1" + "}" * 3000,
+        "[" + "9" * 5000 + "]",
+        '{"resourceType": "Questionnaire", "url": "https://x\\u0000", "version": "1"}',
+        "[]",
+        "null",
+        '{"resourceType": "Questionnaire", "url": 1, "version": [], "item": "no"}',
+        '{"resourceType": "Questionnaire", "url": "https://x", "version": "1", "item": [{"linkId": 1}]}',
+    ],
+    ids=["deep-list", "deep-object", "huge-number", "nul", "list", "null", "wrong-types", "item-types"],
+)
+def test_the_admin_questionnaire_import_refuses_bad_json_with_a_form_error(db, text):
+    from measures.admin import ImportQuestionnaireForm
+
+    form = ImportQuestionnaireForm(data={"resource_json": text})
+    assert not form.is_valid()
+    assert form.errors["resource_json"]
+
+
 # A generated corpus through every route ------------------------------------------------------------
 
 # What a careless client or an attacker sends, beside what hypothesis makes up.
