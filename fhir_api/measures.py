@@ -186,15 +186,23 @@ def questionnaire_response_read(request, response_id):
 # Observation --------------------------------------------------------------------------------------
 
 
+# Days a search may name: the day after and the time zones around it must stay within Python's dates.
+SEARCH_DAYS = (datetime.date(1, 1, 3), datetime.date(9999, 12, 29))
+
+
 def _search_moment(raw):
-    """A day as ``datetime.date`` or a moment as an aware datetime; None if it is neither."""
+    """A day as ``datetime.date`` or a moment as an aware datetime; None if it is neither (or is
+    too near the ends of the calendar to compare, e.g. 9999-12-31)."""
     try:
-        if "T" not in raw:
-            return parse_date(raw)
-        moment = parse_datetime(raw)
+        moment = parse_date(raw) if "T" not in raw else parse_datetime(raw)
     except ValueError:  # well formed but impossible, e.g. 2026-02-30
         return None
-    if moment is not None and timezone.is_naive(moment):
+    if moment is None:
+        return None
+    day = moment.date() if isinstance(moment, datetime.datetime) else moment
+    if not SEARCH_DAYS[0] <= day <= SEARCH_DAYS[1]:
+        return None
+    if isinstance(moment, datetime.datetime) and timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
 

@@ -136,6 +136,16 @@ def test_an_id_beyond_the_database_range_is_a_404_page(login, coordinator):
 
 
 @pytest.mark.parametrize(
+    "date",
+    ["9999-12-31", "ge9999-12-31", "lt0001-01-01", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"],
+)
+def test_a_search_date_at_the_ends_of_the_calendar_is_a_400(fhir, citizen, date):
+    """Found by probing: the day after 9999-12-31, or 0001-01-01 in UTC, was an OverflowError."""
+    response = fhir.get("/fhir/Observation", {"subject": f"Patient/{citizen.pk}", "date": date})
+    assert outcome(response, 400).issue[0].expression == ["date"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "[" * 5000 + "]" * 5000,
