@@ -57,17 +57,16 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import _common as common
+import harness
+from harness import log
 
-ROOT = common.ROOT
-DEPLOY = ROOT / "deploy"
+DEPLOY = harness.ROOT / "deploy"
 HOST_NAME = "localhost"  # the server_name nginx is given here; Django's ALLOWED_HOSTS has it
 PHQ9_URL = "https://samplan.no/fhir/Questionnaire/phq9"
 CODES = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
 RISK_TASK = "measures.tasks.notify_coordinators_of_risk"
 REQUEST_TIMEOUT = 10.0
 LOAD_TIMEOUT = 30.0
-log = common.log
 
 
 # Inside Django (a child process against the bench database) ---------------------------------------
@@ -75,15 +74,8 @@ log = common.log
 
 def make_citizen_logins(count):
     """A login and a session for ``count`` bulk-made demo citizens; prints ids and session keys."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samplan.settings")
-    django.setup()
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    harness.setup_django()
+    from django.contrib.auth import get_user_model
 
     from measures.models import Questionnaire
     from people.models import Citizen
@@ -91,18 +83,12 @@ def make_citizen_logins(count):
     citizens = list(Citizen.objects.filter(user__isnull=True).order_by("pk")[:count])
     if len(citizens) < count:
         raise SystemExit(f"only {len(citizens)} citizens without a login; seed more")
-    store = import_module(settings.SESSION_ENGINE).SessionStore
     made = []
     for number, citizen in enumerate(citizens, start=1):
         user = get_user_model().objects.create_user(username=f"benk{number:03d}", password=None)
         citizen.user = user
         citizen.save(update_fields=["user"])
-        session = store()
-        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "accounts.backends.UserBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        made.append({"citizen": citizen.pk, "session": session.session_key})
+        made.append({"citizen": citizen.pk, "session": harness.logged_in_session(user)})
     phq9 = Questionnaire.objects.get(url=PHQ9_URL, is_current=True)
     print(json.dumps({"citizens": made, "phq9": phq9.pk}))
 
@@ -193,11 +179,12 @@ def start_nginx(workdir, config):
     )
 
 
-def start_gunicorn(workdir, env, port):
+def start_deployed_gunicorn(workdir, env, port):
+    """gunicorn with deploy/gunicorn.conf.py, as a deployment starts it, on 127.0.0.1:``port``."""
     command = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "samplan.wsgi"]
     return subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=harness.ROOT,
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=(workdir / "gunicorn.log").open("w"),
         stderr=subprocess.STDOUT,
@@ -347,10 +334,10 @@ def arrivals(target, session, *, rate, seconds):
         "ok": len(ok),
         "failed": count - len(ok),
         "failures": failures,
-        "p50_ms": common.percentile(everything, 50) * 1000,
-        "p95_ms": common.percentile(everything, 95) * 1000,
+        "p50_ms": harness.percentile(everything, 50) * 1000,
+        "p95_ms": harness.percentile(everything, 95) * 1000,
         "max_ms": max(everything) * 1000,
-        "ok_p95_ms": (common.percentile(ok, 95) or 0) * 1000,
+        "ok_p95_ms": (harness.percentile(ok, 95) or 0) * 1000,
     }
 
 
@@ -368,7 +355,7 @@ def wait_until_answering(target, session, seconds=90):
 def slow_client_phase(target, session, args):
     """Normal requests alone, then with the slow clients; figures for both."""
     figures = {}
-    busy = common.machine_busy_seconds()
+    busy = harness.machine_busy_seconds()
     wall = time.monotonic()
     figures["alone"] = arrivals(target, session, rate=args.rate, seconds=args.phase_seconds)
     figures["alone"]["machine_busy"] = busy_share(busy, wall)
@@ -377,7 +364,7 @@ def slow_client_phase(target, session, args):
     slow.start()
     connected = slow.wait_connected()
     time.sleep(2)  # the slow clients are sending their first bytes
-    busy, wall = common.machine_busy_seconds(), time.monotonic()
+    busy, wall = harness.machine_busy_seconds(), time.monotonic()
     figures["slow"] = arrivals(target, session, rate=args.rate, seconds=args.phase_seconds)
     figures["slow"]["machine_busy"] = busy_share(busy, wall)
     slow.stop()
@@ -388,7 +375,7 @@ def slow_client_phase(target, session, args):
 
 def busy_share(busy_before, wall_before):
     cores = os.cpu_count() or 1
-    return (common.machine_busy_seconds() - busy_before) / ((time.monotonic() - wall_before) * cores)
+    return (harness.machine_busy_seconds() - busy_before) / ((time.monotonic() - wall_before) * cores)
 
 
 # (2) Many citizens ------------------------------------------------------------------------------
@@ -497,18 +484,18 @@ class Citizen(threading.Thread):
 
 def citizens_phase(target, database, logins, phq9_id, args):
     before = {
-        "response": common.query(database, "SELECT coalesce(max(id), 0) FROM measures_questionnaireresponse")[0][0],
-        "event": common.query(database, "SELECT coalesce(max(id), 0) FROM audit_accessevent")[0][0],
-        "task": common.query(
+        "response": harness.query_one(database, "SELECT coalesce(max(id), 0) FROM measures_questionnaireresponse")[0],
+        "event": harness.last_event_id(database),
+        "task": harness.query_one(
             database, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
-        )[0][0],
+        )[0],
     }
     deadline = time.monotonic() + args.load_seconds
     citizens = [
         Citizen(number, target, login["citizen"], login["session"], phq9_id, deadline)
         for number, login in enumerate(logins[: args.citizens])
     ]
-    busy, wall, cpu = common.machine_busy_seconds(), time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
+    busy, wall, cpu = harness.machine_busy_seconds(), time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
     for citizen in citizens:
         citizen.start()
     for citizen in citizens:
@@ -524,7 +511,7 @@ def citizens_phase(target, database, logins, phq9_id, args):
     risk = set().union(*(c.risk for c in citizens))
     errors = [error for c in citizens for error in c.errors]
     ids = [c.citizen_id for c in citizens]
-    rows = common.query(
+    rows = harness.query(
         database,
         "SELECT r.id, r.status, s.id IS NOT NULL FROM measures_questionnaireresponse r"
         " LEFT JOIN measures_score s ON s.response_id = r.id WHERE r.id > %s AND r.citizen_id = ANY(%s)",
@@ -533,16 +520,16 @@ def citizens_phase(target, database, logins, phq9_id, args):
     completed = {row[0] for row in rows if row[1] == "completed"}
     in_progress = {row[0] for row in rows if row[1] != "completed"}
     scored = {row[0] for row in rows if row[2]}
-    details = common.query(
+    details = harness.query(
         database,
         "SELECT detail FROM audit_accessevent WHERE id > %s AND action = 'write' AND citizen_id = ANY(%s)"
         " AND detail LIKE 'completed %%'",
         (before["event"], ids),
     )
     logged = [int(m.group(1)) for (detail,) in details if (m := re.search(r"\(response (\d+)\)", detail))]
-    tasks = common.query(
+    tasks = harness.query_one(
         database, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s", (RISK_TASK,)
-    )[0][0]
+    )[0]
     queued = tasks - before["task"]
     requests = sum(c.requests for c in citizens)
     latency = {step: [s for c in citizens for s in c.latency[step]] for step in ("start", "form", "submit")}
@@ -574,8 +561,8 @@ def citizens_phase(target, database, logins, phq9_id, args):
         "latency_ms": {
             step: {
                 "count": len(values),
-                "p50": (common.percentile(values, 50) or 0) * 1000,
-                "p95": (common.percentile(values, 95) or 0) * 1000,
+                "p50": (harness.percentile(values, 50) or 0) * 1000,
+                "p95": (harness.percentile(values, 95) or 0) * 1000,
                 "max": max(values, default=0) * 1000,
             }
             for step, values in latency.items()
@@ -616,50 +603,34 @@ def main():
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="samplan-bench-serving-"))
     workdir.chmod(0o755)  # nginx's workers (nobody) create their temporary files below it
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": f"{HOST_NAME},127.0.0.1",
-        "DATABASE_URL": f"{common.PG_SERVER}/{args.database}",
-        "STATIC_ROOT": str(workdir / "static"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "3"),
-    }
-    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "TASKS_BACKEND", "GUNICORN_BIND"):
-        env.pop(name, None)
+    env = harness.server_env(
+        args.database,
+        workdir,
+        unset=("TASKS_BACKEND", "GUNICORN_BIND"),
+        ALLOWED_HOSTS=f"{HOST_NAME},127.0.0.1",
+        WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"),
+    )
 
-    figures = {"args": {key: str(value) for key, value in vars(args).items()}, "reference_ms": [common.reference_ms()]}
+    figures = {"args": {key: str(value) for key, value in vars(args).items()}, "reference_ms": [harness.reference_ms()]}
     log(f"reference loop: {figures['reference_ms'][0]:.0f} ms (the same pure-Python work in every run)")
     db = args.database
     log(f"database {db}: drop, create, migrate, seed_demo --citizens {args.citizens + 1}, citizen logins")
-    common.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    common.admin_sql(f'CREATE DATABASE "{db}"')
+    harness.create_database(db)
     gunicorn = nginx = None
     try:
-        common.manage(env, "migrate", "--no-input", "-v", "0")
-        common.manage(env, "collectstatic", "--no-input", "-v", "0")
-        common.manage(env, "seed_demo", "--citizens", str(args.citizens + 1))
-        made = subprocess.run(
-            [sys.executable, __file__, "--inside", str(args.citizens)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
+        harness.migrate(env)
+        harness.manage(env, "seed_demo", "--citizens", str(args.citizens + 1))
+        seeded = harness.run_inside(
+            __file__, env, "--inside", str(args.citizens), failed="making the citizens' logins failed"
         )
-        if made.returncode != 0:
-            sys.stderr.write(made.stdout + made.stderr)
-            raise SystemExit("making the citizens' logins failed")
-        seeded = json.loads(made.stdout.strip().splitlines()[-1])
         logins, phq9_id = seeded["citizens"], seeded["phq9"]
 
-        app_port, http_port, https_port = common.free_port(), common.free_port(), common.free_port()
+        app_port, http_port, https_port = harness.free_port(), harness.free_port(), harness.free_port()
         cert, key = make_certificate(workdir)
         config = nginx_config(
             workdir, app_port=app_port, http_port=http_port, https_port=https_port, cert=cert, key=key
         )
-        gunicorn = start_gunicorn(workdir, env, app_port)
+        gunicorn = start_deployed_gunicorn(workdir, env, app_port)
         nginx = start_nginx(workdir, config)
         tls = ssl.create_default_context(cafile=str(cert))
         direct = Target("gunicorn directly", app_port)
@@ -690,12 +661,10 @@ def main():
             figures["load"] = citizens_phase(proxied, db, logins, phq9_id, args)
             checks.extend(figures["load"]["checks"])
     finally:
-        common.stop(nginx)
-        common.stop(gunicorn, seconds=40)
-        if not args.keep:
-            common.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        shutil.rmtree(workdir / "static", ignore_errors=True)
-    figures["reference_ms"].append(common.reference_ms())
+        harness.stop(nginx)
+        harness.stop(gunicorn, seconds=40)
+        harness.clean_up(db, workdir, keep=args.keep)
+    figures["reference_ms"].append(harness.reference_ms())
     figures["checks"] = checks
     figures["elapsed_s"] = time.monotonic() - began
     report(args, figures, workdir)
@@ -803,8 +772,7 @@ def report(args, figures, workdir):
                 f"  p95 {lat['p95']:>7.0f} ms  max {lat['max']:>7.0f} ms"
             )
     print()
-    for name, passed, detail in figures["checks"]:
-        print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
+    harness.print_checks(figures["checks"])
     print("\nmarkdown rows (server | slow clients | requests | ok | p50 | p95 | max | failures | machine busy):")
     print("\n".join(rows))
     print(f"\ntotal time {figures['elapsed_s']:.0f} s; gunicorn and nginx logs in {workdir}")

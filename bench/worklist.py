@@ -29,10 +29,10 @@ worklist items (counted per ``data-kind``); then, after a warm-up:
 A fixed pure-Python loop is timed before and after the phases (this machine's speed drifts; the
 figure says whether two runs are comparable). Each phase reports the CPU each request cost in
 gunicorn, in PostgreSQL and in the client, and how busy the rest of the machine was (as
-``bench/fhir_measures.py``, whose helpers it uses). After each phase the access log is checked:
-the page logs one read per citizen shown, so the new ``worklist`` access events must equal the 200
-replies in gunicorn's access log × the citizens on the page, and every reply must be a 200 (a
-redirect to the login or TOTP page would be a failure).
+``bench/fhir_measures.py`` does; the loop and the accounting are in ``bench/harness.py``). After
+each phase the access log is checked: the page logs one read per citizen shown, so the new
+``worklist`` access events must equal the 200 replies in gunicorn's access log × the citizens on
+the page, and every reply must be a 200 (a redirect to the login or TOTP page would be a failure).
 
 Finally, with gunicorn stopped, the page is requested ``--explain-runs`` times in one process with
 every SQL statement timed (a Django execute wrapper); each statement's median time is reported and
@@ -44,12 +44,9 @@ app's connections. Traffic goes to 127.0.0.1 only.
 
 import argparse
 import json
-import math
 import os
 import re
 import resource
-import secrets
-import shutil
 import signal
 import statistics
 import subprocess
@@ -62,11 +59,10 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-import fhir_measures as fm  # the sibling benchmark: database, gunicorn and CPU-accounting helpers
+import harness
+from harness import log
 
-ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_suffix(".lua")
-PG_SERVER = fm.PG_SERVER
 PAGE = "/worklist/"
 DETAIL = "worklist"  # the access events' detail for this page (worklist.views)
 HEADERS = {"X-Forwarded-Proto": "https", "Accept": "text/html"}
@@ -82,27 +78,15 @@ COUNTS = {
     "plan versions": "plans_planversion",
     "journal notes": "journal_note",
 }
-log = fm.log
 
 
 # Inside Django (child processes, against the bench database) --------------------------------------
 
 
-def setup_django():
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samplan.settings")
-    django.setup()
-
-
 def make_sessions(username, count):
     """A confirmed TOTP device and ``count`` verified sessions for ``username``, as JSON."""
-    setup_django()
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    harness.setup_django()
+    from django.contrib.auth import get_user_model
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -110,16 +94,7 @@ def make_sessions(username, count):
 
     user = get_user_model().objects.get(username=username)
     device = TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True)
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = []
-    for _ in range(count):
-        session = store()
-        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "accounts.backends.UserBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.create()
-        keys.append(session.session_key)
+    keys = [harness.logged_in_session(user, {DEVICE_ID_SESSION_KEY: device.persistent_id}) for _ in range(count)]
     print(json.dumps({"user_id": user.pk, "coordinated": coordinated(user).count(), "sessions": keys}))
 
 
@@ -129,7 +104,7 @@ def explain(session_key, runs):
     Statements are timed with an execute wrapper (perf_counter, round trip and fetch included);
     BEGIN and COMMIT do not pass through it and are taken from Django's query log (1 ms steps).
     """
-    setup_django()
+    harness.setup_django()
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -203,29 +178,17 @@ def main_table(sql):
     return match.group(1) if match else sql.split()[0]
 
 
-def child(env, *args):
-    result = subprocess.run(
-        [sys.executable, __file__, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"{' '.join(args)} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def inside(env, *args):
+    """``make_sessions`` or ``explain`` in a child process; what it printed, as JSON."""
+    return harness.run_inside(__file__, env, "--inside", *args, failed=f"--inside {' '.join(args)} failed")
 
 
 # Database ---------------------------------------------------------------------------------------
 
 
-def bench_sql(database, statement):
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True) as connection:
-        connection.execute(statement)
-
-
 def row_counts(database):
-    counts = {name: fm.query_one(database, f"SELECT count(*) FROM {table}")[0] for name, table in COUNTS.items()}
-    size = fm.query_one(database, "SELECT pg_database_size(current_database())")[0]
+    counts = {name: harness.query_one(database, f"SELECT count(*) FROM {table}")[0] for name, table in COUNTS.items()}
+    size = harness.query_one(database, "SELECT pg_database_size(current_database())")[0]
     counts["database size, MB"] = round(size / 2**20)
     return counts
 
@@ -234,7 +197,9 @@ def seed(env, citizens):
     """``seed_demo --citizens N``, with its progress lines; returns the seconds it took."""
     started = time.monotonic()
     command = [sys.executable, "manage.py", "seed_demo", "--citizens", str(citizens)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=harness.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = []
     for line in process.stdout:
         output.append(line)
@@ -246,15 +211,11 @@ def seed(env, citizens):
 
 
 def worklist_events(database, after_id, user_id):
-    return fm.query_one(
+    return harness.query_one(
         database,
         "SELECT count(*) FROM audit_accessevent WHERE id > %s AND actor_id = %s AND detail = %s AND action = 'read'",
         (after_id, user_id, DETAIL),
     )[0]
-
-
-def last_event_id(database):
-    return fm.query_one(database, "SELECT coalesce(max(id), 0) FROM audit_accessevent")[0]
 
 
 # HTTP -------------------------------------------------------------------------------------------
@@ -279,18 +240,6 @@ def get_page(port, session_key):
         return error.code, ""
 
 
-def wait_until_up(port, session_key, process, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up; see its log")
-        try:
-            return get_page(port, session_key)
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer in time")
-
-
 def items_on(html):
     """The worklist items on a page: their kinds and the citizens they name."""
     found = ITEM.findall(html)
@@ -300,11 +249,6 @@ def items_on(html):
 def ms(result, p):
     """A latency percentile of a run, in milliseconds."""
     return result[f"p{p}_us"] / 1000
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def sequential(port, session_key, count):
@@ -326,10 +270,10 @@ def sequential(port, session_key, count):
         "errors": count - ok,
         "span_s": span,
         "requests_per_s": count / span,
-        "p50_us": percentile(latencies, 50),
-        "p90_us": percentile(latencies, 90),
-        "p95_us": percentile(latencies, 95),
-        "p99_us": percentile(latencies, 99),
+        "p50_us": harness.percentile(latencies, 50),
+        "p90_us": harness.percentile(latencies, 90),
+        "p95_us": harness.percentile(latencies, 95),
+        "p99_us": harness.percentile(latencies, 99),
         "max_us": max(latencies),
         "mean_us": statistics.fmean(latencies),
     }
@@ -338,35 +282,10 @@ def sequential(port, session_key, count):
 def run_wrk(port, concurrency, duration, cookies, output_path):
     """One wrk run of ``duration`` seconds, one connection per thread; the Lua script's figures."""
     env = {**os.environ, "BENCH_PATH": PAGE, "BENCH_COOKIES": ",".join(cookies)}
-    command = ["wrk", "-t", str(concurrency), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "10s"]
-    command += ["--latency", "-s", str(LUA), f"http://127.0.0.1:{port}{PAGE}"]
+    command = harness.wrk_command(concurrency, duration, LUA, f"http://127.0.0.1:{port}{PAGE}", "--latency")
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     output_path.write_text(result.stdout + result.stderr)
-    figures = next(
-        (json.loads(line[11:]) for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")), None
-    )
-    if figures is None:
-        raise SystemExit("wrk gave no result:\n" + result.stdout + result.stderr)
-    figures["requests_per_s"] = figures["received"] / figures["span_s"] if figures["span_s"] else 0.0
-    figures["errors"] = figures["bad_status"] + figures["socket_errors"]
-    return figures
-
-
-def reference_ms(rounds=5):
-    """Median ms of a fixed pure-Python loop, on one core.
-
-    Shared virtual machines run faster or slower from hour to hour; this figure, taken before and
-    after the measured phases, tells whether two runs' machines were alike before their figures
-    are compared.
-    """
-    times = []
-    for _ in range(rounds):
-        started = time.process_time()
-        total = 0
-        for i in range(2_000_000):
-            total += i * i % 7
-        times.append((time.process_time() - started) * 1000)
-    return statistics.median(times)
+    return harness.wrk_result(result.stdout, result.stderr)
 
 
 def settle(log_path, quiet=1.0, limit=30.0):
@@ -382,34 +301,11 @@ def settle(log_path, quiet=1.0, limit=30.0):
         time.sleep(0.1)
 
 
-def measured(server_pid, database, log_path, run, client=resource.RUSAGE_CHILDREN):
-    """``run()`` with the CPU that gunicorn, PostgreSQL, the client and the rest of the machine used."""
-    with fm.CpuSampler(server_pid, database) as sampler:
-        machine, used, wall = fm.machine_cpu_seconds(), resource.getrusage(client), time.monotonic()
-        result = run()
-        settle(log_path)
-        machine, wall = fm.machine_cpu_seconds() - machine, time.monotonic() - wall
-    used = sum(getattr(resource.getrusage(client), f) - getattr(used, f) for f in ("ru_utime", "ru_stime"))
-    app, db = sampler.used("app"), sampler.used("db")
-    result["cpu_s"] = {"app": app, "db": db, "client": used, "other": max(machine - app - db - used, 0.0), "wall": wall}
-    return result
-
-
 def connection_options(settings):
     """``?options=-c name=value ...`` for DATABASE_URL (django-environ passes it on to libpq)."""
     if not settings:
         return ""
     return "?options=" + urllib.parse.quote(" ".join(f"-c {setting}" for setting in settings), safe="")
-
-
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("wrk is missing: apt-get install -y wrk")
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
 
 # Main -------------------------------------------------------------------------------------------
@@ -443,56 +339,39 @@ def main():
         action, *rest = args.inside
         return make_sessions(rest[0], int(rest[1])) if action == "sessions" else explain(rest[0], int(rest[1]))
     levels = [int(level) for level in args.concurrency.split(",")]
-    ensure_wrk()
+    harness.require_wrk(install=True)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (gunicorn, database) when stopped
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="samplan-bench-worklist-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"{PG_SERVER}/{args.database}" + connection_options(args.pg_option),
-        "STATIC_ROOT": str(workdir / "static"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
+    database_url = f"{harness.PG_SERVER}/{args.database}" + connection_options(args.pg_option)
+    env = harness.server_env(args.database, workdir, DATABASE_URL=database_url)
 
     db, server, figures = args.database, None, {"args": {k: str(v) for k, v in vars(args).items()}}
     if not args.reuse:
         log(f"database {db}: drop, create, migrate")
-        fm.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        fm.admin_sql(f'CREATE DATABASE "{db}"')
+        harness.create_database(db)
     try:
-        fm.manage(env, "migrate", "--no-input", "-v", "0")
-        fm.manage(env, "collectstatic", "--no-input", "-v", "0")
+        harness.migrate(env)
         if not args.reuse:
             log(f"seed_demo --citizens {args.citizens}")
             figures["seed_s"] = seed(env, args.citizens)
             log(f"seeded in {figures['seed_s']:.0f} s; VACUUM ANALYZE")
             analyzed = time.monotonic()
-            bench_sql(db, "VACUUM ANALYZE")
+            harness.admin_sql("VACUUM ANALYZE", database=db)
             figures["analyze_s"] = time.monotonic() - analyzed
         figures["counts"] = row_counts(db)
         log("rows: " + ", ".join(f"{name} {count}" for name, count in figures["counts"].items()))
 
-        made = child(env, "--inside", "sessions", args.user, str(max(levels) + 1))
+        made = inside(env, "sessions", args.user, str(max(levels) + 1))
         user_id, keys = made["user_id"], made["sessions"]
         figures["coordinated"] = made["coordinated"]
         log(f"{args.user}: coordinator of {made['coordinated']} citizens; {len(keys)} verified sessions")
 
-        port = fm.free_port()
-        command = fm.gunicorn_command(port, args.workers, args.threads)
-        log(f"gunicorn on 127.0.0.1:{port}: {' '.join(command[2:])}")
         log_path = workdir / "gunicorn.log"
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True
-        )
-        before = last_event_id(db)
-        status, html = wait_until_up(port, keys[0], server)
+        server, port = harness.start_gunicorn(env, log_path, args.workers, args.threads)
+        before = harness.last_event_id(db)
+        status, html = harness.wait_until_up(lambda: get_page(port, keys[0]), server)
         kinds, shown, count = items_on(html)
         events = worklist_events(db, before, user_id)
         if status != 200 or 'data-testid="worklist"' not in html or not count:
@@ -514,32 +393,34 @@ def main():
         run_wrk(port, 2 * args.workers, 5, keys, workdir / "wrk-warmup.txt")
         settle(log_path)
 
-        figures["reference_ms"] = [reference_ms()]
+        figures["reference_ms"] = [harness.reference_ms()]
         log(f"reference loop: {figures['reference_ms'][0]:.0f} ms (the same pure-Python work in every run)")
         phases = [("sequential", None)] + [(f"wrk c={level}", level) for level in levels]
         figures["results"] = {}
         for name, level in phases:
-            before, offset = last_event_id(db), log_path.stat().st_size
+            before, offset = harness.last_event_id(db), log_path.stat().st_size
             if level is None:
                 log(f"{name}: {args.sequential} requests one after another (urllib)")
-                result = measured(
+                result = harness.measured(
                     server.pid,
                     db,
-                    log_path,
                     lambda: sequential(port, keys[0], args.sequential),
+                    settle=lambda: settle(log_path),
                     client=resource.RUSAGE_SELF,
+                    client_name="client",
                 )
             else:
                 log(f"{name}: {args.duration} s at concurrency {level}")
                 output = workdir / f"wrk-c{level}.txt"
-                result = measured(
+                result = harness.measured(
                     server.pid,
                     db,
-                    log_path,
                     lambda level=level, output=output: run_wrk(port, level, args.duration, keys, output),
+                    settle=lambda: settle(log_path),
+                    client_name="client",
                 )
-            served = fm.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" 200 ')
-            replies = fm.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" ')
+            served = harness.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" 200 ')
+            replies = harness.served_count(log_path, offset, f'"GET {PAGE} HTTP/1.1" ')
             events = worklist_events(db, before, user_id)
             result.update(served=served, replies=replies, events=events)
             passed = (
@@ -560,18 +441,15 @@ def main():
                 f"  {result['received']} requests, {result['requests_per_s']:.1f}/s, p50 {ms(result, 50):.1f} ms,"
                 f" p95 {ms(result, 95):.1f} ms, p99 {ms(result, 99):.1f} ms, errors {result['errors']}"
             )
-        fm.stop(server)
+        harness.stop(server)
         server = None
-        figures["reference_ms"].append(reference_ms())
+        figures["reference_ms"].append(harness.reference_ms())
 
         log(f"queries: {args.explain_runs} requests in one process, then EXPLAIN ANALYZE of each SELECT")
-        figures["explain"] = child(env, "--inside", "explain", keys[-1], str(args.explain_runs))
+        figures["explain"] = inside(env, "explain", keys[-1], str(args.explain_runs))
     finally:
-        if server is not None:
-            fm.stop(server)
-        if not args.keep:
-            fm.admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        shutil.rmtree(workdir / "static", ignore_errors=True)
+        harness.stop(server)
+        harness.clean_up(db, workdir, keep=args.keep)
 
     figures["checks"] = checks
     figures["elapsed_s"] = time.monotonic() - started
@@ -603,9 +481,7 @@ def report(args, figures, workdir):
     print(head + f" {'errors':>6} {'app':>6} {'db':>5} {'client':>6} {'other load':>10}")
     rows = []
     for name, r in figures["results"].items():
-        cpu = r["cpu_s"]
-        per = {part: cpu[part] / max(r["received"], 1) * 1000 for part in ("app", "db", "client")}
-        other = cpu["other"] / (cpu["wall"] * cores)
+        per, other = harness.cpu_per_request(r, ("app", "db", "client"), cores)
         print(
             f"{name:<12} {r['received']:>8} {r['requests_per_s']:>7.1f} {ms(r, 50):>7.1f} {ms(r, 95):>7.1f}"
             f" {ms(r, 99):>7.1f} {r['max_us'] / 1000:>7.1f} {r['errors']:>6}"
@@ -643,8 +519,7 @@ def report(args, figures, workdir):
         print(f"\nquery {q['index']} ({q['table']}, {q['median_ms']:.2f} ms):\n{q['sql']}\n")
         print("\n".join(q["plan"]))
     print()
-    for name, passed, detail in figures["checks"]:
-        print(f"{'ok  ' if passed else 'FAIL'} {name}: {detail}")
+    harness.print_checks(figures["checks"])
     print("\nmarkdown rows (phase | requests | req/s | p50 | p95 | p99 | errors | CPU app + db + client | other load):")
     print("\n".join(rows))
     print(f"\ntotal time {figures['elapsed_s']:.0f} s; gunicorn log and wrk output in {workdir}")
