@@ -390,8 +390,39 @@ def _ok(response, what):
 
 @pytest.mark.parametrize("name", ROUTE_NAMES)
 def test_no_bad_input_gives_a_5xx_on_any_route(name, coordinator_client, request, citizen, phq9):
+    probe_route(name, coordinator_client, request.getfixturevalue("route_objects"), citizen, phq9)
+
+
+# What the citizen opens: their page, check-in, questionnaires, goals, plan (comments, approval).
+CITIZEN_ROUTES = [
+    "people:citizen_home",
+    "measures:checkin",
+    "measures:overview",
+    "measures:start",
+    "measures:response",
+    "measures:autosave",
+    "measures:goals",
+    "plans:plan",
+    "plans:comment",
+    "plans:approve",
+    "plans:crisis_plan",
+    "pathways:appointment",
+    "people:access_log",
+    "set_language",
+]
+
+
+@pytest.mark.parametrize("name", CITIZEN_ROUTES)
+def test_no_bad_input_gives_a_5xx_to_the_citizen(name, citizen, request, phq9):
     objects = request.getfixturevalue("route_objects")
-    client, url = coordinator_client, route_url(name, objects)
+    client = Client()
+    client.force_login(citizen.user, backend="accounts.backends.UserBackend")
+    probe_route(name, client, objects, citizen, phq9)
+
+
+def probe_route(name, client, objects, citizen, phq9):
+    """Bad query strings, form bodies, raw bodies and (on the API) JSON through route ``name``."""
+    url = route_url(name, objects)
     is_api = name.startswith("fhir:")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {client.token}"} if is_api else {}
     fields = {} if is_api else form_fields(client, objects, name)
