@@ -131,6 +131,13 @@ def test_a_stale_revision_of_a_plan_text_nobody_saved_shows_the_conflict(login, 
     assert b"Min tekst" in response.content  # what was typed is kept
 
 
+def test_a_username_longer_than_any_is_a_form_error_not_a_500(db):
+    """Found by probing: django-axes stored the failed 300-character username (PostgreSQL: 500)."""
+    response = Client(raise_request_exception=False).post("/accounts/login/", {"username": "x" * 300, "password": "y"})
+    assert response.status_code == 200
+    assert b"x" * 300 in response.content  # what was typed is kept, with the error
+
+
 def test_an_id_beyond_the_database_range_is_a_404_page(login, coordinator):
     assert login(coordinator).get(f"/citizens/{2**64}/").status_code == 404
 
