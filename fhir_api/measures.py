@@ -147,7 +147,11 @@ def questionnaire_response_create(request):
         key = f"{request.user.pk}:{key}"[:200]
     else:
         key = None
-    answers = fhir_forms.from_fhir_items(body.get("item"))
+    # The items are read once and checked once, here; the action stores what passed. A replayed
+    # identifier is answered by the action before it looks at the answers.
+    answers = fhir_forms.check_answers(
+        questionnaire, fhir_forms.from_fhir_items(body.get("item")), complete=status == "completed"
+    )
     try:
         response, created = actions.record_response(
             grant,

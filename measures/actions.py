@@ -69,16 +69,42 @@ def start_response(grant: Grant, questionnaire, *, acting_user):
     return response
 
 
+def _locked(grant, response):
+    """The response row locked for this transaction, its questionnaire read in the same query."""
+    return (
+        QuestionnaireResponse.objects.select_for_update(of=("self",))
+        .select_related("questionnaire")
+        .get(pk=response.pk, citizen=grant.citizen)
+    )
+
+
+def _checked(questionnaire, answers, *, complete):
+    """The answers as checked against ``questionnaire``, once.
+
+    The views hand in ``fhir_forms.Answers`` they checked; a direct caller (a script, a test) may
+    hand in plain ``{linkId: [value]}``, which is checked here instead. Answers checked for another
+    questionnaire, or only as a draft when completing, are a programming error.
+    """
+    if not isinstance(answers, fhir_forms.Answers):
+        return fhir_forms.check_answers(questionnaire, answers, complete=complete)
+    if answers.questionnaire_id != questionnaire.pk:
+        raise ValueError("These answers were checked against another questionnaire.")
+    if complete and not answers.complete:
+        raise ValueError("Answers checked as a draft cannot complete a response.")
+    return answers
+
+
 @transaction.atomic(durable=True)
 def save_draft(grant: Grant, response, answers, *, acting_user):
-    """Keep every valid answer as it is given; return the errors for the rest. Nothing valid is lost."""
+    """Keep every valid answer as it is given; return the errors for the rest. Nothing valid is lost:
+    an answer that broke a rule leaves the one stored before it in place."""
     _require_measures(grant)
-    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
+    response = _locked(grant, response)
     if response.is_completed:
         return response, {}
-    items = fhir_forms.questionnaire_items(response.questionnaire)
-    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=False)
-    for link_id in errors:
+    answers = _checked(response.questionnaire, answers, complete=False)
+    cleaned = dict(answers.values)
+    for link_id in answers.invalid:
         if link_id in response.answers:
             cleaned.setdefault(link_id, response.answers[link_id])
     if cleaned != response.answers:
@@ -87,21 +113,21 @@ def save_draft(grant: Grant, response, answers, *, acting_user):
         response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
         response.save(update_fields=["answers", "author", "entered_on_behalf", "updated_at"])
         _log_write(grant, acting_user=acting_user, detail=f"saved draft of response {response.pk}")
-    return response, errors
+    return response, answers.invalid
 
 
-def _complete(grant, response, cleaned, *, acting_user):
-    response.answers = cleaned
+def _complete(grant, response, answers, *, acting_user):
+    response.answers = answers.values
     response.status = QuestionnaireResponse.Status.COMPLETED
     response.authored_at = response.authored_at or timezone.now()
     response.author = acting_user
     response.entered_on_behalf = response.entered_on_behalf or not grant.is_self
     response.save()
-    return _score_and_log_completion(grant, response, acting_user=acting_user)
+    return _score_and_log_completion(grant, response, answers.items, acting_user=acting_user)
 
 
-def _score_and_log_completion(grant, response, *, acting_user):
-    score = score_response(response)
+def _score_and_log_completion(grant, response, items, *, acting_user):
+    score = score_response(response, items)
     if score is not None and (score.result.get("item9_alert") or score.result.get("risk_item_alert")):
         transaction.on_commit(functools.partial(_queue_risk_notification, response.citizen_id, response.pk))
     detail = f"completed {response.questionnaire.title} (response {response.pk})"
@@ -129,13 +155,18 @@ def _queue_risk_notification(citizen_id, response_id):
         )
 
 
-def score_response(response):
-    """Compute and store the total score with the published rules. The client's total is never trusted."""
+def score_response(response, items=None):
+    """Compute and store the total score with the published rules. The client's total is never trusted.
+
+    ``items`` are the questionnaire's parsed items if the caller holds them already.
+    """
     key = response.questionnaire.scoring_key
     if not key or key not in scoring.INSTRUMENTS:
         return None
     instrument = scoring.INSTRUMENTS[key]
-    items = {item.link_id: item for item in fhir_forms.walk(fhir_forms.questionnaire_items(response.questionnaire))}
+    if items is None:
+        items = fhir_forms.questionnaire_items(response.questionnaire)
+    items = {item.link_id: item for item in fhir_forms.walk(items)}
     values = []
     for number in range(1, instrument.item_count + 1):
         item = items.get(f"{key}-{number}")
@@ -150,7 +181,7 @@ def score_response(response):
     total = None if total is None else Decimal(str(total))
     return Score.objects.create(
         response=response,
-        citizen=response.citizen,
+        citizen_id=response.citizen_id,
         instrument=key,
         total=total,
         band=result.get("band") or "",
@@ -163,14 +194,13 @@ def score_response(response):
 def submit_response(grant: Grant, response, answers, *, acting_user):
     """Complete a response once. A second submit (double click, retry) returns the same response."""
     _require_measures(grant)
-    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk, citizen=grant.citizen)
+    response = _locked(grant, response)
     if response.is_completed:
         return response
-    items = fhir_forms.questionnaire_items(response.questionnaire)
-    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=True)
-    if errors:
-        raise ValidationError(errors)
-    return _complete(grant, response, cleaned, acting_user=acting_user)
+    answers = _checked(response.questionnaire, answers, complete=True)
+    if answers.errors:
+        raise ValidationError(answers.errors)
+    return _complete(grant, response, answers, acting_user=acting_user)
 
 
 @transaction.atomic(durable=True)
@@ -182,9 +212,9 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
         if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
             raise ValidationError({"identifier": _("This identifier is already used for another response.")})
         return existing, False
-    items = fhir_forms.questionnaire_items(questionnaire)
     complete = status == QuestionnaireResponse.Status.COMPLETED
-    cleaned, errors = fhir_forms.clean_answers(items, answers, complete=complete)
+    answers = _checked(questionnaire, answers, complete=complete)
+    errors = answers.errors if complete else answers.invalid
     if errors:
         raise ValidationError(errors)
     try:
@@ -195,14 +225,14 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
                 author=acting_user,
                 entered_on_behalf=not grant.is_self,
                 idempotency_key=idempotency_key,
-                answers=cleaned,
+                answers=answers.values,
                 status=QuestionnaireResponse.Status.COMPLETED if complete else QuestionnaireResponse.Status.IN_PROGRESS,
                 authored_at=timezone.now() if complete else None,
             )
     except IntegrityError:  # the same key arrived twice at once
         return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
     if complete:
-        _score_and_log_completion(grant, response, acting_user=acting_user)
+        _score_and_log_completion(grant, response, answers.items, acting_user=acting_user)
     else:
         _log_write(grant, acting_user=acting_user, detail=f"stored draft response {response.pk}")
     return response, True

@@ -1,7 +1,9 @@
 """FHIR R4 Questionnaires as forms: checking a Questionnaire on import, reading its items in
 the reader's language, deciding which items are enabled, and checking answers.
 
-One set of rules serves the web form and ``POST /fhir/QuestionnaireResponse`` alike.
+One set of rules serves the web form and ``POST /fhir/QuestionnaireResponse`` alike, applied
+once per request: the view checks what it parsed (``check_answers``) and hands the ``Answers`` to
+the action, which stores and scores them.
 """
 
 import datetime
@@ -327,41 +329,91 @@ def check_value(item, value):
     raise ValueError(_("This item takes no answer."))
 
 
-def clean_answers(items, answers, *, complete):
-    """Check every answer; with ``complete``, also that each enabled required item is answered.
-
-    Returns ``(cleaned, errors)``: answers of disabled items are dropped, ``errors`` maps linkId
-    to a message.
-    """
+def _check(items, answers, complete):
+    """The rules, in one place: ``(cleaned, invalid, missing)`` of ``answers`` against ``items``."""
     by_id = {item.link_id: item for item in walk(items)}
-    errors, cleaned = {}, {}
+    invalid, cleaned = {}, {}
     for link_id, values in answers.items():
         item = by_id.get(link_id)
         if item is None:
-            errors[link_id] = _("There is no question with this id in the questionnaire.")
+            invalid[link_id] = _("There is no question with this id in the questionnaire.")
             continue
         if not item.is_question:
-            errors[link_id] = _("This item takes no answer.")
+            invalid[link_id] = _("This item takes no answer.")
             continue
         values = values if isinstance(values, list) else [values]
         values = [v for v in values if v not in (None, "")]
         if len(values) > 1 and not item.repeats:
-            errors[link_id] = _("Give only one answer.")
+            invalid[link_id] = _("Give only one answer.")
             continue
         try:
             checked = [check_value(item, value) for value in values]
         except ValueError as error:
-            errors[link_id] = str(error)
+            invalid[link_id] = str(error)
             continue
         if checked:
             cleaned[link_id] = checked
     enabled = enabled_items(items, cleaned)
     cleaned = {link_id: values for link_id, values in cleaned.items() if link_id in enabled}
+    missing = {}
     if complete:
-        for item in walk(items):
-            if item.required and item.is_question and item.link_id in enabled and item.link_id not in cleaned:
-                errors.setdefault(item.link_id, _("Answer this question."))
-    return cleaned, errors
+        missing = {
+            item.link_id: _("Answer this question.")
+            for item in walk(items)
+            if item.required and item.is_question and item.link_id in enabled
+            if item.link_id not in cleaned and item.link_id not in invalid
+        }
+    return cleaned, invalid, missing
+
+
+def clean_answers(items, answers, *, complete):
+    """Check every answer; with ``complete``, also that each enabled required item is answered.
+
+    Returns ``(cleaned, errors)``: answers of disabled items are dropped, ``errors`` maps linkId
+    to a message. ``check_answers`` gives the same for a stored Questionnaire, as actions take it.
+    """
+    cleaned, invalid, missing = _check(items, answers, complete)
+    return cleaned, {**invalid, **missing}
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers checked against one Questionnaire version, once per request: what an action stores.
+
+    ``values`` are the answers that passed, in their stored form, of enabled items only;
+    ``invalid`` names each answer given that broke a rule and ``missing`` each enabled required
+    question left unanswered (only when checked as ``complete``).
+    """
+
+    questionnaire_id: int
+    items: list
+    values: dict
+    invalid: dict
+    missing: dict
+    complete: bool
+
+    @property
+    def errors(self):
+        return {**self.invalid, **self.missing}
+
+
+def check_answers(questionnaire, answers, *, complete, items=None):
+    """Check ``{linkId: [value]}`` against a stored Questionnaire's rules (see ``clean_answers``).
+
+    ``items`` are its parsed items if the caller holds them already, in any language: the rules
+    do not depend on it.
+    """
+    if items is None:
+        items = questionnaire_items(questionnaire)
+    cleaned, invalid, missing = _check(items, answers, complete)
+    return Answers(
+        questionnaire_id=questionnaire.pk,
+        items=items,
+        values=cleaned,
+        invalid=invalid,
+        missing=missing,
+        complete=complete,
+    )
 
 
 def item_value(item, values):

@@ -106,9 +106,19 @@ def _load_response(grant, response_id):
     )
 
 
-def _apply_errors(form, errors):
-    for link_id, message in errors.items():
+def _check(form, questionnaire, *, complete):
+    """Parse the POST with the form's fields, then check it against the questionnaire's rules:
+    each once. Returns what parsed (the items shown follow it) and the checked answers.
+
+    A value that does not parse keeps its field's error and is left out of the answers, as it is
+    left out of a draft; each rule broken is put next to its field.
+    """
+    form.is_valid()
+    given = form.answers()
+    answers = fhir_forms.check_answers(questionnaire, given, complete=complete, items=form.items)
+    for link_id, message in answers.errors.items():
         form.add_error(link_id if link_id in form.fields else None, message)
+    return given, answers
 
 
 @login_required
@@ -117,25 +127,23 @@ def response_page(request, citizen_id, response_id):
     """Fill in (GET shows the saved draft; POST submits) or, once completed, see the result."""
     grant = _grant(request, citizen_id, f"questionnaire response {response_id}")
     response = _load_response(grant, response_id)
-    items = fhir_forms.parse_items(response.questionnaire.resource, get_language())
+    items = fhir_forms.questionnaire_items(response.questionnaire, get_language())
     if response.is_completed:
         # A second submit (double click, retry) lands on the result of the first.
         return redirect(response) if request.method == "POST" else _result(request, grant, response, items)
     if request.method == "POST":
         form = QuestionnaireForm(items, request.POST)
-        form.is_valid()
-        try:
-            response = actions.submit_response(grant, response, form.answers(), acting_user=request.user)
-        except ValidationError as error:
-            _apply_errors(form, error.message_dict)
-            actions.save_draft(grant, response, form.answers_from_data(), acting_user=request.user)
-        else:
-            return redirect(response)
-        answers = form.answers_from_data()
+        given, answers = _check(form, response.questionnaire, complete=True)
+        if not answers.errors:
+            return redirect(actions.submit_response(grant, response, answers, acting_user=request.user))
+        # Nothing typed is lost: what passed is kept as the draft, next to the errors.
+        saved, _errors = actions.save_draft(grant, response, answers, acting_user=request.user)
+        if saved.is_completed:  # another submit got there first
+            return redirect(saved)
     else:
-        answers = response.answers
-        form = QuestionnaireForm(items, initial=QuestionnaireForm.initial_from(answers, items))
-    enabled = fhir_forms.enabled_items(items, answers)
+        given = response.answers
+        form = QuestionnaireForm(items, initial=QuestionnaireForm.initial_from(given, items))
+    enabled = fhir_forms.enabled_items(items, given)
     return render(
         request,
         "measures/response_form.html",
@@ -163,9 +171,8 @@ def autosave(request, citizen_id, response_id):
     """Save each answer as it is given (htmx). Reply with a status line and which items to show."""
     grant = get_grant_or_404(request, citizen_id, Section.MEASURES, log=False)
     response = _load_response(grant, response_id)
-    items = fhir_forms.parse_items(response.questionnaire.resource, get_language())
-    form = QuestionnaireForm(items, request.POST)
-    answers = form.answers_from_data()
+    items = fhir_forms.questionnaire_items(response.questionnaire, get_language())
+    _given, answers = _check(QuestionnaireForm(items, request.POST), response.questionnaire, complete=False)
     response, errors = actions.save_draft(grant, response, answers, acting_user=request.user)
     enabled = fhir_forms.enabled_items(items, response.answers)
     conditional = [item.link_id for item in fhir_forms.walk(items) if item.enable_when]
