@@ -59,22 +59,6 @@ class QuestionnaireForm(forms.Form):
             answers[name] = value if isinstance(value, list) else [value]
         return answers
 
-    def answers_from_data(self):
-        """Parse field by field, for autosave: a bad value in one field never blocks the others."""
-        answers = {}
-        for name, field in self.fields.items():
-            raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-            try:
-                value = field.clean(raw)
-            except forms.ValidationError:
-                continue
-            if value in (None, "", []):
-                continue
-            if hasattr(value, "isoformat"):
-                value = value.isoformat()
-            answers[name] = value if isinstance(value, list) else [value]
-        return answers
-
     @staticmethod
     def initial_from(answers, items):
         initial = {}

@@ -134,8 +134,11 @@ def response_page(request, citizen_id, response_id):
     if request.method == "POST":
         form = QuestionnaireForm(items, request.POST)
         given, answers = _check(form, response.questionnaire, complete=True)
-        if not answers.errors:
-            return redirect(actions.submit_response(grant, response, answers, acting_user=request.user))
+        if not form.errors:  # the questionnaire's rules and every field's own parsing
+            try:
+                return redirect(actions.submit_response(grant, response, answers, acting_user=request.user))
+            except ValidationError as error:  # answers the published rules cannot score: say so, keep them
+                add_errors(form, error)
         # Nothing typed is lost: what passed is kept as the draft, next to the errors.
         saved, _errors = actions.save_draft(grant, response, answers, acting_user=request.user)
         if saved.is_completed:  # another submit got there first

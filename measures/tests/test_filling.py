@@ -211,3 +211,37 @@ def test_no_email_without_a_risk_answer(started, coordinator, mailoutbox, django
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response.get_absolute_url(), phq9_answers([3, 3, 3, 3, 3, 3, 3, 3, 0]))
     assert mailoutbox == []
+
+
+def test_a_made_up_answer_in_an_optional_question_is_refused_not_dropped(started):
+    """Item 10 (how difficult) is optional; a code no option has must not vanish on the way."""
+    client, response = started
+    data = {**phq9_answers([1, 1, 1, 1, 1, 1, 1, 1, 0]), "phq9-10": "LA-made-up"}
+    page = client.post(response.get_absolute_url(), data)
+    assert page.status_code == 400
+    response.refresh_from_db()
+    assert response.status == "in-progress"
+    assert len(response.answers) == 9  # what was valid is kept as the draft
+    assert not Score.objects.exists()
+
+
+def test_answers_the_published_rules_cannot_score_get_a_message_not_a_500(login, citizen, phq9):
+    """An edited PHQ-9 whose first option weighs 7: the published rules refuse to score it."""
+    import copy
+
+    from measures.actions import import_questionnaire
+
+    resource = copy.deepcopy(phq9.resource)
+    resource.update(url="https://example.org/phq9-edited", version="x")
+    first = next(item for item in resource["item"] if item["linkId"] == "phq9-1")
+    first["answerOption"][1]["extension"][0]["valueDecimal"] = 7
+    edited, _created = import_questionnaire(resource)
+    client = login(citizen.user)
+    client.post(reverse("measures:start", args=[citizen.pk, edited.pk]))
+    response = QuestionnaireResponse.objects.get(citizen=citizen, questionnaire=edited)
+    page = client.post(response.get_absolute_url(), phq9_answers([1, 0, 0, 0, 0, 0, 0, 0, 0]))
+    assert page.status_code == 400
+    assert "cannot be scored" in page.text
+    response.refresh_from_db()
+    assert response.status == "in-progress" and len(response.answers) == 9  # nothing typed is lost
+    assert not Score.objects.exists()
