@@ -34,8 +34,8 @@ def content_length(request):
 
 
 def discard_body(request):
-    """Read and drop the body of a request that is refused without reading it (up to DISCARD_LIMIT)."""
-    if getattr(request, "_read_started", False) or content_length(request) > DISCARD_LIMIT:
+    """Read and drop what is left of the body of a refused request (if it is at most DISCARD_LIMIT)."""
+    if content_length(request) > DISCARD_LIMIT:
         return
     try:
         while request.read(64 * 1024):
