@@ -3,8 +3,15 @@
 API, a plain page on the web pages. The last part feeds a generated corpus through every route."""
 
 import datetime
+import http.client
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -63,6 +70,46 @@ def test_a_body_over_the_limit_is_a_413_operation_outcome(fhir, settings):
     body = b'{"resourceType": "QuestionnaireResponse", "text": "' + b"x" * (11 * 1024 * 1024) + b'"}'
     outcome(fhir.post("/fhir/QuestionnaireResponse", body, content_type=FHIR_JSON), 413)
     assert not QuestionnaireResponse.objects.exists()
+
+
+def test_gunicorn_answers_a_body_over_the_limit_with_a_413_not_a_reset(tmp_path):
+    """The probe's finding, under the server production runs: an 11 MB body reset the connection.
+    The edge refuses it before the token is looked up, so no database is needed here."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bad-input-test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "STATIC_MANIFEST": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "samplan.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _attempt in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = b'{"resourceType": "QuestionnaireResponse", "text": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+        connection.request("POST", "/fhir/QuestionnaireResponse", body, {"Content-Type": FHIR_JSON})
+        response = connection.getresponse()
+        assert response.status == 413
+        OperationOutcome.model_validate(json.loads(response.read()))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_a_nul_inside_a_json_string_is_a_400(fhir, citizen):
