@@ -16,9 +16,7 @@ def unsigned_notes(user, older_than, citizen_ids=None):
     citizen. The caller logs what it shows (``people.access.log_list_read``).
     """
     among = (
-        Q(citizen__in=access.visible_to(user).values("pk"))
-        if citizen_ids is None
-        else Q(citizen_id__among=citizen_ids)
+        Q(citizen__in=access.visible_to(user).values("pk")) if citizen_ids is None else Q(citizen_id__among=citizen_ids)
     )
     return (
         Note.objects.filter(among, author=user, status=Note.Status.DRAFT, created_at__lt=timezone.now() - older_than)

@@ -5,6 +5,7 @@ from people.models import CareTeamMember
 
 register = template.Library()
 
+
 @register.filter
 def section_label(code):
     return section_registry.label(code)
