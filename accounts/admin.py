@@ -5,26 +5,17 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from audit import sections as section_registry
+from people.forms import SectionsField
 
 from .models import SystemClient
 
 
 class SystemClientForm(forms.ModelForm):
-    sections = forms.MultipleChoiceField(
-        label=_("May see"),
-        choices=section_registry.grantable_choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Only what the receiving system needs."),
-    )
+    sections = SectionsField(help_text=_("Only what the receiving system needs."))
 
     class Meta:
         model = SystemClient
         fields = ["name", "units", "sections", "revoked_at"]
-
-    def clean_sections(self):
-        return section_registry.in_order(self.cleaned_data["sections"])
 
 
 @admin.register(SystemClient)

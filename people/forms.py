@@ -48,6 +48,20 @@ def staff_choices():
     return users.order_by("last_name", "first_name")
 
 
+class SectionsField(forms.MultipleChoiceField):
+    """The sections someone may be given, as the apps registered them; kept in the registry's order."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("May see"))
+        kwargs.setdefault("required", False)
+        super().__init__(choices=section_registry.grantable_choices, **kwargs)
+
+    def clean(self, value):
+        return section_registry.in_order(super().clean(value))
+
+
 class CareTeamMemberForm(forms.ModelForm):
     user = StaffChoiceField(
         queryset=staff_choices(),
@@ -55,11 +69,7 @@ class CareTeamMemberForm(forms.ModelForm):
         label=_("Staff member"),
         help_text=_("Choose a staff member with a login, or write the name of a person without one below."),
     )
-    sections = forms.MultipleChoiceField(
-        label=_("May see"),
-        choices=section_registry.grantable_choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+    sections = SectionsField(
         initial=lambda: section_registry.defaults_for(None),
         help_text=_("Only what this person needs. The coordinator always sees everything."),
     )
@@ -115,12 +125,7 @@ class CareTeamMemberForm(forms.ModelForm):
 
 
 class MemberSectionsForm(forms.Form):
-    sections = forms.MultipleChoiceField(
-        label=_("May see"),
-        choices=section_registry.grantable_choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    sections = SectionsField()
 
 
 class EmergencyLookupForm(forms.Form):
