@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from people.access import all_sections
+from people.access import coordinator_sections
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from tests.helpers import make_national_id
 
@@ -81,7 +81,7 @@ def make_citizen(db, municipality):
             user=coordinator,
             role=CareTeamMember.Role.COORDINATOR,
             organisation=coordinator.staff_profile.organisation,
-            sections=sorted(all_sections()),
+            sections=coordinator_sections(),
         )
         return citizen
 

@@ -34,7 +34,7 @@ from measures import scoring
 from measures.fhir_forms import parse_items, walk
 from measures.models import Questionnaire, QuestionnaireResponse, Score
 from pathways.models import Appointment, Episode, PathwayTemplate
-from people.access import all_sections
+from people.access import coordinator_sections
 from people.models import CareTeamMember, Citizen, Section, StaffProfile
 from people.national_id import with_check_digits
 from plans.models import PlanVersion
@@ -140,7 +140,7 @@ def care_team(citizen, staff, orgs, *, coordinator=None, with_gp=False, with_nav
             user=coordinator or staff["koordinator"],
             role=CareTeamMember.Role.COORDINATOR,
             organisation=orgs[0],
-            sections=sorted(all_sections()),
+            sections=coordinator_sections(),
             added_by=coordinator or staff["koordinator"],
         )
     ]

@@ -15,12 +15,13 @@ import re
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.tokens import user_for_bearer
-from samplan.middleware import MAX_ID, content_length, discard_body
+from samplan.middleware import MAX_ID, content_length, discard_body, refused_place
 from web import safe_json
 
 from .responses import operation_outcome
@@ -101,17 +102,13 @@ def _check_request(request, kwargs):
         discard_body(request)
         raise _too_large()
     try:
-        params = [request.GET, request.POST]
+        place = refused_place(request)
     except RequestDataTooBig:
         raise _too_large() from None
-    except TooManyFieldsSent:
-        raise BadInput("Too many parameters.") from None
-    for query in params:
-        for key, values in query.lists():
-            if safe_json.REFUSED_CHARACTERS.search(key) or any(
-                safe_json.REFUSED_CHARACTERS.search(value) for value in values
-            ):
-                raise BadInput("A parameter holds a character that is not allowed (e.g. NUL).", key, code="value")
+    except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError):
+        raise BadInput("Too many parameters, or a form that cannot be read.") from None
+    if place is not None:
+        raise BadInput("A parameter holds a character that is not allowed (e.g. NUL).", place, code="value")
 
 
 def guard(view):

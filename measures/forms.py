@@ -11,7 +11,7 @@ class QuestionnaireForm(forms.Form):
     """A Django form built from a Questionnaire's items, so it renders and reports errors like any other.
 
     Fields parse types only; the rules (required, enableWhen, allowed values) are applied by
-    ``fhir_forms.clean_answers`` for the web and the API alike.
+    ``fhir_forms.check_answers`` for the web and the API alike.
     """
 
     def __init__(self, items, *args, **kwargs):

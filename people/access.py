@@ -33,6 +33,11 @@ def all_sections():
     return section_registry.grantable_keys()
 
 
+def coordinator_sections():
+    """What a coordinator's care-team row stores: every section, in the registry's order."""
+    return section_registry.in_order(all_sections())
+
+
 class SectionDenied(PermissionDenied):
     """The user is on the care team but may not see this part of the record."""
 
@@ -123,8 +128,7 @@ def units_led_by(user):
     """The units ``user`` leads today, with the units under them; empty for anyone else."""
     if not is_staff_member(user):
         return frozenset()
-    led = UnitLeadership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
-    led = list(led)
+    led = list(UnitLeadership.objects.active().filter(user=user).values_list("organisation_id", flat=True))
     return unit_tree(led) if led else frozenset()
 
 
@@ -184,9 +188,9 @@ def _grants(user, citizens):
         for c in citizens
         if c.user_id is not None and c.user_id == user.pk
     }
-    if grants or not is_staff_member(user):
+    by_id = {c.pk: c for c in citizens if c.pk not in grants}
+    if not by_id or not is_staff_member(user):
         return grants
-    by_id = {c.pk: c for c in citizens}
     ids = list(by_id)
     blocked = set(
         Block.objects.filter(citizen_id__among=ids, blocked_user=user, lifted_at__isnull=True).values_list(

@@ -14,7 +14,7 @@ from audit.log import record
 from audit.models import AccessEvent
 
 from . import sections as logged
-from .access import Grant, all_sections, citizen_of, grant_for, log_write
+from .access import Grant, all_sections, citizen_of, coordinator_sections, grant_for, log_write
 from .models import (
     AccessCode,
     Block,
@@ -45,7 +45,7 @@ def register_citizen(*, acting_user, coordinator_organisation, **fields):
         user=acting_user,
         role=CareTeamMember.Role.COORDINATOR,
         organisation=coordinator_organisation,
-        sections=section_registry.in_order(all_sections()),
+        sections=coordinator_sections(),
         added_by=acting_user,
     )
     record(
@@ -75,7 +75,7 @@ def add_care_team_member(grant: Grant, *, acting_user, hand_over=False, **fields
     citizen = grant.citizen
     member = CareTeamMember(citizen=citizen, added_by=acting_user, **fields)
     if member.role == CareTeamMember.Role.COORDINATOR:
-        member.sections = section_registry.in_order(all_sections())
+        member.sections = coordinator_sections()
         current = _open_coordinator(citizen)
         if current is not None:
             if not hand_over:

@@ -104,7 +104,7 @@ def citizen_create(request):
     return render(request, "people/citizen_form.html", {"form": form})
 
 
-def _overview_context(request, grant):
+def _overview_context(request, grant, *, log_events=10):
     citizen = grant.citizen
     team = (
         CareTeamMember.objects.filter(citizen=citizen)
@@ -125,7 +125,8 @@ def _overview_context(request, grant):
         "blocks": blocks,
     }
     if grant.is_self or grant.is_coordinator:
-        context["recent_events"] = AccessEvent.objects.for_citizen(citizen.pk).by_others_than_citizen()[:10]
+        events = AccessEvent.objects.for_citizen(citizen.pk).by_others_than_citizen()
+        context["recent_events"] = events[:log_events]
     return context
 
 
@@ -151,10 +152,9 @@ def citizen_home(request):
     if citizen is None:
         raise PermissionDenied
     grant = get_grant_or_404(request, citizen.pk, Section.OVERVIEW)
-    context = _overview_context(request, grant)
-    # A few lines, so that the crisis plan and today's appointment stay near the top on a phone; the
-    # whole log is a page of its own (access_log), which logs its read.
-    context["recent_events"] = context["recent_events"][:HOME_LOG_EVENTS]
+    # A few lines of the access log, so that the crisis plan and today's appointment stay near the
+    # top on a phone; the whole log is a page of its own (access_log), which logs its read.
+    context = _overview_context(request, grant, log_events=HOME_LOG_EVENTS)
     context["home_panels"] = panels.render_citizen_home_panels(request, grant)
     return render(request, "people/citizen_home.html", context)
 

@@ -6,7 +6,7 @@ Nobody types a NUL: ``RefuseBadInputMiddleware`` answers such a request with a p
 runs before the session is looked up (a session cookie may be the bad input) and drops a bad cookie.
 Ids in the path beyond the database's integer range are a 404 before the view runs, and a form
 body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks its own input the
-same way in ``fhir_api.edge``, to answer with an OperationOutcome.
+same way (``fhir_api.edge`` calls ``refused_place``), to answer with an OperationOutcome.
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -44,8 +44,8 @@ def discard_body(request):
         pass
 
 
-def _refused_text(request):
-    """The first place of ``request`` that holds a refused character, or None."""
+def refused_place(request):
+    """The first place of ``request`` that holds a refused character, or None (also the FHIR edge's check)."""
     if REFUSED_CHARACTERS.search(request.path_info):
         return "path"
     for name, value in request.META.items():
@@ -80,7 +80,7 @@ class RefuseBadInputMiddleware:
         if request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
         try:
-            refused = _refused_text(request)
+            refused = refused_place(request)
         except RequestDataTooBig:
             discard_body(request)
             return _refusal(request, 413, _("What you sent is too large. Shorten the text and try again."))

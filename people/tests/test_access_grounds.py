@@ -228,3 +228,15 @@ def test_a_section_registered_by_a_later_app_can_be_granted_without_editing_peop
 def test_a_key_cannot_be_registered_twice_with_another_meaning():
     with pytest.raises(ValueError, match="already registered"):
         section_registry.register(Section.PLAN, "Something else")
+
+
+def test_a_staff_member_with_a_citizen_record_of_their_own_keeps_their_roles_in_a_list(
+    coordinator, make_citizen, citizen, outsider
+):
+    """Staff can be citizens too: their own record and the ones they coordinate, asked together."""
+    own = make_citizen(outsider, "Koordinator")
+    own.user = coordinator
+    own.save()
+    grants = access.grants_for(coordinator, [own.pk, citizen.pk])
+    assert grants[own.pk].ground == Ground.SELF
+    assert grants[citizen.pk].ground == Ground.CARE_TEAM

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from people.access import all_sections
+from people.access import coordinator_sections
 from people.models import CareTeamMember, Citizen, StaffProfile
 from tests.helpers import make_national_id
 
@@ -89,7 +89,7 @@ def citizen(coordinator, municipality):
         user=coordinator,
         role=CareTeamMember.Role.COORDINATOR,
         organisation=municipality,
-        sections=sorted(all_sections()),
+        sections=coordinator_sections(),
     )
     return citizen
 
