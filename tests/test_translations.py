@@ -219,7 +219,7 @@ def test_the_catalog_holds_every_string_in_the_code(tmp_path, settings, monkeypa
         ("Log in", "Logg inn"),
         ("Emergency access", "Nødtilgang"),
         ("Who has looked at my information", "Hvem har sett opplysningene mine"),
-        ("Care team", "Ansvarsgruppe"),
+        ("Care team", "Hjelpeteam"),
     ],
 )
 def test_django_serves_bokmal(english, bokmal_text):
