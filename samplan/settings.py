@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "plans",
     "journal",
     "pathways",
+    "groups",
     "notify",
     "worklist",
     "fhir_api",

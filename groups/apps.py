@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupsConfig(AppConfig):
+    name = "groups"
+    verbose_name = _("Responsibility groups")
+
+    def ready(self):
+        from people import panels
+
+        from . import sections
+        from .panels import group_panel
+
+        sections.register()
+        panels.register(group_panel)

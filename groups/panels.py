@@ -1,0 +1,2 @@
+def group_panel(request, grant):
+    return None
