@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import sections as section_registry
 from measures.models import Goal, GoalRating
@@ -50,12 +51,16 @@ EVALUATED_TEXTS = (PlanText.Key.MEDICATION, PlanText.Key.FINANCE, PlanText.Key.D
 class PartStatus:
     """How a goal or an intervention is going, as the meeting judged it."""
 
+    @classmethod
+    def label(cls, key):
+        return dict(cls.CHOICES).get(key, "")
+
     CHOICES = (
-        ("on_track", "Going as planned"),
-        ("partly", "Partly"),
-        ("not_working", "Not working"),
-        ("achieved", "Achieved"),
-        ("change", "Must change"),
+        ("on_track", gettext_lazy("Going as planned")),
+        ("partly", gettext_lazy("Partly")),
+        ("not_working", gettext_lazy("Not working")),
+        ("achieved", gettext_lazy("Achieved")),
+        ("change", gettext_lazy("Must change")),
     )
 
 

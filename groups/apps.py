@@ -10,7 +10,8 @@ class GroupsConfig(AppConfig):
         from people import panels
 
         from . import sections
-        from .panels import group_panel
+        from .panels import citizen_home_panel, group_panel
 
         sections.register()
         panels.register(group_panel)
+        panels.register_citizen_home(citizen_home_panel)

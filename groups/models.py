@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import Goal
@@ -443,6 +444,10 @@ class GroupTask(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_on < timezone.localdate()
 
 
 class PlanChange(models.Model):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("journal.urls")),
     path("", include("pathways.urls")),
+    path("", include("groups.urls")),
     path("", include("notify.urls")),
     path("", include("worklist.urls")),
 ]

@@ -248,7 +248,7 @@ def test_the_database_refuses_to_change_signed_minutes(meeting, grant, coordinat
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Minutes.objects.filter(pk=minutes.pk).update(summary="Endret i smug")
     # The runtime role (CI) is not even granted DELETE; the owner meets the trigger.
-    with pytest.raises(DatabaseError, match="append-only|permission denied"), transaction.atomic():
+    with pytest.raises(DatabaseError, match=r"append-only|permission denied"), transaction.atomic():
         Minutes.objects.filter(pk=minutes.pk).delete()
     assert Minutes.objects.get(pk=minutes.pk).summary == "Signert"
 

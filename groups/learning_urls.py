@@ -1,0 +1,3 @@
+"""Learning logs and the leaders' summary (groups.learning_views)."""
+
+urlpatterns = []
