@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from groups.models import GroupTask, Meeting, Minutes, Participant
 from journal.queries import unsigned_notes
 from measures import scoring
 from measures.models import QuestionnaireResponse, Score
@@ -34,6 +35,7 @@ URGENCY_LABELS = {OVERDUE: gettext_lazy("Overdue"), TODAY: gettext_lazy("Today")
 CHECKIN_KEY = "checkin"
 UNSIGNED_AFTER = datetime.timedelta(days=1)
 FIRST_CONTACT_WARNING_DAYS = 2
+GROUP_MEETING_DAYS = 14  # unanswered invitations this far ahead are listed
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def worklist_for(user, now=None):
     items += _unsigned_notes(user, visible)
     items += _pending_evaluations(mine, today)
     items += _plan_comments(mine)
+    items += _group_tasks(user, visible, today)
+    items += _group_meetings(user, visible, now, today)
+    items += _unsigned_minutes(mine, now)
     return sorted(items, key=lambda item: item.sort_key)
 
 
@@ -334,4 +339,80 @@ def _plan_comments(by_id):
             )
             % {"count": row["count"]},
             reverse("plans:plan", args=[citizen_id]) + "#comments-heading",
+        )
+
+
+def _group_tasks(user, visible, today):
+    """Actions the responsibility group gave the user, open until done or cancelled."""
+    tasks = (
+        GroupTask.objects.filter(responsible_user=user, status__in=GroupTask.OPEN, citizen_id__among=visible)
+        .order_by()
+        .values_list("pk", "citizen_id", "what", "due_on")
+    )
+    for pk, citizen_id, what, due in tasks:
+        yield Item(
+            "group_task",
+            OVERDUE if due < today else TODAY if due == today else SOON,
+            _start_of(due),
+            visible[citizen_id],
+            _("Action from the responsibility group: %(what)s (due %(date)s)")
+            % {"what": what, "date": due.strftime("%d.%m.%Y")},
+            reverse("groups:task", args=[citizen_id, pk]),
+        )
+
+
+def _group_meetings(user, visible, now, today):
+    """Group meetings the user is invited to: unanswered invitations in the next weeks, and today's meetings."""
+    invitations = (
+        Participant.objects.filter(
+            member__care_team_member__user=user,
+            meeting__status=Meeting.Status.PLANNED,
+            meeting__starts_at__gte=_start_of(today),
+            meeting__starts_at__lte=now + datetime.timedelta(days=GROUP_MEETING_DAYS),
+            meeting__citizen_id__among=visible,
+        )
+        .order_by()
+        .values_list("meeting_id", "meeting__citizen_id", "meeting__starts_at", "answer")
+    )
+    for meeting_id, citizen_id, starts_at, answer in invitations:
+        is_today = timezone.localdate(starts_at) == today
+        if answer != Participant.Answer.NEEDS_ACTION and not is_today:
+            continue
+        if answer == Participant.Answer.NEEDS_ACTION:
+            text = _("Responsibility group meeting %(when)s: answer the invitation") % {
+                "when": _local(starts_at, "%d.%m.%Y %H:%M")
+            }
+        else:
+            text = _("%(time)s: responsibility group meeting") % {"time": _local(starts_at, "%H:%M")}
+        yield Item(
+            "group_meeting",
+            TODAY if is_today else SOON,
+            starts_at,
+            visible[citizen_id],
+            text,
+            reverse("groups:meeting", args=[citizen_id, meeting_id]),
+        )
+
+
+def _unsigned_minutes(by_id, now):
+    """Meetings of the coordinated citizens that took place without signed minutes."""
+    signed = Minutes.objects.filter(meeting=OuterRef("pk"), status=Minutes.Status.SIGNED)
+    meetings = (
+        Meeting.objects.filter(
+            citizen_id__among=by_id,
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
+            starts_at__lt=now - UNSIGNED_AFTER,
+        )
+        .filter(~Exists(signed))
+        .order_by()
+        .values_list("pk", "citizen_id", "starts_at")
+    )
+    for pk, citizen_id, starts_at in meetings:
+        yield Item(
+            "unsigned_minutes",
+            OVERDUE,
+            starts_at,
+            by_id[citizen_id],
+            _("Minutes of the group meeting %(date)s are not signed") % {"date": _local(starts_at, "%d.%m.%Y")},
+            reverse("groups:meeting", args=[citizen_id, pk]),
         )
