@@ -436,6 +436,7 @@ def plan_meeting(
 ):
     """A meeting with its invited members and an agenda built from the plan. The group must be active."""
     _require(may_manage_group(grant) and group.citizen_id == grant.citizen.pk)
+    group = Group.objects.select_for_update().get(pk=group.pk)  # its status now, not as the caller loaded it
     errors = _check_meeting(
         kind=kind, starts_at=starts_at, duration_minutes=duration_minutes, place=place, video_link=video_link
     )

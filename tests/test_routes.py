@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from audit.models import AccessEvent
+from groups import actions as group_actions
+from groups.models import LearningLog
 from journal import actions as journal_actions
 from measures import actions as measures_actions
 from pathways import actions as pathway_actions
 from pathways.models import PathwayTemplate
 from people import access, actions
-from people.models import Block
+from people.models import Block, CareTeamMember
 from plans import actions as plan_actions
 
 # Pages anyone may open (or that handle their own login, like the admin).
@@ -47,7 +49,12 @@ CITIZEN_OBJECTS_ELSEWHERE = {
     "fhir:goal_read",
     "fhir:care_plan_search",
     "fhir:care_plan_read",
+    "fhir:appointment_search",
+    "fhir:composition_search",
+    "fhir:task_search",
 }
+# The search parameter that names the citizen, where it is not ``subject``.
+PATIENT_PARAMETER = {"fhir:appointment_search": "patient", "fhir:task_search": "patient"}
 FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
 # No login: a secret token in the address is the key (the staff member's calendar feed).
 TOKEN_URLS = {"notify:feed"}
@@ -121,6 +128,44 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         episode=episode,
     )
     note = journal_actions.create_note(grant, kind="standard", acting_user=coordinator, assessment="Stabil")
+    group, agreement = group_actions.propose_group(
+        grant,
+        acting_user=coordinator,
+        text=group_actions.AgreementText(purpose="Bolig", meeting_frequency="Hver måned", ending="Når målene er nådd"),
+        members=[
+            group_actions.MemberSpec(
+                care_team_member=CareTeamMember.objects.get(citizen=citizen, user=coordinator),
+                role="municipal_coordinator",
+            ),
+            group_actions.MemberSpec(care_team_member=care_team_member),
+        ],
+    )
+    group_actions.answer_agreement(
+        access.grant_for(citizen.user, citizen), agreement, acting_user=citizen.user, consent="yes"
+    )
+    meeting = group_actions.plan_meeting(
+        grant,
+        group,
+        acting_user=coordinator,
+        kind="responsibility_group",
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        duration_minutes=60,
+        place="Rådhuset",
+        members=list(agreement.members.all()),
+    )
+    item = group_actions.add_agenda_point(grant, meeting, acting_user=coordinator, title="Bolig")
+    task = group_actions.add_task(
+        grant,
+        meeting,
+        acting_user=coordinator,
+        what="Ringe huseier",
+        responsible=agreement.members.get(role="municipal_coordinator"),
+        due_on=timezone.localdate(),
+    )
+    minutes = group_actions.start_minutes(grant, meeting, acting_user=coordinator)
+    log = LearningLog.objects.create(
+        group=group, citizen=citizen, number=1, event_on=timezone.localdate(), outcome="success", event="Godt møte"
+    )
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -136,6 +181,11 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "episode_id": episode.pk,
         "appointment_id": appointment.pk,
         "note_id": note.pk,
+        "meeting_id": meeting.pk,
+        "item_id": item.pk,
+        "task_id": task.pk,
+        "minutes_id": minutes.pk,
+        "log_id": log.pk,
     }
 
 
@@ -225,7 +275,8 @@ def test_outsider_is_refused_fhir_objects_addressed_elsewhere_and_the_refusal_is
         pytest.skip("no score in the fixture; fhir_api/tests/test_measures_api.py refuses an outsider")
     pattern = dict(ROUTES)[name]
     url = reverse(name, kwargs={key: objects[key] for key in pattern.pattern.converters})
-    query = {"subject": f"Patient/{objects['citizen_id']}"} if name.endswith("_search") else {}
+    parameter = PATIENT_PARAMETER.get(name, "subject")
+    query = {parameter: f"Patient/{objects['citizen_id']}"} if name.endswith("_search") else {}
     token = ApiToken.issue(outsider)
     assert client.get(url, query, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
     assert AccessEvent.objects.filter(
