@@ -1,8 +1,15 @@
 """Samplan records as FHIR R4 resources (plain dicts; tests validate them with fhir.resources)."""
 
-from django.utils import timezone
-from django.utils.text import capfirst
+import datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from groups.actions import PartStatus
+from groups.models import AgendaItem, Meeting, Minutes
 from measures import fhir_forms
 from people.national_id import identifier_system
 from plans.models import CrisisPlan, PlanText, PlanVersion
@@ -297,4 +304,205 @@ def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids
         resource["supportingInfo"] = [{"reference": f"#crisis-{plan.pk}"} for plan in crisis_plans]
     if notes:
         resource["note"] = notes
+    return resource
+
+
+# Responsibility groups: meetings, minutes and actions ---------------------------------------------
+
+GROUP_SERVICE_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/group-service"
+MEETING_KIND_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/group-meeting-kind"
+GROUP_ROLE_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/group-role"
+DOCUMENT_TYPE_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/document-type"
+MINUTES_PART_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/minutes-part"
+# No national or LOINC code says "minutes of a responsibility group"; LOINC 11506-3 "Progress note"
+# is one clinician's note and would say less. A national code can be added as a second coding.
+GROUP_MINUTES = "group-meeting-minutes"
+SUMMARY_PART = "summary"
+XHTML = "http://www.w3.org/1999/xhtml"
+
+APPOINTMENT_STATUS = {
+    Meeting.Status.PLANNED: "booked",
+    Meeting.Status.HELD: "fulfilled",
+    Meeting.Status.CANCELLED: "cancelled",
+}
+CITIZEN_PARTICIPATION = {
+    Meeting.CitizenAttendance.TOOK_PART: "accepted",
+    Meeting.CitizenAttendance.ABSENT_AGREED: "declined",
+    Meeting.CitizenAttendance.ABSENT: "declined",
+}
+
+
+def _group_service(kind):
+    labels = {Meeting.Kind.RESPONSIBILITY_GROUP: _("Responsibility group"), Meeting.Kind.NETWORK: _("Open Dialogue")}
+    return _concept(GROUP_SERVICE_SYSTEM, kind, labels[kind])
+
+
+def _meeting_kind(kind):
+    return _concept(MEETING_KIND_SYSTEM, kind, Meeting.Kind(kind).label)
+
+
+def _meeting_end(meeting):
+    return meeting.starts_at + datetime.timedelta(minutes=meeting.duration_minutes)
+
+
+def user_reference(user):
+    return {"reference": f"Practitioner/{user.pk}", "display": user.get_full_name() or user.get_username()}
+
+
+def appointment(meeting):
+    """A group meeting: its kind, time, place and who is invited with their answers.
+
+    Never the agenda or the minutes (they belong to parts of the record the reader may not see),
+    the video link (a key to the meeting; the invitation carries it) or why it was cancelled (free
+    text that may say why). ``meeting.agreement`` and ``meeting.participants`` (member, care-team
+    row and user) are loaded by the caller.
+    """
+    kind = Meeting.Kind(meeting.kind)
+    where = [str(kind.label)]
+    if meeting.place:
+        where.append(meeting.place)
+    if meeting.video_link:
+        where.append(_("video meeting"))
+    citizen = {
+        "actor": {"reference": f"Patient/{meeting.citizen_id}"},
+        "required": "optional" if meeting.agreement.may_meet_without_citizen else "required",
+        "status": CITIZEN_PARTICIPATION.get(meeting.citizen_attendance, "needs-action"),
+    }
+    members = [
+        {
+            "type": [_concept(GROUP_ROLE_SYSTEM, participant.member.role, participant.member.get_role_display())],
+            # An external participant is named only: their e-mail is for the invitation, not for readers.
+            "actor": member_reference(participant.member),
+            "status": participant.answer,
+        }
+        for participant in meeting.participants.all()
+    ]
+    return {
+        "resourceType": "Appointment",
+        "id": str(meeting.pk),
+        "status": APPOINTMENT_STATUS[meeting.status],
+        "serviceType": [_group_service(kind)],
+        "appointmentType": _meeting_kind(kind),
+        "description": ", ".join(where),
+        "start": meeting.starts_at.isoformat(),
+        "end": _meeting_end(meeting).isoformat(),
+        "minutesDuration": meeting.duration_minutes,
+        "created": meeting.created_at.isoformat(),
+        "participant": [citizen, *members],
+    }
+
+
+def _narrative(paragraphs):
+    """An XHTML div of ``paragraphs`` (each already escaped), as R4 requires it."""
+    return {"status": "generated", "div": f'<div xmlns="{XHTML}">{"".join(paragraphs)}</div>'}
+
+
+def _labelled(label, value):
+    return format_html("<p><b>{}:</b> {}</p>", label, value)
+
+
+def _part_label(kind):
+    if kind == SUMMARY_PART:
+        return capfirst(Minutes._meta.get_field("summary").verbose_name)
+    if kind == "perspective":
+        return _("Perspective")
+    return AgendaItem.Kind(kind).label if kind in AgendaItem.Kind.values else AgendaItem.Kind.OTHER.label
+
+
+def minutes_part(part, entries=()):
+    """One part of the minutes as a section: what was said, how it is going, what was agreed, the rating."""
+    paragraphs = []
+    if part.get("said"):
+        paragraphs.append(_labelled(_("What was said"), part["said"]))
+    if part.get("status"):
+        paragraphs.append(_labelled(_("How it is going"), dict(PartStatus.CHOICES).get(part["status"], part["status"])))
+    if part.get("agreed"):
+        paragraphs.append(_labelled(_("What was agreed"), part["agreed"]))
+    if part.get("rating"):
+        paragraphs.append(_labelled(_("Rating"), f"{part['rating']}/10"))
+    if not paragraphs:
+        paragraphs.append(format_html("<p>{}</p>", _("Nothing was written for this point.")))
+    kind = part.get("kind") or "other"
+    section = {
+        "title": part.get("title") or str(_part_label(kind)),
+        "code": _concept(MINUTES_PART_SYSTEM, kind, _part_label(kind)),
+        "text": _narrative(paragraphs),
+    }
+    if entries:
+        section["entry"] = [{"reference": reference} for reference in entries]
+    return section
+
+
+def minutes_summary(summary):
+    """The general notes (not blank), one paragraph per blank-line-separated block."""
+    paragraphs = [format_html("<p>{}</p>", text.strip()) for text in summary.split("\n\n") if text.strip()]
+    label = _part_label(SUMMARY_PART)
+    return {
+        "title": str(label),
+        "code": _concept(MINUTES_PART_SYSTEM, SUMMARY_PART, label),
+        "text": _narrative(paragraphs),
+    }
+
+
+def composition(minutes, sections):
+    """Signed minutes as a Composition holding only ``sections`` (built by ``minutes_part`` and
+    ``minutes_summary`` from what the reader may see); a correction ``replaces`` what it corrects.
+
+    ``minutes.meeting`` and ``minutes.signed_by`` are loaded by the caller.
+    """
+    meeting = minutes.meeting
+    kind = Meeting.Kind(meeting.kind)
+    author = user_reference(minutes.signed_by)
+    resource = {
+        "resourceType": "Composition",
+        "id": str(minutes.pk),
+        "status": "amended" if minutes.corrects_id else "final",
+        "type": _concept(DOCUMENT_TYPE_SYSTEM, GROUP_MINUTES, _("Minutes of a group meeting")),
+        "category": [_meeting_kind(kind)],
+        "subject": {"reference": f"Patient/{minutes.citizen_id}"},
+        "date": minutes.signed_at.isoformat(),
+        "author": [author],
+        "title": _("Minutes: %(meeting)s %(date)s")
+        % {"meeting": kind.label, "date": date_format(timezone.localtime(meeting.starts_at), "d.m.Y")},
+        # Mental-health minutes: restricted (HL7 v3 Confidentiality).
+        "confidentiality": "R",
+        "attester": [{"mode": "professional", "time": minutes.signed_at.isoformat(), "party": author}],
+        "event": [
+            {
+                "period": _period(meeting.starts_at, _meeting_end(meeting)),
+                "detail": [{"reference": f"Appointment/{meeting.pk}"}],
+            }
+        ],
+    }
+    if minutes.corrects_id:
+        resource["relatesTo"] = [
+            {"code": "replaces", "targetReference": {"reference": f"Composition/{minutes.corrects_id}"}}
+        ]
+    if sections:
+        resource["section"] = sections
+    return resource
+
+
+def task(task, *, plan_version_id=None):
+    """A group's action: what, for whom, who is responsible and by when. ``task.responsible`` (care-team
+    row and user) is loaded by the caller; ``plan_version_id`` is the CarePlan it is based on."""
+    resource = {
+        "resourceType": "Task",
+        "id": str(task.pk),
+        "status": task.status,  # Samplan's statuses are FHIR's codes
+        "intent": "order",
+        "description": task.what,
+        "for": {"reference": f"Patient/{task.citizen_id}"},
+        "authoredOn": task.created_at.isoformat(),
+        "owner": member_reference(task.responsible),
+        "restriction": {"period": {"end": task.due_on.isoformat()}},
+    }
+    if task.cancel_reason:
+        resource["statusReason"] = {"text": task.cancel_reason}
+    if task.created_by_id:
+        resource["requester"] = {"reference": f"Practitioner/{task.created_by_id}"}
+    if task.closed_at:
+        resource["lastModified"] = task.closed_at.isoformat()
+    if plan_version_id:
+        resource["basedOn"] = [{"reference": f"CarePlan/{plan_version_id}"}]
     return resource

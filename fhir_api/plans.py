@@ -18,9 +18,9 @@ from people.models import CareTeamMember, Citizen, Section
 from plans.models import TEXT_SCOPE, CrisisPlan, PlanIntervention, PlanText, PlanVersion
 
 from . import mapping
-from .edge import bearer_required, reference_id
-from .responses import fhir_response, not_found, operation_outcome
-from .search import SearchError, check_params, searchset
+from .edge import bearer_required
+from .responses import fhir_response, forbidden, not_found
+from .search import check_params, respond, searchset, subject_id, token_codes
 
 # Sections that show something in a CarePlan; the order picks the section a read is logged under.
 CARE_PLAN_SCOPES = (
@@ -56,10 +56,6 @@ GOAL_STATUSES = {
 }
 
 
-def _forbidden():
-    return operation_outcome(403, "forbidden", "You may not see this part of the patient's record.")
-
-
 def _grant(request, citizen_id, scopes, detail, *, log=True):
     """The reader's grant if they may see any of ``scopes``; with ``log``, the read is logged.
 
@@ -82,36 +78,14 @@ def _log_read(request, grant, scopes, detail):
     access.log_read(request, grant, seen[0], f"{detail} ({', '.join(seen)})" if len(seen) > 1 else detail)
 
 
-def _subject_id(params):
-    name = "subject" if "subject" in params else "patient"
-    if name not in params:
-        raise SearchError("Search by subject=Patient/<id> (or patient=).", "subject", code="required")
-    citizen_id = reference_id(params[name], "Patient", bare=True)
-    if citizen_id is None:
-        raise SearchError(f"{name} must be Patient/<id>.", name)
-    return citizen_id
-
-
-def _codes(params, name, known):
-    """The codes of a token parameter (comma means or); SearchError for a code that is not known."""
-    codes = [code.rpartition("|")[2] for value in params.getlist(name) for code in value.split(",")]
-    for code in codes:
-        if code not in known:
-            raise SearchError(f"{name} {code!r} is not a code this resource uses.", name)
-    return codes
-
-
 def _search(request, params, known, run):
     """Shared frame of a search: parameters checked, then ``run(citizen_id)`` → Bundle, errors as outcomes."""
-    try:
+
+    def search():
         check_params(params, {"subject", "patient", *known})
-        return fhir_response(run(_subject_id(params)))
-    except SearchError as error:
-        return operation_outcome(400, error.code, error.message, expression=error.expression)
-    except Http404:
-        return not_found()
-    except access.SectionDenied:
-        return _forbidden()
+        return run(subject_id(params))
+
+    return respond(search)
 
 
 # CareTeam ---------------------------------------------------------------------------------------
@@ -134,7 +108,7 @@ def care_team_read(request, citizen_id):
     except Http404:
         return not_found()
     except access.SectionDenied:
-        return _forbidden()
+        return forbidden()
     prefetch_related_objects([grant.citizen], _active_members())
     return fhir_response(_care_team(grant.citizen))
 
@@ -181,7 +155,7 @@ def goal_read(request, goal_id):
     except Http404:
         return not_found()
     except access.SectionDenied:
-        return _forbidden()
+        return forbidden()
     return fhir_response(mapping.goal(goal))
 
 
@@ -191,7 +165,7 @@ def goal_search(request):
     params = request.GET
 
     def run(citizen_id):
-        codes = _codes(params, "lifecycle-status", GOAL_STATUSES)
+        codes = token_codes(params, "lifecycle-status", GOAL_STATUSES)
         grant = _grant(request, citizen_id, GOAL_SCOPES, "FHIR Goal search", log=False)
         goals = _goals().filter(citizen_id=citizen_id)
         if "lifecycle-status" in params:
@@ -283,7 +257,7 @@ def care_plan_read(request, version_id):
     except Http404:
         return not_found()
     except access.SectionDenied:
-        return _forbidden()
+        return forbidden()
     versions = _plan_versions(grant).filter(pk=version_id)
     return fhir_response(_VisiblePlan(grant, versions).care_plan(versions.get()))
 
@@ -294,7 +268,7 @@ def care_plan_search(request):
     params = request.GET
 
     def run(citizen_id):
-        statuses = [s for code in _codes(params, "status", CARE_PLAN_STATUSES) for s in CARE_PLAN_STATUSES[code]]
+        statuses = [s for code in token_codes(params, "status", CARE_PLAN_STATUSES) for s in CARE_PLAN_STATUSES[code]]
         grant = _grant(request, citizen_id, CARE_PLAN_SCOPES, "FHIR CarePlan search", log=False)
         versions = _plan_versions(grant)
         if "status" in params:

@@ -23,3 +23,7 @@ def operation_outcome(status, code, diagnostics, *, severity="error", expression
 
 def not_found():
     return operation_outcome(404, "not-found", "Resource not found, or you may not see it.")
+
+
+def forbidden():
+    return operation_outcome(403, "forbidden", "You may not see this part of the patient's record.")

@@ -2,10 +2,14 @@
 
 from urllib.parse import urlencode
 
+from django.http import Http404
 from django.urls import reverse
 
+from people import access
+
 from . import mapping
-from .edge import BadInput, whole_number
+from .edge import BadInput, reference_id, whole_number
+from .responses import fhir_response, forbidden, not_found, operation_outcome
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -28,6 +32,40 @@ def check_params(params, known):
     unknown = sorted(set(params) - set(known) - PAGING)
     if unknown:
         raise SearchError(f"Unsupported search parameter: {unknown[0]}", unknown[0], code="not-supported")
+
+
+def subject_id(params, names=("subject", "patient")):
+    """The citizen id in the first of ``names`` given (``Patient/<id>`` or a bare id); SearchError
+    if none is given or it is not one."""
+    name = next((name for name in names if name in params), None)
+    if name is None:
+        raise SearchError(f"Search by {names[0]}=Patient/<id> (or {names[1]}=).", names[0], code="required")
+    citizen_id = reference_id(params[name], "Patient", bare=True)
+    if citizen_id is None:
+        raise SearchError(f"{name} must be Patient/<id>.", name)
+    return citizen_id
+
+
+def token_codes(params, name, known):
+    """The codes of a token parameter (comma means or); SearchError for a code that is not known."""
+    codes = [code.rpartition("|")[2] for value in params.getlist(name) for code in value.split(",")]
+    for code in codes:
+        if code not in known:
+            raise SearchError(f"{name} {code!r} is not a code this resource uses.", name)
+    return codes
+
+
+def respond(run):
+    """``run()`` → Bundle as the response; a refused parameter is a 400, no access to the patient a
+    404 and a part of the record the reader may not see a 403 (both logged by the access policy)."""
+    try:
+        return fhir_response(run())
+    except SearchError as error:
+        return operation_outcome(400, error.code, error.message, expression=error.expression)
+    except Http404:
+        return not_found()
+    except access.SectionDenied:
+        return forbidden()
 
 
 def _int_param(params, name, default, maximum=None):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import measures, plans, views
+from . import groups, measures, plans, views
 
 app_name = "fhir"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("Goal/<int:goal_id>", plans.goal_read, name="goal_read"),
     path("CarePlan", plans.care_plan_search, name="care_plan_search"),
     path("CarePlan/<int:version_id>", plans.care_plan_read, name="care_plan_read"),
+    path("Appointment", groups.appointment_search, name="appointment_search"),
+    path("Composition", groups.composition_search, name="composition_search"),
+    path("Task", groups.task_search, name="task_search"),
 ]

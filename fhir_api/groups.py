@@ -1,0 +1,348 @@
+"""FHIR R4 Appointment (group meetings), Composition (signed minutes) and Task (the group's actions).
+
+The same door and log as the other resources: no access to the citizen is a 404 and a reader
+without the group section a 403, both logged (``people.access.get_grant_or_404``). Minutes and
+actions are then cut to what the reader may see: the grant narrowed by the agreement's shielding
+(``groups.shielding.reader_sections``), per part of the minutes and per action. A search logs one
+read per section it shows, once the Bundle is built, so a refused parameter logs nothing.
+"""
+
+import operator
+from functools import reduce
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from audit import sections as section_registry
+from groups.models import Agreement, GroupTask, Meeting, Member, Minutes, Participant
+from groups.sections import GROUP
+from people import access
+from plans.models import PlanIntervention, PlanVersion
+
+from . import mapping
+from .edge import bearer_required, reference_id
+from .search import SearchError, check_params, respond, searchset, subject_id, token_codes
+
+# Appointment and Task name the citizen ``patient``; ``subject`` is taken too, as on every search.
+PATIENT_FIRST = ("patient", "subject")
+
+APPOINTMENT_STATUSES = {
+    "booked": (Meeting.Status.PLANNED,),
+    "fulfilled": (Meeting.Status.HELD,),
+    "cancelled": (Meeting.Status.CANCELLED,),
+    # Valid R4 codes that no Samplan meeting has.
+    **dict.fromkeys(("proposed", "pending", "arrived", "noshow", "entered-in-error", "checked-in", "waitlist"), ()),
+}
+NO_MINUTES = Q(pk__in=[])
+COMPOSITION_STATUSES = {
+    "final": Q(corrects__isnull=True),
+    "amended": Q(corrects__isnull=False),
+    # Valid R4 codes that no signed minutes have.
+    "preliminary": NO_MINUTES,
+    "entered-in-error": NO_MINUTES,
+}
+TASK_STATUSES = {
+    **{status: (status,) for status in GroupTask.Status.values},  # Samplan's statuses are FHIR's codes
+    # Valid R4 codes that no Samplan action has.
+    **dict.fromkeys(
+        ("draft", "received", "accepted", "rejected", "ready", "on-hold", "failed", "entered-in-error"), ()
+    ),
+}
+
+
+def _statuses(params, known):
+    """The Samplan values of the ``status`` parameter, or None when it is not given."""
+    if "status" not in params:
+        return None
+    return [value for code in token_codes(params, "status", known) for value in known[code]]
+
+
+def _group_grant(request, citizen_id, detail):
+    """The door: 404 without access to the citizen, 403 without the group section, both logged.
+    The read is logged by the search once it knows which sections it shows."""
+    return access.get_grant_or_404(request, citizen_id, GROUP, log=False, detail=detail)
+
+
+def _log_sections(request, grant, sections, detail):
+    access.log_reads(request, grant, section_registry.in_order({GROUP, *sections}), detail)
+
+
+class Shielding:
+    """``groups.shielding.reader_sections`` for every agreement of some citizens' groups at once.
+
+    A paper of a group (minutes, an action) made under one agreement is shown to a reader in the
+    sections of their grant, minus what that agreement or the group's current one shields them
+    from; the citizen is shielded from nothing. Two queries, whatever the number of rows mapped.
+    """
+
+    def __init__(self, user, grants):
+        self.grants = grants
+        self.current, self.agreements, self.citizen_of, self.shielded = {}, {}, {}, {}
+        if not grants:
+            return
+        rows = Agreement.objects.filter(group__citizen_id__among=list(grants)).order_by("group_id", "number")
+        for agreement_id, group_id, citizen_id in rows.values_list("pk", "group_id", "group__citizen_id"):
+            self.current[group_id] = agreement_id  # ordered by number: the last one is current
+            self.agreements.setdefault(group_id, []).append(agreement_id)
+            self.citizen_of[group_id] = citizen_id
+        if not access.is_system_client(user) and not all(grant.is_self for grant in grants.values()):
+            members = Member.objects.filter(
+                agreement__group__citizen_id__among=list(grants), care_team_member__user=user
+            )
+            for agreement_id, sections in members.values_list("agreement_id", "shielded_sections"):
+                self.shielded.setdefault(agreement_id, set()).update(sections)
+
+    def sections(self, group_id, agreement_id=None):
+        """What the reader sees of a paper of ``group_id`` made under ``agreement_id``."""
+        grant = self.grants[self.citizen_of[group_id]]
+        if grant.is_self:
+            return grant.sections
+        shielded = self.shielded.get(self.current[group_id], set()) | self.shielded.get(agreement_id, set())
+        return grant.sections - shielded
+
+    def visible_tasks(self):
+        """A filter for the actions the reader may see: grant with the group section, and the action's
+        section in what the shielding leaves (the meeting's agreement and the group's current one)."""
+        plain, clauses = {}, []
+        for group_id, citizen_id in self.citizen_of.items():
+            grant = self.grants[citizen_id]
+            if not grant.may_see(GROUP):
+                continue
+            if grant.is_self or not any(self.shielded.get(pk) for pk in self.agreements[group_id]):
+                plain.setdefault(grant.sections, []).append(group_id)
+                continue
+            # Shielded somewhere in this group: the sections depend on the meeting's agreement.
+            clauses.append(Q(group_id=group_id, meeting__isnull=True, section__in=sorted(self.sections(group_id))))
+            clauses += [
+                Q(group_id=group_id, meeting__agreement_id=pk, section__in=sorted(self.sections(group_id, pk)))
+                for pk in self.agreements[group_id]
+            ]
+        clauses += [Q(group_id__among=ids, section__in=sorted(sections)) for sections, ids in plain.items()]
+        return reduce(operator.or_, clauses, Q(pk__in=[]))
+
+
+# Appointment ------------------------------------------------------------------------------------
+
+
+def _participants():
+    participants = Participant.objects.select_related("member__care_team_member__user").order_by(
+        "member__order", "member_id"
+    )
+    return Prefetch("participants", queryset=participants)
+
+
+@bearer_required
+@require_GET
+def appointment_search(request):
+    """The citizen's group meetings, newest first."""
+    params = request.GET
+    detail = "FHIR Appointment search"
+
+    def run():
+        check_params(params, {*PATIENT_FIRST, "status"})
+        citizen_id = subject_id(params, PATIENT_FIRST)
+        statuses = _statuses(params, APPOINTMENT_STATUSES)
+        grant = _group_grant(request, citizen_id, detail)
+        meetings = (
+            Meeting.objects.filter(citizen_id=citizen_id)
+            .select_related("agreement")
+            .prefetch_related(_participants())
+            .order_by("-starts_at", "-pk")
+        )
+        if statuses is not None:
+            meetings = meetings.filter(status__in=statuses)
+        bundle = searchset(
+            request,
+            url_name="fhir:appointment_search",
+            params=params,
+            queryset=meetings,
+            to_resource=mapping.appointment,
+            resource_type="Appointment",
+        )
+        _log_sections(request, grant, (), detail)
+        return bundle
+
+    return respond(run)
+
+
+# Composition ------------------------------------------------------------------------------------
+
+
+class _VisibleMinutes:
+    """Maps one citizen's signed minutes to Compositions holding only the parts the reader may see,
+    and remembers which sections it showed. Interventions are looked up once per page."""
+
+    def __init__(self, grant, shielding):
+        self.grant, self.shielding = grant, shielding
+        self.shown, self.plans = set(), {}
+
+    def _parts(self, minutes):
+        meeting = minutes.meeting
+        sections = self.shielding.sections(meeting.group_id, meeting.agreement_id)
+        return sections, [part for part in minutes.parts if part.get("section") in sections]
+
+    def load(self, page):
+        """The CarePlan (plan version) of every intervention a part on the page evaluates."""
+        ids = {part["intervention"] for minutes in page for part in self._parts(minutes)[1] if part.get("intervention")}
+        if ids:
+            interventions = PlanIntervention.objects.filter(pk__in=ids, version__citizen=self.grant.citizen)
+            self.plans = dict(interventions.values_list("pk", "version_id"))
+
+    def _entries(self, part):
+        entries = []
+        if part.get("goal"):
+            entries.append(f"Goal/{part['goal']}")
+        if part.get("intervention") in self.plans:
+            entries.append(f"CarePlan/{self.plans[part['intervention']]}")
+        if part.get("task"):
+            entries.append(f"Task/{part['task']}")
+        return entries
+
+    def composition(self, minutes):
+        sections, parts = self._parts(minutes)
+        shown = []
+        if GROUP in sections and minutes.summary.strip():
+            shown.append(mapping.minutes_summary(minutes.summary))
+        shown += [mapping.minutes_part(part, self._entries(part)) for part in parts]
+        self.shown.update(part["section"] for part in parts)
+        return mapping.composition(minutes, shown)
+
+
+@bearer_required
+@require_GET
+def composition_search(request):
+    """The citizen's signed minutes (drafts are nobody's business but the writer's), newest first."""
+    params = request.GET
+    detail = "FHIR Composition search"
+
+    def run():
+        check_params(params, {"subject", "patient", "status"})
+        citizen_id = subject_id(params)
+        codes = token_codes(params, "status", COMPOSITION_STATUSES)
+        grant = _group_grant(request, citizen_id, detail)
+        minutes = (
+            Minutes.objects.filter(citizen_id=citizen_id, status=Minutes.Status.SIGNED)
+            .select_related("meeting", "signed_by")
+            .order_by("-signed_at", "-pk")
+        )
+        if codes:
+            minutes = minutes.filter(reduce(operator.or_, (COMPOSITION_STATUSES[code] for code in codes)))
+        visible = _VisibleMinutes(grant, Shielding(request.user, {citizen_id: grant}))
+        bundle = searchset(
+            request,
+            url_name="fhir:composition_search",
+            params=params,
+            queryset=minutes,
+            to_resource=visible.composition,
+            resource_type="Composition",
+            on_page=visible.load,
+        )
+        _log_sections(request, grant, visible.shown, detail)
+        return bundle
+
+    return respond(run)
+
+
+# Task -------------------------------------------------------------------------------------------
+
+
+class _Tasks:
+    """Maps actions to Tasks; the CarePlan an open action without a plan version is based on is the
+    citizen's active plan, looked up once per page. A closed action is not linked to a plan made later."""
+
+    def __init__(self):
+        self.active_plans = {}
+
+    def load(self, page):
+        citizens = {task.citizen_id for task in page if task.plan_version_id is None and task.is_open}
+        if citizens:
+            active = PlanVersion.objects.filter(citizen_id__among=list(citizens), status=PlanVersion.Status.ACTIVE)
+            self.active_plans = dict(active.values_list("citizen_id", "pk"))
+
+    def task(self, task):
+        plan = task.plan_version_id or (self.active_plans.get(task.citizen_id) if task.is_open else None)
+        return mapping.task(task, plan_version_id=plan)
+
+
+def _owner_id(params):
+    if "owner" not in params:
+        return None
+    owner_id = reference_id(params["owner"], "Practitioner")
+    if owner_id is None:
+        raise SearchError(_("owner must be Practitioner/<id>."), "owner")
+    return owner_id
+
+
+def _owners_citizens(request, owner_id, statuses):
+    """For ``owner=`` without a patient: the grants (with the group section) on the citizens the
+    owner has actions for, in the fixed number of queries of ``grants_for``."""
+    tasks = GroupTask.objects.filter(responsible_user_id=owner_id)
+    if statuses is not None:
+        tasks = tasks.filter(status__in=statuses)
+    citizen_ids = list(tasks.order_by().values_list("citizen_id", flat=True).distinct())
+    grants = access.grants_for(request.user, citizen_ids) if citizen_ids else {}
+    return {pk: grant for pk, grant in grants.items() if grant.may_see(GROUP)}
+
+
+def _log_task_reads(request, grants, page, detail, *, one_citizen):
+    """One read per section shown: of the one citizen, or of each citizen on the page (one insert
+    per section, as a list logs)."""
+    if one_citizen:
+        [grant] = grants.values()
+        _log_sections(request, grant, {task.section for task in page}, detail)
+        return
+    by_section = {}
+    for task in page:
+        for section in (GROUP, task.section):
+            by_section.setdefault(section, {})[task.citizen_id] = grants[task.citizen_id].citizen
+    for section in section_registry.in_order(by_section):
+        access.log_list_read(request, list(by_section[section].values()), section, detail, grants=grants)
+
+
+@bearer_required
+@require_GET
+def task_search(request):
+    """The group's actions for a citizen (``patient=``), for a member (``owner=``), or both; due first."""
+    params = request.GET
+    detail = "FHIR Task search"
+
+    def run():
+        check_params(params, {*PATIENT_FIRST, "owner", "status"})
+        statuses = _statuses(params, TASK_STATUSES)
+        owner_id = _owner_id(params)
+        one_citizen = owner_id is None or any(name in params for name in PATIENT_FIRST)
+        if one_citizen:
+            citizen_id = subject_id(params, PATIENT_FIRST)
+            grants = {citizen_id: _group_grant(request, citizen_id, detail)}
+        else:
+            grants = _owners_citizens(request, owner_id, statuses)
+        tasks = (
+            GroupTask.objects.filter(Shielding(request.user, grants).visible_tasks())
+            .select_related("responsible__care_team_member__user")
+            .order_by("due_on", "pk")
+        )
+        if owner_id is not None:
+            tasks = tasks.filter(responsible_user_id=owner_id)
+        if statuses is not None:
+            tasks = tasks.filter(status__in=statuses)
+        page, mapper = [], _Tasks()
+
+        def load(rows):
+            page.extend(rows)
+            mapper.load(rows)
+
+        bundle = searchset(
+            request,
+            url_name="fhir:task_search",
+            params=params,
+            queryset=tasks,
+            to_resource=mapper.task,
+            resource_type="Task",
+            on_page=load,
+        )
+        if grants:
+            _log_task_reads(request, grants, page, detail, one_citizen=one_citizen)
+        return bundle
+
+    return respond(run)
