@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from groups.sections import GROUP
 from people.access import is_staff_member, log_list_read
 from people.models import Section
 from web.decorators import staff_required
 
 from . import actions
-from .feeds import build_calendar, feed_appointments
+from .feeds import build_calendar, feed_entries
 from .models import FeedToken, hash_feed_token
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
@@ -71,12 +72,21 @@ def feed(request, token):
         return _not_found()
     user = feed_token.user
     now = timezone.now()
-    appointments, citizens = feed_appointments(user, now=now)
-    # The access log gets the feed's owner as reader, and the address without its key.
+    appointments, meetings, citizens = feed_entries(user, now=now)
+    # The access log gets the feed's owner as reader, and the address without its key: one read of
+    # the pathway per citizen with appointments, one of the group per citizen with meetings.
     reader = SimpleNamespace(user=user, path=reverse("notify:feed", args=["-"]))
-    log_list_read(reader, citizens, Section.PATHWAY, "calendar feed")
+    for section, entries in ((Section.PATHWAY, appointments), (GROUP, meetings)):
+        shown = {entry.citizen_id for entry in entries}
+        log_list_read(reader, [citizen for citizen in citizens if citizen.pk in shown], section, "calendar feed")
     FeedToken.objects.filter(pk=feed_token.pk).update(last_used_at=now)
-    body = build_calendar(appointments, absolute_url=request.build_absolute_uri, language=feed_token.language, now=now)
+    body = build_calendar(
+        appointments,
+        meetings=meetings,
+        absolute_url=request.build_absolute_uri,
+        language=feed_token.language,
+        now=now,
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"

@@ -183,12 +183,12 @@ def test_the_feed_takes_the_same_number_of_queries_for_1_and_20_appointments(
     token, _feed = actions.create_feed(coordinator)
     path = reverse("notify:feed", args=[token])
     plan_appointment(tomorrow_at_ten)
-    # feed token + user, appointments, visible citizens, access log insert, last_used_at update
-    with django_assert_max_num_queries(5):
+    # feed token + user, appointments, group meetings, visible citizens, access log insert, last_used_at update
+    with django_assert_max_num_queries(6):
         assert len(_events(client.get(path).content)) == 1
     others = [grant_for(coordinator, make_citizen(coordinator, f"Person {n}")) for n in range(4)]
     for day in range(1, 20):
         plan_appointment(tomorrow_at_ten + datetime.timedelta(days=day), on_grant=others[day % 4])
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert len(_events(client.get(path).content)) == 20
     assert AccessEvent.objects.filter(detail="calendar feed").values("citizen_id").distinct().count() == 5
