@@ -20,8 +20,8 @@ def member_scope(care_team_member):
 
 def shielded_for(user, agreements):
     """The sections ``user`` is shielded from under any of ``agreements`` (ids or objects)."""
-    if not user.is_authenticated:
-        return frozenset()
+    if not user.is_authenticated or getattr(user, "is_system_client", False):
+        return frozenset()  # a system client is in no group
     ids = [getattr(agreement, "pk", agreement) for agreement in agreements if agreement is not None]
     rows = Member.objects.filter(agreement_id__in=ids, care_team_member__user=user).values_list(
         "shielded_sections", flat=True

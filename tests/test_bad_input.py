@@ -278,11 +278,14 @@ FHIR_SEARCH = {
     "fhir:care_team_search": ["subject", "patient", "_count", "_offset"],
     "fhir:goal_search": ["subject", "lifecycle-status", "_count", "_offset"],
     "fhir:care_plan_search": ["subject", "status", "_count", "_offset"],
+    "fhir:appointment_search": ["patient", "status", "_count", "_offset"],
+    "fhir:composition_search": ["subject", "status", "_count", "_offset"],
+    "fhir:task_search": ["patient", "owner", "status", "_count", "_offset"],
 }
 QUERY_NAMES = [
     "q", "page", "p", "next", "version", "a", "b", "kind", "appointment", "show",
     "_count", "_offset", "_id", "identifier", "subject", "patient", "derived-from", "code", "date",
-    "status", "lifecycle-status", "url", "name", "title",
+    "status", "lifecycle-status", "url", "name", "title", "owner",
 ]  # fmt: skip
 # Bodies that are not what a form sends.
 RAW_BODIES = [

@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from groups import actions
 from groups.models import Meeting, Member
+from groups.tests.conftest import agreement_text
 from people import access
 from people.models import CareTeamMember, Section
 from worklist.items import worklist_for
-
-from .conftest import agreement_text
 
 
 def _group_with_work(citizen, coordinator, gp, gp_office):

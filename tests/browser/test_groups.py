@@ -1,0 +1,257 @@
+"""A responsibility group in a real browser, from proposal to signed minutes.
+
+The coordinator proposes a group from the care team; Ingrid consents on her phone; a meeting is
+planned and the invitations go out with a calendar file; Ingrid adds her own point; the minutes
+are written from the agenda, an action goes to the GP (and shows on the GP's worklist), the minutes
+are signed. The Nav member reads them without the medication part — on screen and in the PDF — and
+so does the GP once the agreement shields the GP from it; Ingrid reads them all. axe-core on every
+page. Pages are read in English; elements are found by id or data-testid."""
+
+import datetime
+import subprocess
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from icalendar import Calendar
+from playwright.sync_api import Page, expect
+
+from groups import actions
+from groups.models import Group, GroupTask, Meeting, Minutes
+from measures import actions as measures_actions
+from people.access import grant_for
+from people.models import CareTeamMember, Organisation, Section
+from plans import actions as plan_actions
+from plans.models import PlanText, PlanVersion
+from tests.browser.conftest import PASSWORD, make_staff
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def english(page: Page, live_server):
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+
+
+@pytest.fixture
+def team(citizen, coordinator, gp, gp_office):
+    """Ingrid with a login, a goal, a plan in force with a medication plan, the GP and Nav on her care team."""
+    from django.contrib.auth import get_user_model
+
+    citizen.user = get_user_model().objects.create_user(username="innbygger", password=PASSWORD)
+    citizen.email = "ingrid@example.no"
+    citizen.save()
+    nav_office = Organisation.objects.create(name="Nav Fjordby", org_type=Organisation.Type.NAV)
+    nav = make_staff("nav", "Nina", nav_office, "Veileder")
+    gp.email, nav.email, coordinator.email = "geir@example.no", "nina@example.no", "kari@example.no"
+    for user in (gp, nav, coordinator):
+        user.save()
+    gp_member = CareTeamMember.objects.create(
+        citizen=citizen,
+        user=gp,
+        role="gp",
+        organisation=gp_office,
+        sections=[Section.OVERVIEW, "group", Section.PLAN, Section.MEASURES, Section.MEDICATION],
+    )
+    nav_member = CareTeamMember.objects.create(
+        citizen=citizen,
+        user=nav,
+        role="nav",
+        organisation=nav_office,
+        sections=[Section.OVERVIEW, "group", Section.PLAN, Section.MEASURES],
+    )
+    grant = grant_for(coordinator, citizen)
+    goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
+    measures_actions.rate_goals(grant, {goal.pk: 3}, acting_user=coordinator)
+    draft = plan_actions.start_draft(grant, acting_user=coordinator)
+    medication = PlanText.objects.get(version=draft, key="medication")
+    plan_actions.save_text(
+        grant, draft, "medication", "Sertralin 50 mg", expected_revision=medication.revision, acting_user=coordinator
+    )
+    PlanVersion.objects.filter(pk=draft.pk).update(status="active")  # the plans app's own tests approve plans
+    return {"gp": gp_member, "nav": nav_member, "nav_user": nav, "goal": goal}
+
+
+def _pdf_text(page, url):
+    response = page.request.get(url)
+    assert response.headers["content-type"] == "application/pdf"
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=response.body(), capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_a_responsibility_group_from_proposal_to_signed_minutes(
+    page: Page, live_server, log_in, log_out, axe_clean, on_phone, on_desktop, citizen, coordinator, gp, team
+):
+    base = live_server.url
+    group_url = f"{base}/citizens/{citizen.pk}/group/"
+
+    # The coordinator proposes the group: purpose, rules, the GP and Nav from the care team, a teacher outside it.
+    log_in("koordinator")
+    page.goto(group_url)
+    expect(page.get_by_test_id("no-group")).to_be_visible()
+    page.get_by_test_id("propose").click()
+    page.locator("#id_purpose").fill("Ingrid vil ha egen bolig og komme i arbeid.")
+    page.locator("#id_meeting_frequency").fill("Hver tredje måned")
+    page.locator("#id_ending").fill("Når Ingrid og gruppen er enige om at målene er nådd.")
+    page.locator(f"#id_m{team['gp'].pk}_include").check()
+    page.locator(f"#id_m{team['gp'].pk}_responsibility").fill("Medisiner og helse")
+    page.locator(f"#id_m{team['nav'].pk}_include").check()
+    page.locator(f"#id_m{team['nav'].pk}_responsibility").fill("Arbeid og økonomi")
+    page.locator("#id_x0_name").fill("Kari Lærer")
+    page.locator("#id_x0_organisation").fill("Fjordby voksenopplæring")
+    page.locator("#id_x0_email").fill("kari.laerer@example")
+    axe_clean(page, "propose a group")
+    page.get_by_test_id("save-agreement").click()
+    # A bad address is said next to the field, and everything typed is still there.
+    expect(page.locator(".ds-error-summary")).to_contain_text("is not an e-mail address")
+    expect(page.locator("#id_purpose")).to_have_value("Ingrid vil ha egen bolig og komme i arbeid.")
+    page.locator("#id_x0_email").fill("kari.laerer@example.no")
+    page.get_by_test_id("save-agreement").click()
+    expect(page.get_by_test_id("proposal")).to_be_visible()
+    expect(page.get_by_test_id("members")).to_contain_text("Kari Lærer")
+    axe_clean(page, "proposed group")
+    log_out()
+
+    # Ingrid reads the agreement on her phone and consents.
+    on_phone()
+    log_in("innbygger")
+    page.get_by_test_id("open-my-group").click()
+    expect(page.get_by_test_id("agreement")).to_contain_text("egen bolig")
+    axe_clean(page, "the agreement on a phone")
+    page.get_by_test_id("consent-yes").click()
+    expect(page.get_by_test_id("own-answer")).to_contain_text("You have said yes")
+    assert Group.objects.get(citizen=citizen).status == "active"
+    log_out()
+
+    # The coordinator plans a meeting; the agenda comes from the plan; the invitations go out.
+    on_desktop()
+    log_in("koordinator")
+    page.goto(group_url)
+    page.get_by_test_id("plan-meeting").click()
+    starts = timezone.localtime() + datetime.timedelta(days=7)
+    page.locator("#id_starts_at").fill(starts.strftime("%Y-%m-%dT10:00"))
+    page.locator("#id_place").fill("Fjordby rådhus, møterom 2")
+    axe_clean(page, "plan a meeting")
+    page.get_by_test_id("save-meeting").click()
+    meeting = Meeting.objects.get()
+    expect(page.get_by_test_id("agenda")).to_contain_text("Sove bedre")
+    expect(page.get_by_test_id("agenda")).to_contain_text("Medication plan")
+    mail.outbox.clear()
+    page.get_by_test_id("send-invitations").click()
+    expect(page.locator(".messages")).to_contain_text("invited")
+    axe_clean(page, "meeting page")
+    to_teacher = next(message for message in mail.outbox if "kari.laerer@example.no" in message.to)
+    ics = next(part for part in to_teacher.message().walk() if part.get_content_type() == "text/calendar")
+    calendar = Calendar.from_ical(ics.get_payload(decode=True))
+    event = next(component for component in calendar.walk("VEVENT"))
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART") == meeting.starts_at
+    for message in mail.outbox:  # no health details, no surname
+        whole = message.message().as_bytes().decode("utf-8", "replace") + message.subject + message.body
+        assert "Innbygger" not in whole and "Sove bedre" not in whole and "Sertralin" not in whole
+    log_out()
+
+    # Ingrid adds her own point from her phone.
+    on_phone()
+    log_in("innbygger")
+    page.goto(f"{base}{meeting.get_absolute_url()}")
+    page.locator("#id_title").fill("Jeg vil snakke om å få jobb")
+    page.get_by_test_id("add-point").locator("button[type=submit]").click()
+    expect(page.get_by_test_id("agenda")).to_contain_text("Jeg vil snakke om å få jobb")
+    axe_clean(page, "the meeting on a phone")
+    log_out()
+
+    # After the meeting (the test moves it back in time), the minutes are written from the agenda.
+    on_desktop()
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=2))
+    log_in("koordinator")
+    page.goto(f"{base}{meeting.get_absolute_url()}")
+    page.get_by_test_id("write-minutes").click()
+    minutes = Minutes.objects.get()
+    parts = {part["title"]: index for index, part in enumerate(minutes.parts)}
+    goal_part = parts["Sove bedre"]
+    medication_part = next(i for i, part in enumerate(minutes.parts) if part["section"] == Section.MEDICATION)
+    own_part = parts["Jeg vil snakke om å få jobb"]
+    page.locator(f"#id_part_{goal_part}_said").fill("Sover bedre etter at hun begynte å gå tur om kvelden.")
+    page.locator(f"#id_part_{goal_part}_status").select_option("on_track")
+    page.locator(f"#id_part_{goal_part}_rating").fill("6")
+    page.locator(f"#id_part_{medication_part}_said").fill("Sertralin gir kvalme om morgenen.")
+    page.locator(f"#id_part_{medication_part}_agreed").fill("Fastlegen vurderer å ta den om kvelden.")
+    page.locator(f"#id_part_{own_part}_said").fill("Ingrid vil prøve arbeidstrening.")
+    page.locator("#id_summary").fill("Alle møtte. God stemning.")
+    axe_clean(page, "writing minutes")
+    page.get_by_test_id("save-and-read").click()
+    expect(page.get_by_test_id("minutes-body")).to_contain_text("Sertralin gir kvalme")
+
+    # A decision becomes an action for the GP.
+    page.goto(f"{base}{meeting.get_absolute_url()}")
+    task_form = page.get_by_test_id("add-task")
+    task_form.locator("#id_what").fill("Vurdere tidspunkt for Sertralin")
+    member = actions.current_agreement(meeting.group).members.get(care_team_member=team["gp"])
+    task_form.locator("#id_responsible").select_option(str(member.pk))
+    task_form.locator("#id_section").select_option(Section.MEDICATION)
+    task_form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("meeting-tasks")).to_contain_text("Vurdere tidspunkt for Sertralin")
+    page.goto(f"{base}{minutes.get_absolute_url()}")
+    page.get_by_test_id("sign").click()
+    expect(page.get_by_test_id("minutes-status")).to_contain_text("Signed on")
+    axe_clean(page, "signed minutes")
+    minutes.refresh_from_db()
+    assert minutes.is_signed
+    assert list(team["goal"].ratings.order_by("pk").values_list("rating", flat=True)) == [3, 6]
+    log_out()
+
+    # The GP sees the action on the worklist.
+    log_in("fastlege")
+    page.goto(f"{base}/worklist/")
+    expect(page.locator("[data-kind=group_task]")).to_contain_text("Vurdere tidspunkt for Sertralin")
+    log_out()
+
+    # Nav reads the minutes without the medication part, on screen and in the PDF.
+    log_in("nav")
+    page.goto(f"{base}{minutes.get_absolute_url()}")
+    expect(page.get_by_test_id("minutes-body")).to_contain_text("Sover bedre")
+    expect(page.get_by_test_id("minutes-body")).not_to_contain_text("Sertralin")
+    axe_clean(page, "minutes as Nav")
+    pdf = _pdf_text(page, f"{base}/citizens/{citizen.pk}/minutes/{minutes.pk}/pdf/")
+    assert "Sover bedre" in pdf and "Sertralin" not in pdf
+    log_out()
+
+    # The agreement shields the GP from the medication plan: the GP no longer gets that part.
+    specs = [
+        actions.MemberSpec(
+            care_team_member=m.care_team_member,
+            role=m.role,
+            responsibility=m.responsibility,
+            shielded_sections=[Section.MEDICATION] if m.care_team_member_id == team["gp"].pk else [],
+        )
+        if m.care_team_member_id
+        else actions.MemberSpec(external_name=m.external_name, email=m.email, role=m.role)
+        for m in actions.current_agreement(meeting.group).members.select_related("care_team_member")
+    ]
+    current = actions.current_agreement(meeting.group)
+    actions.revise_agreement(
+        grant_for(coordinator, citizen),
+        meeting.group,
+        acting_user=coordinator,
+        text=actions.AgreementText(
+            purpose=current.purpose, meeting_frequency=current.meeting_frequency, ending=current.ending
+        ),
+        members=specs,
+        change_note="Fastlegen får ikke medisinplanen i referatene",
+    )
+    log_in("fastlege")
+    page.goto(f"{base}{minutes.get_absolute_url()}")
+    expect(page.get_by_test_id("minutes-body")).to_contain_text("Sover bedre")
+    expect(page.get_by_test_id("minutes-body")).not_to_contain_text("Sertralin")
+    assert "Sertralin" not in _pdf_text(page, f"{base}/citizens/{citizen.pk}/minutes/{minutes.pk}/pdf/")
+    log_out()
+
+    # Ingrid reads all of her minutes on her phone.
+    on_phone()
+    log_in("innbygger")
+    page.goto(f"{base}{minutes.get_absolute_url()}")
+    expect(page.get_by_test_id("minutes-body")).to_contain_text("Sertralin gir kvalme")
+    axe_clean(page, "minutes as the citizen on a phone")
+    assert GroupTask.objects.get().responsible_user == gp
