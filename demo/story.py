@@ -3,13 +3,16 @@
 A plausible (and wholly invented) municipality: the organisations, the staff who log in to the demo
 (password ``DEMO_PASSWORD``), and the citizen Ingrid (``innbygger``) with her care team (coordinator, GP,
 Nav, and her brother Odd for the crisis plan), ten weeks of guided self-help (PHQ-9, GAD-7, check-ins,
-goals), her individual plan and her pathway.
+goals), her individual plan, her pathway and her responsibility group (``demo.group_story``), where Odd
+sits too.
 
 Her plan is built through ``plans.actions``, as her coordinator and she would build it (version 1 in
 effect, a proposal for version 2 with her comment), so it passes the same checks and leaves the same
 access-log events; her PHQ-9 and GAD-7 answers are scored by ``measures.actions.score_response``. The
 people, care team, check-ins and goals are plain creates, one row at a time. Her pathway and appointments
-come from the bulk loader's ``demo.bulk.add_history``, like those of the benchmark citizens.
+come from the bulk loader's ``demo.bulk.add_history``, like those of the benchmark citizens. Her
+responsibility group (two meetings held, one planned, actions and a learning log) is built through
+``groups.actions`` in ``demo.group_story``.
 """
 
 import datetime
@@ -20,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.bulk import add_history, care_team, synthetic_national_id
+from demo.group_story import add_group
+from groups.sections import GROUP
 from measures.actions import score_response
 from measures.fhir_forms import parse_items, walk
 from measures.models import Goal, GoalRating, LifeArea, Questionnaire, QuestionnaireResponse
@@ -33,13 +38,13 @@ DEMO_PASSWORD = "samplan-demo"
 
 PLAN_TEXTS = {
     PlanText.Key.WHAT_MATTERS: "Å ha et trygt sted å bo og å klare meg selv.\nÅ ha kontakt med broren min.",
-    PlanText.Key.PARTICIPANTS: "Ingrid, koordinator Kari Koordinator, fastlege Frida Fastlege, Nav-veileder Nils Nav "
-    "og broren Odd (kriseplanen).",
+    PlanText.Key.PARTICIPANTS: "Ingrid, koordinator Kari Koordinator, fastlege Finn Fastlege, "
+    "Nav-veileder Nina Navesen og broren Odd (kriseplanen og ansvarsgruppa).",
     PlanText.Key.CONTRIBUTIONS: "Ingrid: gjør hjemmeoppgavene fra selvhjelpsprogrammet og sier fra når det butter.\n"
     "Kommunen: veiledet selvhjelp hver uke og koordinering.\nFastlegen: medisiner og helsesjekk.\n"
     "Nav: hjelp med økonomien.\nOdd: ringer når Ingrid ber om det.",
     PlanText.Key.COOPERATION: "Samarbeid med fastlegen om medisiner og med Nav om husleie og regninger. "
-    "Ansvarsgruppemøte hver tredje måned.",
+    "Ansvarsgruppemøte hver sjette uke det første halvåret, deretter hver tredje måned.",
     PlanText.Key.FINANCE: "Nav betaler husleien direkte til utleier. Ingrid får 2 000 kr hver fredag.",
     PlanText.Key.MEDICATION: "Sertralin 50 mg hver morgen. Fastlegen fornyer resepten.",
     PlanText.Key.DAILY_PLAN: "Mandag: tur med nabo kl. 11.\nTorsdag: samtale med koordinator kl. 14.\n"
@@ -124,6 +129,7 @@ def load_story(rng, history_rng, password):
         with_plan=False,
         with_measures=False,  # her ten weeks of measures come from add_measures
     )
+    add_group(ingrid, staff)
     return staff, orgs
 
 
@@ -177,7 +183,9 @@ def make_ingrid(rng, staff, orgs, password):
         person_name="Odd Innbygger",
         person_contact="Bror, tlf. 911 11 111",
         role=CareTeamMember.Role.RELATIVE,
-        sections=[Section.CRISIS_PLAN],
+        # Odd knows what she takes (she is often at his place) and sits in her responsibility group, where the
+        # agreement shields him from the medication plan (demo.group_story).
+        sections=[Section.CRISIS_PLAN, Section.MEDICATION, GROUP],
         added_by=staff["koordinator"],
     )
     return citizen
