@@ -36,6 +36,7 @@ LOGIN_REQUIRED = {
     "notify:calendar",
     "notify:calendar_create",
     "notify:calendar_stop",
+    "groups:learning_summary",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
 CITIZEN_OBJECTS_ELSEWHERE = {
