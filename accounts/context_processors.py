@@ -16,6 +16,8 @@ def account_kind(request):
         "is_staff_member": is_staff_member(user),
         "own_citizen": citizen_of(user),
         "may_review_emergency_access": SimpleLazyObject(lambda: _may_review_emergency_access(user)),
+        # Loaded with the user (accounts.backends); the reports themselves ask people.access.
+        "leads_units": getattr(user, "leads_units", False),
     }
 
 
@@ -26,3 +28,4 @@ def _may_review_emergency_access(user):
         allowed = user.has_perm("people.review_emergencyaccess")
         cache.set(key, allowed, MENU_PERMISSION_SECONDS)
     return allowed
+

@@ -484,6 +484,8 @@ def move_meeting(grant: Grant, meeting, *, acting_user, starts_at, duration_minu
     )
     if errors:
         raise ValidationError(errors)
+    if starts_at != meeting.starts_at:  # a new time asks everyone again (the update's .ics says so too)
+        meeting.participants.update(answer=Participant.Answer.NEEDS_ACTION, answered_at=None)
     meeting.starts_at, meeting.duration_minutes = starts_at, duration_minutes
     meeting.place, meeting.video_link = (place or "").strip(), (video_link or "").strip()
     meeting.sequence += 1

@@ -260,6 +260,15 @@ class MeetingForm(RequiredByAction, forms.Form):
         return [self.agreement_members[pk] for pk in self.cleaned_data["members"]]
 
 
+class MoveMeetingForm(RequiredByAction, forms.Form):
+    required_by_action = ("starts_at",)
+
+    starts_at = forms.DateTimeField(label=_("Starts"), required=False, widget=DateTimeInput())
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=10, max_value=480)
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    video_link = forms.URLField(label=_("Video link"), required=False, max_length=500, assume_scheme="https")
+
+
 class CancelMeetingForm(RequiredByAction, forms.Form):
     required_by_action = ("reason",)
     reason = forms.CharField(label=_("Why the meeting is cancelled"), required=False, max_length=300)

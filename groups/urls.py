@@ -20,6 +20,7 @@ urlpatterns = [
     path(f"{M}/points/", views.agenda_add, name="agenda_add"),
     path(f"{M}/points/<int:item_id>/remove/", views.agenda_remove, name="agenda_remove"),
     path(f"{M}/invite/", views.invite, name="invite"),
+    path(f"{M}/move/", views.move, name="move"),
     path(f"{M}/cancel/", views.cancel, name="cancel"),
     path(f"{M}/attendance/", views.attendance, name="attendance"),
     path(f"{M}/actions/", views.task_add, name="task_add"),

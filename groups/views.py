@@ -24,7 +24,7 @@ from people.models import CareTeamMember
 from web.forms import add_errors
 from web.pdf import html_to_pdf
 
-from . import actions, forms
+from . import actions, forms, invitations
 from .models import AgendaItem, Consent, Group, GroupTask, Meeting, Minutes, PlanChange
 from .sections import GROUP
 from .shielding import reader_sections
@@ -427,8 +427,6 @@ def agenda_remove(request, citizen_id, meeting_id, item_id):
 @require_POST
 def invite(request, citizen_id, meeting_id):
     """Send the invitations (e-mail with a calendar file; no health details)."""
-    from . import invitations
-
     detail = f"send invitations to group meeting {meeting_id}"
     grant = _grant(request, citizen_id, detail)
     _require_manager(request, grant, detail)
@@ -446,6 +444,35 @@ def invite(request, citizen_id, meeting_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def move(request, citizen_id, meeting_id):
+    """A new time or place; those already invited get the change with the same calendar event."""
+    detail = f"move group meeting {meeting_id}"
+    grant = _grant(request, citizen_id, detail)
+    _require_manager(request, grant, detail)
+    meeting = _meeting(request, grant, meeting_id, detail)
+    initial = {name: getattr(meeting, name) for name in ("starts_at", "duration_minutes", "place", "video_link")}
+    form = forms.MoveMeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_meeting(grant, meeting, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if meeting.invitations_sent_at:
+                invitations.send_updates(
+                    grant, meeting, acting_user=request.user, absolute_url=request.build_absolute_uri
+                )
+                messages.success(request, _("The meeting is moved, and those invited are told."))
+            else:
+                messages.success(request, _("The meeting is moved."))
+            return redirect(meeting)
+    log_read(request, grant, GROUP, detail)
+    context = {"grant": grant, "citizen": grant.citizen, "meeting": meeting, "form": form}
+    return render(request, "groups/move.html", context, status=_error_status(form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def cancel(request, citizen_id, meeting_id):
     detail = f"cancel group meeting {meeting_id}"
     grant = _grant(request, citizen_id, detail)
@@ -458,8 +485,6 @@ def cancel(request, citizen_id, meeting_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            from . import invitations
-
             invitations.send_cancellations(
                 grant, meeting, acting_user=request.user, absolute_url=request.build_absolute_uri
             )
@@ -729,8 +754,6 @@ def minutes_sign(request, citizen_id, minutes_id):
         return _minutes_page(request, grant, locked.minutes, error=locked.message, status=409)
     except ValidationError as error:
         return _minutes_page(request, grant, minutes, error=" ".join(error.messages), status=400)
-    from . import invitations
-
     invitations.notify_minutes_signed(signed, absolute_url=request.build_absolute_uri)
     messages.success(request, _("The minutes are signed. The members are told they are ready."))
     return redirect("groups:minutes", citizen_id=grant.citizen.pk, minutes_id=signed.pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.models import AccessEvent
 from groups import actions
 from groups.models import Group, GroupTask, Meeting, Minutes
+from people import access
 from people.models import Section
 
 from .conftest import agreement_text, member_specs
@@ -304,3 +305,25 @@ def test_the_group_page_shows_care_team_and_group_apart(client, login, citizen, 
     assert 'data-testid="group-panel"' in overview.text and "Open the group" in overview.text
     page = client.get(reverse("groups:group", args=[citizen.pk]))
     assert "Who may see what is still decided by the care team" in page.text
+
+
+def test_moving_a_meeting_tells_those_invited_and_asks_them_again(
+    client, login, citizen, coordinator, meeting, gp, grant, mailoutbox, django_capture_on_commit_callbacks
+):
+    from groups import invitations
+
+    invitations.send_invitations(grant, meeting, acting_user=coordinator, absolute_url=lambda path: f"http://x{path}")
+    actions.answer_invitation(access.grant_for(gp, citizen), meeting, acting_user=gp, answer="accepted")
+    login(coordinator)
+    url = reverse("groups:move", args=[citizen.pk, meeting.pk])
+    past = (timezone.localtime() - datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    bad = client.post(url, {"starts_at": past, "duration_minutes": 60, "place": "Biblioteket"})
+    assert bad.status_code == 400 and "cannot start in the past" in bad.text and "Biblioteket" in bad.text
+    mailoutbox.clear()
+    later = (timezone.localtime() + datetime.timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"starts_at": later, "duration_minutes": 60, "place": "Biblioteket"})
+    meeting.refresh_from_db()
+    assert (meeting.place, meeting.sequence) == ("Biblioteket", 1)
+    assert set(meeting.participants.values_list("answer", flat=True)) == {"needs-action"}
+    assert mailoutbox and all("Innbygger" not in message.body for message in mailoutbox)
