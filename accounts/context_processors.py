@@ -28,4 +28,3 @@ def _may_review_emergency_access(user):
         allowed = user.has_perm("people.review_emergencyaccess")
         cache.set(key, allowed, MENU_PERMISSION_SECONDS)
     return allowed
-
