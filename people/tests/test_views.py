@@ -18,8 +18,10 @@ def test_coordinator_sees_the_care_team_and_the_read_is_logged(login, coordinato
     response = login(coordinator).get(citizen.get_absolute_url())
     assert response.status_code == 200
     assert care_team_member.display_name in response.text
-    event = AccessEvent.objects.get(citizen_id=citizen.pk, action="read")
+    event = AccessEvent.objects.get(citizen_id=citizen.pk, action="read", section="overview")
     assert event.actor_id == coordinator.pk and event.ground == "care_team" and event.role == "coordinator"
+    # The responsibility group's panel is a part of its own, logged as such.
+    assert AccessEvent.objects.filter(citizen_id=citizen.pk, action="read", section="group").count() == 1
 
 
 def test_outsider_gets_404_and_the_refusal_is_logged(login, outsider, citizen):

@@ -260,4 +260,5 @@ def test_the_sections_to_log_are_the_ones_in_the_pdf(nav, citizen, coordinator_g
         Section.OVERVIEW,
         Section.NOTES,
         Section.PATHWAY,
+        "group",  # the responsibility group is not in the plan
     }

@@ -53,7 +53,8 @@ def test_coordinator_adds_gp_and_sees_the_access_log_grow(page: Page, live_serve
     expect(page.locator("section[aria-labelledby=team-heading] tbody")).to_contain_text(gp.get_full_name())
     member = CareTeamMember.objects.get(citizen=citizen, user=gp)
     assert member.role == CareTeamMember.Role.GP
-    assert set(member.sections) == {Section.OVERVIEW, Section.MEASURES}
+    # The overview and the responsibility group come ticked for every role; measures was ticked here.
+    assert set(member.sections) == {Section.OVERVIEW, "group", Section.MEASURES}
     assert page.locator(LOG_ROWS).count() > rows_before
     assert AccessEvent.objects.filter(citizen_id=citizen.pk, action=AccessEvent.Action.WRITE).exists()
 

@@ -255,3 +255,72 @@ def test_a_responsibility_group_from_proposal_to_signed_minutes(
     expect(page.get_by_test_id("minutes-body")).to_contain_text("Sertralin gir kvalme")
     axe_clean(page, "minutes as the citizen on a phone")
     assert GroupTask.objects.get().responsible_user == gp
+
+
+@pytest.fixture
+def consented_group(team, citizen, coordinator):
+    grant = grant_for(coordinator, citizen)
+    leader_row = CareTeamMember.objects.get(citizen=citizen, user=coordinator)
+    group, agreement = actions.propose_group(
+        grant,
+        acting_user=coordinator,
+        text=actions.AgreementText(purpose="Egen bolig", meeting_frequency="Hver måned", ending="Når målene er nådd"),
+        members=[
+            actions.MemberSpec(care_team_member=leader_row, role="municipal_coordinator"),
+            actions.MemberSpec(care_team_member=team["nav"]),
+        ],
+    )
+    actions.answer_agreement(grant_for(citizen.user, citizen), agreement, acting_user=citizen.user, consent="yes")
+    return group
+
+
+def test_a_learning_log_reaches_the_leaders_summary_without_identifiers(
+    page: Page, live_server, log_in, log_out, axe_clean, citizen, coordinator, municipality, consented_group
+):
+    from groups import learning
+    from groups.models import LearningFactor
+    from people.models import UnitLeadership
+
+    # A live-server test empties the tables between tests, the migration's factors too.
+    for order, (key, name) in enumerate([("clear_coordinator", "Tydelig koordinator"), ("housing", "Bolig")]):
+        LearningFactor.objects.get_or_create(key=key, defaults={"name": name, "name_en": key, "order": order})
+    grant = grant_for(coordinator, citizen)
+    earlier = timezone.localdate()  # the same year as the log written below, whatever day this runs
+    for n in range(4):  # four earlier logs, so that the year's lessons may be shown (five or more)
+        learning.write_log(
+            grant,
+            consented_group,
+            acting_user=coordinator,
+            event_on=earlier,
+            outcome="success",
+            event=f"Møte {n} gikk godt",
+            factors=[LearningFactor.objects.get(key="clear_coordinator")],
+            lessons=f"Lærdom {n}: en tydelig koordinator hjelper.",
+        )
+    leader = make_staff("leder", "Liv", municipality, "Enhetsleder")
+    UnitLeadership.objects.create(user=leader, organisation=municipality)
+
+    log_in("koordinator")
+    page.goto(f"{live_server.url}/citizens/{citizen.pk}/group/")
+    page.get_by_test_id("learning-logs").click()
+    page.get_by_test_id("new-log").click()
+    page.locator("#id_event_on").fill(timezone.localdate().isoformat())
+    page.locator("input[name=outcome][value=success]").check()
+    page.locator("#id_event").fill("Ingrid fikk bolig etter at Nav og kommunen møttes samme dag.")
+    page.locator(f"input[name=factors][value='{LearningFactor.objects.get(key='housing').pk}']").check()
+    page.locator("#id_lessons").fill(
+        "Da Ingrid Innbygger og Nina Testesen møttes 3.12.2026, løste det seg: møt samme dag."
+    )
+    axe_clean(page, "a new learning log")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("log")).to_contain_text("fikk bolig")
+    log_out()
+
+    log_in("leder")
+    page.get_by_role("link", name="Learning across groups").click()
+    lessons = page.get_by_test_id(f"lessons-{timezone.localdate().year}")
+    expect(lessons).to_contain_text("møt samme dag")
+    for identifier in ("Ingrid", "Innbygger", "Nina", "Testesen", "3.12.2026"):
+        expect(lessons).not_to_contain_text(identifier)
+    expect(page.locator("main")).not_to_contain_text("Ingrid")
+    axe_clean(page, "the leaders' summary")
