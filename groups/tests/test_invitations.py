@@ -291,7 +291,11 @@ def test_the_queue_holds_ids_and_reminders_wait_for_the_day_before(
         run_worker_once(monkeypatch)
     reminders_sent = mail.outbox[4:]
     assert len(reminders_sent) == 4
-    assert all(message.subject.startswith("Reminder: responsibility group meeting on ") for message in reminders_sent)
+    # Each in the recipient's language: the staff's is the site's (English here), Ingrid's bokmål.
+    for message in reminders_sent:
+        norwegian = citizen.email in message.to
+        prefix = "Påminnelse: ansvarsgruppemøte " if norwegian else "Reminder: responsibility group meeting on "
+        assert message.subject.startswith(prefix), message.subject
     assert all(not message.attachments for message in reminders_sent)
     gp_reminder = by_address(reminders_sent)["fastlege@legekontor.example"]
     assert f"{SITE}/citizens/{citizen.pk}/meetings/{meeting.pk}/" in gp_reminder.body
@@ -315,7 +319,9 @@ def test_a_cancelled_meeting_is_taken_out_of_calendars_and_its_reminders_send_no
 
     assert len(outcome.sent) == 4 and len(mail.outbox) == 4
     for message in mail.outbox:
-        assert message.subject.startswith("Cancelled: responsibility group meeting on ")
+        norwegian = citizen.email in message.to  # the citizen's own language
+        prefix = "Avlyst: ansvarsgruppemøte " if norwegian else "Cancelled: responsibility group meeting on "
+        assert message.subject.startswith(prefix), message.subject
         assert REASON not in everything_in(message) and GOAL not in everything_in(message)
         part, _raw, calendar = calendar_of(message)
         assert part.get_param("method") == "CANCEL" and str(calendar["METHOD"]) == "CANCEL"
@@ -381,7 +387,7 @@ def test_an_invitation_still_queued_when_the_meeting_is_cancelled_is_not_sent(
     run_worker_once(monkeypatch)
 
     assert len(mail.outbox) == 4
-    assert {message.subject.split(":")[0] for message in mail.outbox} == {"Cancelled"}
+    assert {message.subject.split(":")[0] for message in mail.outbox} == {"Cancelled", "Avlyst"}
 
 
 def test_signed_minutes_are_announced_with_a_date_and_a_link_only(
