@@ -195,6 +195,11 @@ def _check_members(grant, specs):
             if unknown:
                 errors[key] = _("Choose the parts of the record from the list.")
                 continue
+            if GROUP in spec.shielded_sections:
+                errors[key] = _(
+                    "A member cannot be shielded from the group itself. Leave %(name)s out of the group instead."
+                ) % {"name": member.display_name}
+                continue
             scope = member_scope(member)
             unseen = [section for section in spec.shielded_sections if section not in scope]
             if unseen:

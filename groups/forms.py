@@ -12,6 +12,7 @@ from web.forms import DateInput, DateTimeInput, RequiredByAction
 
 from .actions import AgreementText, MemberSpec, PartStatus
 from .models import Agreement, Meeting, Member, Participant
+from .sections import GROUP
 from .shielding import member_scope
 
 EXTERNAL_ROWS = 3
@@ -81,7 +82,11 @@ class AgreementForm(RequiredByAction, forms.Form):
             self.fields[f"{prefix}_shielded"] = forms.MultipleChoiceField(
                 label=_("Must not receive in minutes and invitations"),
                 required=False,
-                choices=[(key, label) for key, label in section_registry.grantable_choices() if key in scope],
+                choices=[
+                    (key, label)
+                    for key, label in section_registry.grantable_choices()
+                    if key in scope and key != GROUP  # to keep someone from the group, leave them out
+                ],
                 widget=forms.CheckboxSelectMultiple,
                 help_text=_("Only what this member may see on the care team can be shielded."),
             )

@@ -14,27 +14,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from people.access import SectionDenied, aggregate_scope, get_grant_or_404, log_aggregate, log_denied, log_reads
+from people.access import SectionDenied, aggregate_scope, log_aggregate, log_denied, log_reads
 from people.models import Organisation, Section
 from web.decorators import staff_required
 from web.forms import add_errors
 
-from . import learning
+from . import doors, learning
 from .actions import EditConflict, current_agreement, open_group
 from .learning_forms import EDIT_FIELDS, EVALUATION_FIELDS, NEW_FIELDS, LearningLogForm, SummaryFilterForm
 from .models import Group, LearningLog
 from .sections import GROUP, LEARNING_SUMMARY
 from .shielding import reader_sections
-
-
-def _grant(request, citizen_id, detail):
-    """The reader's grant on the citizen's group; a refusal is logged here, the read by the caller."""
-    return get_grant_or_404(request, citizen_id, GROUP, log=False, detail=detail)
-
-
-def _group(citizen):
-    """The group in focus: the open one, else the latest."""
-    return open_group(citizen) or Group.objects.filter(citizen=citizen).first()
 
 
 def _sections(request, grant, group, detail):
@@ -70,8 +60,8 @@ def _log_or_404(request, grant, log_id, detail):
 @require_GET
 def learning_list(request, citizen_id):
     detail = "learning logs"
-    grant = _grant(request, citizen_id, detail)
-    group = _group(grant.citizen)
+    grant = doors.group_grant(request, citizen_id, detail)
+    group = doors.group_in_focus(grant.citizen)
     _sections(request, grant, group, detail)
     log_reads(request, grant, [GROUP], detail)
     logs = list(
@@ -94,7 +84,7 @@ def learning_list(request, citizen_id):
 @require_http_methods(["GET", "POST"])
 def learning_new(request, citizen_id):
     detail = "new learning log"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     _require_writer(request, grant, detail)
     group = open_group(grant.citizen)
     _sections(request, grant, group, detail)
@@ -161,7 +151,7 @@ def learning_log(request, citizen_id, log_id):
     """One log in full, the before and after for readers with the measures section, and the
     coordinator's form for the later evaluation and what was learned."""
     detail = f"learning log {log_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     log = _log_or_404(request, grant, log_id, detail)
     seen = _sections(request, grant, log.group, detail)
     may_write = learning.may_write_logs(grant)
@@ -201,7 +191,7 @@ def learning_log(request, citizen_id, log_id):
 @require_http_methods(["GET", "POST"])
 def learning_edit(request, citizen_id, log_id):
     detail = f"edit learning log {log_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     _require_writer(request, grant, detail)
     log = _log_or_404(request, grant, log_id, detail)
     _sections(request, grant, log.group, detail)

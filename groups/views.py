@@ -9,7 +9,7 @@ to. What a reader sees is their grant narrowed by the agreement's shielding
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -19,42 +19,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import sections as section_registry
 from measures.models import GoalRating
-from people.access import SectionDenied, get_grant_or_404, log_denied, log_read, log_reads
+from people.access import log_read, log_reads
 from people.models import CareTeamMember
 from web.forms import add_errors
 from web.pdf import html_to_pdf
 
-from . import actions, forms, invitations
-from .models import AgendaItem, Consent, Group, GroupTask, Meeting, Minutes, PlanChange
+from . import actions, doors, forms, invitations
+from .models import AgendaItem, Consent, GroupTask, Meeting, Minutes, PlanChange
 from .sections import GROUP
 from .shielding import reader_sections
-
-
-def _grant(request, citizen_id, detail):
-    """The reader's grant with sight of the group; a refusal is logged here, the read by the caller."""
-    return get_grant_or_404(request, citizen_id, GROUP, log=False, detail=detail)
-
-
-def _require_manager(request, grant, detail):
-    if not actions.may_manage_group(grant):
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise SectionDenied(GROUP)
 
 
 def _group_or_404(request, grant, detail):
     group = actions.open_group(grant.citizen)
     if group is None:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     return group
-
-
-def _meeting(request, grant, meeting_id, detail):
-    meeting = Meeting.objects.filter(pk=meeting_id, citizen=grant.citizen).select_related("group", "agreement").first()
-    if meeting is None:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
-    return meeting
 
 
 def _minutes(request, grant, minutes_id, detail):
@@ -65,8 +45,7 @@ def _minutes(request, grant, minutes_id, detail):
         .first()
     )
     if minutes is None or (not minutes.is_signed and not actions.may_manage_group(grant)):
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     return minutes
 
 
@@ -85,8 +64,8 @@ def _error_status(form):
 @login_required
 def group(request, citizen_id):
     """The group as the reader may see it: status, the agreement in force, members, meetings, actions."""
-    grant = _grant(request, citizen_id, "responsibility group")
-    group = actions.open_group(grant.citizen) or Group.objects.filter(citizen=grant.citizen).first()
+    grant = doors.group_grant(request, citizen_id, "responsibility group")
+    group = doors.group_in_focus(grant.citizen)
     context = {"grant": grant, "citizen": grant.citizen, "group": group, "manager": actions.may_manage_group(grant)}
     if group is None:
         log_read(request, grant, GROUP, "responsibility group (none)")
@@ -143,8 +122,7 @@ def _team(grant):
 def propose(request, citizen_id):
     """The coordinator proposes a group: purpose, rules and members (from the care team, and outsiders)."""
     detail = "propose responsibility group"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     existing = actions.open_group(grant.citizen)
     if existing is not None:
         return redirect(existing)
@@ -176,8 +154,7 @@ def propose(request, citizen_id):
 def revise(request, citizen_id):
     """A new version of the agreement, started from the one in force."""
     detail = "change responsibility group agreement"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     group = _group_or_404(request, grant, detail)
     current = actions.current_agreement(group)
     form = forms.AgreementForm(
@@ -212,7 +189,7 @@ def revise(request, citizen_id):
 def answer(request, citizen_id):
     """The citizen (or guardian) consents to the agreement in force, or not."""
     detail = "answer responsibility group agreement"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     group = _group_or_404(request, grant, detail)
     agreement = actions.current_agreement(group)
     if str(agreement.pk) != request.POST.get("agreement"):
@@ -246,8 +223,7 @@ def answer(request, citizen_id):
 @require_http_methods(["GET", "POST"])
 def end(request, citizen_id):
     detail = "end responsibility group"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     group = _group_or_404(request, grant, detail)
     form = forms.EndGroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -270,8 +246,7 @@ def end(request, citizen_id):
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, citizen_id):
     detail = "plan a group meeting"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     group = _group_or_404(request, grant, detail)
     agreement = actions.current_agreement(group)
     form = forms.MeetingForm(request.POST or None, agreement=agreement)
@@ -338,8 +313,8 @@ def _meeting_context(request, grant, meeting, **extra):
 
 @login_required
 def meeting(request, citizen_id, meeting_id):
-    grant = _grant(request, citizen_id, f"group meeting {meeting_id}")
-    meeting = _meeting(request, grant, meeting_id, f"group meeting {meeting_id}")
+    grant = doors.group_grant(request, citizen_id, f"group meeting {meeting_id}")
+    meeting = doors.meeting_of(request, grant, meeting_id, f"group meeting {meeting_id}")
     context, sections = _meeting_context(request, grant, meeting)
     log_reads(request, grant, sections, f"group meeting {meeting.pk}")
     return render(request, "groups/meeting.html", context)
@@ -356,11 +331,10 @@ def _meeting_with_errors(request, grant, meeting, **forms_with_errors):
 @require_POST
 def meeting_answer(request, citizen_id, meeting_id):
     detail = f"answer invitation to group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
+    meeting = doors.meeting_of(request, grant, meeting_id, detail)
     if actions.participant_of(meeting, request.user) is None:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     form = forms.AnswerInvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -379,12 +353,11 @@ def meeting_answer(request, citizen_id, meeting_id):
 def agenda_add(request, citizen_id, meeting_id):
     """The citizen adds their own point from the phone; the coordinator adds any point."""
     detail = f"add agenda point to group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
+    meeting = doors.meeting_of(request, grant, meeting_id, detail)
     staff = actions.may_manage_group(grant) and not grant.is_self
     if not (grant.is_self or staff):
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise SectionDenied(GROUP)
+        doors.refuse(request, grant, detail)
     form = forms.AgendaPointForm(request.POST, staff=staff)
     if form.is_valid():
         try:
@@ -407,13 +380,10 @@ def agenda_add(request, citizen_id, meeting_id):
 @require_POST
 def agenda_remove(request, citizen_id, meeting_id, item_id):
     detail = f"remove agenda point from group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     item = AgendaItem.objects.filter(pk=item_id, meeting=meeting).first()
     if item is None:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     try:
         actions.remove_agenda_point(grant, item, acting_user=request.user)
     except ValidationError as error:
@@ -428,9 +398,7 @@ def agenda_remove(request, citizen_id, meeting_id, item_id):
 def invite(request, citizen_id, meeting_id):
     """Send the invitations (e-mail with a calendar file; no health details)."""
     detail = f"send invitations to group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     try:
         result = invitations.send_invitations(
             grant, meeting, acting_user=request.user, absolute_url=request.build_absolute_uri
@@ -447,9 +415,7 @@ def invite(request, citizen_id, meeting_id):
 def move(request, citizen_id, meeting_id):
     """A new time or place; those already invited get the change with the same calendar event."""
     detail = f"move group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     initial = {name: getattr(meeting, name) for name in ("starts_at", "duration_minutes", "place", "video_link")}
     form = forms.MoveMeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -475,9 +441,7 @@ def move(request, citizen_id, meeting_id):
 @require_http_methods(["GET", "POST"])
 def cancel(request, citizen_id, meeting_id):
     detail = f"cancel group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     form = forms.CancelMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -499,9 +463,7 @@ def cancel(request, citizen_id, meeting_id):
 @require_http_methods(["GET", "POST"])
 def attendance(request, citizen_id, meeting_id):
     detail = f"attendance at group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     participants = meeting.participants.select_related("member__care_team_member__user")
     form = forms.AttendanceForm(
         request.POST or None,
@@ -531,9 +493,7 @@ def attendance(request, citizen_id, meeting_id):
 @require_POST
 def task_add(request, citizen_id, meeting_id):
     detail = f"add action at group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     form = forms.TaskForm(request.POST, agreement=actions.current_agreement(meeting.group))
     if form.is_valid():
         try:
@@ -558,9 +518,7 @@ def task_add(request, citizen_id, meeting_id):
 @require_POST
 def plan_change(request, citizen_id, meeting_id):
     detail = f"plan change from group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     form = forms.PlanChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -584,7 +542,7 @@ def plan_change(request, citizen_id, meeting_id):
 def task(request, citizen_id, task_id):
     """One action: the responsible member (or the coordinator) starts, completes or cancels it."""
     detail = f"group action {task_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     task = (
         GroupTask.objects.filter(pk=task_id, citizen=grant.citizen)
         .select_related("responsible__care_team_member__user", "meeting", "group")
@@ -592,14 +550,12 @@ def task(request, citizen_id, task_id):
     )
     seen = reader_sections(grant, request.user, actions.current_agreement(task.group)) if task else frozenset()
     if task is None or task.section not in seen:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     may_change = task.is_open and actions.may_close_task(grant, task, request.user)
     form = forms.TaskStatusForm(request.POST or None)
     if request.method == "POST":
         if not may_change:
-            log_denied(request, grant.citizen.pk, GROUP, detail)
-            raise SectionDenied(GROUP)
+            doors.refuse(request, grant, detail)
         if form.is_valid():
             try:
                 actions.set_task_status(
@@ -626,9 +582,7 @@ def task(request, citizen_id, task_id):
 @require_POST
 def minutes_start(request, citizen_id, meeting_id):
     detail = f"write minutes of group meeting {meeting_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
-    meeting = _meeting(request, grant, meeting_id, detail)
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
     try:
         minutes = actions.start_minutes(grant, meeting, acting_user=request.user)
     except ValidationError as error:
@@ -676,7 +630,7 @@ def _minutes_page(request, grant, minutes, *, error=None, status=200, comment_fo
 @login_required
 def minutes(request, citizen_id, minutes_id):
     detail = f"minutes {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     return _minutes_page(request, grant, _minutes(request, grant, minutes_id, detail))
 
 
@@ -685,8 +639,7 @@ def minutes(request, citizen_id, minutes_id):
 def minutes_edit(request, citizen_id, minutes_id):
     """The draft minutes, part by part from the agenda; saved as typed. Signed minutes are refused (409)."""
     detail = f"edit minutes {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     minutes = _minutes(request, grant, minutes_id, detail)
     if minutes.is_signed:
         return _minutes_page(request, grant, minutes, error=actions.MinutesLocked(minutes).message, status=409)
@@ -741,8 +694,7 @@ def minutes_edit(request, citizen_id, minutes_id):
 @require_POST
 def minutes_sign(request, citizen_id, minutes_id):
     detail = f"sign minutes {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     minutes = _minutes(request, grant, minutes_id, detail)
     try:
         revision = int(request.POST.get("revision", ""))
@@ -763,8 +715,7 @@ def minutes_sign(request, citizen_id, minutes_id):
 @require_POST
 def minutes_correct(request, citizen_id, minutes_id):
     detail = f"correct minutes {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
-    _require_manager(request, grant, detail)
+    grant = doors.managed_grant(request, citizen_id, detail)
     minutes = _minutes(request, grant, minutes_id, detail)
     try:
         correction = actions.start_correction(grant, minutes, acting_user=request.user)
@@ -777,7 +728,7 @@ def minutes_correct(request, citizen_id, minutes_id):
 @require_POST
 def minutes_comment(request, citizen_id, minutes_id):
     detail = f"comment on minutes {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     minutes = _minutes(request, grant, minutes_id, detail)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
@@ -795,11 +746,10 @@ def minutes_comment(request, citizen_id, minutes_id):
 def minutes_pdf(request, citizen_id, minutes_id):
     """The signed minutes as PDF, with only the parts the reader may see (as on screen)."""
     detail = f"minutes PDF {minutes_id}"
-    grant = _grant(request, citizen_id, detail)
+    grant = doors.group_grant(request, citizen_id, detail)
     minutes = _minutes(request, grant, minutes_id, detail)
     if not minutes.is_signed:
-        log_denied(request, grant.citizen.pk, GROUP, detail)
-        raise Http404
+        doors.refuse(request, grant, detail, not_found=True)
     parts = visible_parts(grant, request.user, minutes)
     log_reads(request, grant, _sections_seen(part["section"] for part in parts), detail)
     with translation.override(get_language()):

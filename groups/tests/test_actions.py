@@ -328,3 +328,11 @@ def test_attendance_without_the_citizen_only_if_agreed(meeting, grant, coordinat
     )
     meeting.refresh_from_db()
     assert meeting.status == "held"
+
+
+def test_a_member_is_not_shielded_from_the_group_itself(grant, coordinator, coordinator_member, gp_member, nav_member):
+    specs = member_specs(coordinator_member, gp_member, nav_member)
+    specs[1].shielded_sections = ["group"]
+    with pytest.raises(ValidationError) as refused:
+        actions.propose_group(grant, acting_user=coordinator, text=agreement_text(), members=specs)
+    assert "Leave Gp Test out of the group instead" in refused.value.message_dict["m_gp"][0]
