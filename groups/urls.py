@@ -28,6 +28,7 @@ urlpatterns = [
     path(f"{M}/minutes/", views.minutes_start, name="minutes_start"),
     path(f"{R}/", views.minutes, name="minutes"),
     path(f"{R}/edit/", views.minutes_edit, name="minutes_edit"),
+    path(f"{R}/autosave/", views.minutes_autosave, name="minutes_autosave"),
     path(f"{R}/sign/", views.minutes_sign, name="minutes_sign"),
     path(f"{R}/correct/", views.minutes_correct, name="minutes_correct"),
     path(f"{R}/comment/", views.minutes_comment, name="minutes_comment"),

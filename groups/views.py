@@ -692,6 +692,46 @@ def minutes_edit(request, citizen_id, minutes_id):
 
 @login_required
 @require_POST
+def minutes_autosave(request, citizen_id, minutes_id):
+    """Save the draft as the coordinator types (htmx); a conflict, a bad value or signed minutes is
+    reported, never forced.
+
+    htmx does not swap 4xx answers into the page, so an htmx request gets the refusal in a 200 and
+    the status line says it; any other client gets 409.
+    """
+    detail = f"autosave minutes {minutes_id}"
+    grant = doors.managed_grant(request, citizen_id, detail)
+    minutes = _minutes(request, grant, minutes_id, detail)
+    form = forms.MinutesForm(request.POST, minutes=minutes)
+    context = {"saved_at": None, "refused": None, "revision": None}
+    if minutes.is_signed:
+        context["refused"] = "signed"
+    elif not form.is_valid():
+        context["refused"] = "invalid"
+    else:
+        try:
+            saved = actions.save_minutes(
+                grant,
+                minutes,
+                acting_user=request.user,
+                summary=form.cleaned_data["summary"],
+                parts=form.typed_parts(),
+                expected_revision=form.cleaned_data["revision"],
+            )
+        except actions.MinutesLocked:
+            context["refused"] = "signed"
+        except actions.EditConflict:
+            context["refused"] = "conflict"
+        except ValidationError:
+            context["refused"] = "invalid"
+        else:
+            context.update(saved_at=timezone.localtime(saved.updated_at), revision=saved.revision)
+    status = 409 if context["refused"] and not request.htmx else 200
+    return render(request, "groups/minutes_edit.html#autosave", context, status=status)
+
+
+@login_required
+@require_POST
 def minutes_sign(request, citizen_id, minutes_id):
     detail = f"sign minutes {minutes_id}"
     grant = doors.managed_grant(request, citizen_id, detail)

@@ -327,3 +327,22 @@ def test_moving_a_meeting_tells_those_invited_and_asks_them_again(
     assert (meeting.place, meeting.sequence) == ("Biblioteket", 1)
     assert set(meeting.participants.values_list("answer", flat=True)) == {"needs-action"}
     assert mailoutbox and all("Innbygger" not in message.body for message in mailoutbox)
+
+
+def test_the_minutes_are_saved_as_typed_and_signed_ones_are_refused(
+    client, login, citizen, coordinator, meeting, grant
+):
+    minutes = actions.start_minutes(grant, _past(meeting), acting_user=coordinator)
+    login(coordinator)
+    url = reverse("groups:minutes_autosave", args=[citizen.pk, minutes.pk])
+    saved = client.post(url, {"revision": 0, "summary": "Alle kom"}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and "Draft saved at" in saved.text and 'value="1"' in saved.text
+    assert Minutes.objects.get(pk=minutes.pk).summary == "Alle kom"
+    # A second window still on revision 0 is told, not obeyed.
+    stale = client.post(url, {"revision": 0, "summary": "Noe annet"}, HTTP_HX_REQUEST="true")
+    assert "changed in another window" in stale.text
+    assert client.post(url, {"revision": 0, "summary": "Noe annet"}).status_code == 409
+    signed = actions.sign_minutes(grant, minutes, acting_user=coordinator, expected_revision=1)
+    locked = client.post(url, {"revision": signed.revision, "summary": "Etterpå"}, HTTP_HX_REQUEST="true")
+    assert "signed and locked" in locked.text
+    assert Minutes.objects.get(pk=minutes.pk).summary == "Alle kom"
