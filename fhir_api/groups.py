@@ -1,20 +1,27 @@
-"""FHIR R4 Appointment (group meetings), Composition (signed minutes) and Task (the group's actions).
+"""FHIR R4 Appointment (group meetings), Composition (signed minutes) and Task (the group's actions),
+read and search.
 
 The same door and log as the other resources: no access to the citizen is a 404 and a reader
 without the group section a 403, both logged (``people.access.get_grant_or_404``). Minutes and
 actions are then cut to what the reader may see: the grant narrowed by the agreement's shielding
 (``groups.shielding.reader_sections``), per part of the minutes and per action. A search logs one
 read per section it shows, once the Bundle is built, so a refused parameter logs nothing.
+
+A read is a search of one row: the same queryset, the same mapping and the same log. What the
+search would not show is a logged 404 behind the door: draft minutes, an action the reader is
+shielded from or whose section they may not see.
 """
 
 import operator
 from functools import reduce
 
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit import sections as section_registry
+from groups import doors
 from groups.models import Agreement, GroupTask, Meeting, Member, Minutes, Participant
 from groups.sections import GROUP
 from people import access
@@ -66,6 +73,30 @@ def _group_grant(request, citizen_id, detail):
 
 def _log_sections(request, grant, sections, detail):
     access.log_reads(request, grant, section_registry.in_order({GROUP, *sections}), detail)
+
+
+def _read_grant(request, model, pk, detail):
+    """The door of a read: the search's, for the citizen whose row ``pk`` is. No such row is a 404
+    that is not logged (there is no citizen to log it for)."""
+    citizen_id = model.objects.filter(pk=pk).values_list("citizen_id", flat=True).first()
+    if citizen_id is None:
+        raise Http404
+    return _group_grant(request, citizen_id, detail)
+
+
+def _the_row(request, grant, rows, pk, detail):
+    """Row ``pk`` of the search's ``rows``; one the search would not show is a logged 404."""
+    row = rows.filter(pk=pk, citizen_id=grant.citizen.pk).first()
+    if row is None:
+        doors.refuse(request, grant, detail, not_found=True)
+    return row
+
+
+def _map_one(row, to_resource, on_page=None):
+    """A read maps its row as a search maps a page of one."""
+    if on_page is not None:
+        on_page([row])
+    return to_resource(row)
 
 
 class Shielding:
@@ -132,6 +163,10 @@ def _participants():
     return Prefetch("participants", queryset=participants)
 
 
+def _meetings():
+    return Meeting.objects.select_related("agreement").prefetch_related(_participants())
+
+
 @bearer_required
 @require_GET
 def appointment_search(request):
@@ -144,12 +179,7 @@ def appointment_search(request):
         citizen_id = subject_id(params, PATIENT_FIRST)
         statuses = _statuses(params, APPOINTMENT_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
-        meetings = (
-            Meeting.objects.filter(citizen_id=citizen_id)
-            .select_related("agreement")
-            .prefetch_related(_participants())
-            .order_by("-starts_at", "-pk")
-        )
+        meetings = _meetings().filter(citizen_id=citizen_id).order_by("-starts_at", "-pk")
         if statuses is not None:
             meetings = meetings.filter(status__in=statuses)
         bundle = searchset(
@@ -162,6 +192,20 @@ def appointment_search(request):
         )
         _log_sections(request, grant, (), detail)
         return bundle
+
+    return respond(run)
+
+
+@bearer_required
+@require_GET
+def appointment_read(request, meeting_id):
+    detail = f"FHIR Appointment {meeting_id}"
+
+    def run():
+        grant = _read_grant(request, Meeting, meeting_id, detail)
+        appointment = _map_one(_the_row(request, grant, _meetings(), meeting_id, detail), mapping.appointment)
+        _log_sections(request, grant, (), detail)
+        return appointment
 
     return respond(run)
 
@@ -209,6 +253,14 @@ class _VisibleMinutes:
         return mapping.composition(minutes, shown)
 
 
+def _signed_minutes():
+    return Minutes.objects.filter(status=Minutes.Status.SIGNED).select_related("meeting", "signed_by")
+
+
+def _visible_minutes(request, grant):
+    return _VisibleMinutes(grant, Shielding(request.user, {grant.citizen.pk: grant}))
+
+
 @bearer_required
 @require_GET
 def composition_search(request):
@@ -221,14 +273,10 @@ def composition_search(request):
         citizen_id = subject_id(params)
         codes = token_codes(params, "status", COMPOSITION_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
-        minutes = (
-            Minutes.objects.filter(citizen_id=citizen_id, status=Minutes.Status.SIGNED)
-            .select_related("meeting", "signed_by")
-            .order_by("-signed_at", "-pk")
-        )
+        minutes = _signed_minutes().filter(citizen_id=citizen_id).order_by("-signed_at", "-pk")
         if codes:
             minutes = minutes.filter(reduce(operator.or_, (COMPOSITION_STATUSES[code] for code in codes)))
-        visible = _VisibleMinutes(grant, Shielding(request.user, {citizen_id: grant}))
+        visible = _visible_minutes(request, grant)
         bundle = searchset(
             request,
             url_name="fhir:composition_search",
@@ -240,6 +288,23 @@ def composition_search(request):
         )
         _log_sections(request, grant, visible.shown, detail)
         return bundle
+
+    return respond(run)
+
+
+@bearer_required
+@require_GET
+def composition_read(request, minutes_id):
+    """Signed minutes; a draft is not there (a logged 404), as in the search."""
+    detail = f"FHIR Composition {minutes_id}"
+
+    def run():
+        grant = _read_grant(request, Minutes, minutes_id, detail)
+        minutes = _the_row(request, grant, _signed_minutes(), minutes_id, detail)
+        visible = _visible_minutes(request, grant)
+        composition = _map_one(minutes, visible.composition, visible.load)
+        _log_sections(request, grant, visible.shown, detail)
+        return composition
 
     return respond(run)
 
@@ -263,6 +328,13 @@ class _Tasks:
     def task(self, task):
         plan = task.plan_version_id or (self.active_plans.get(task.citizen_id) if task.is_open else None)
         return mapping.task(task, plan_version_id=plan)
+
+
+def _visible_tasks(request, grants):
+    """The actions the reader may see of the citizens of ``grants`` (``Shielding.visible_tasks``)."""
+    return GroupTask.objects.filter(Shielding(request.user, grants).visible_tasks()).select_related(
+        "responsible__care_team_member__user"
+    )
 
 
 def _owner_id(params):
@@ -317,11 +389,7 @@ def task_search(request):
             grants = {citizen_id: _group_grant(request, citizen_id, detail)}
         else:
             grants = _owners_citizens(request, owner_id, statuses)
-        tasks = (
-            GroupTask.objects.filter(Shielding(request.user, grants).visible_tasks())
-            .select_related("responsible__care_team_member__user")
-            .order_by("due_on", "pk")
-        )
+        tasks = _visible_tasks(request, grants).order_by("due_on", "pk")
         if owner_id is not None:
             tasks = tasks.filter(responsible_user_id=owner_id)
         if statuses is not None:
@@ -344,5 +412,23 @@ def task_search(request):
         if grants:
             _log_task_reads(request, grants, page, detail, one_citizen=one_citizen)
         return bundle
+
+    return respond(run)
+
+
+@bearer_required
+@require_GET
+def task_read(request, task_id):
+    """An action the reader may see; one they are shielded from, or in a section they may not see,
+    is not there (a logged 404), as in the search."""
+    detail = f"FHIR Task {task_id}"
+
+    def run():
+        grant = _read_grant(request, GroupTask, task_id, detail)
+        task = _the_row(request, grant, _visible_tasks(request, {grant.citizen.pk: grant}), task_id, detail)
+        mapper = _Tasks()
+        resource = _map_one(task, mapper.task, mapper.load)
+        _log_sections(request, grant, {task.section}, detail)
+        return resource
 
     return respond(run)

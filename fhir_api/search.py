@@ -56,8 +56,9 @@ def token_codes(params, name, known):
 
 
 def respond(run):
-    """``run()`` → Bundle as the response; a refused parameter is a 400, no access to the patient a
-    404 and a part of the record the reader may not see a 403 (both logged by the access policy)."""
+    """``run()`` → Bundle (or a read's resource) as the response; a refused parameter is a 400, no
+    access to the patient a 404 and a part of the record the reader may not see a 403 (both logged
+    by the access policy)."""
     try:
         return fhir_response(run())
     except SearchError as error:

@@ -25,7 +25,11 @@ urlpatterns = [
     path("Goal/<int:goal_id>", plans.goal_read, name="goal_read"),
     path("CarePlan", plans.care_plan_search, name="care_plan_search"),
     path("CarePlan/<int:version_id>", plans.care_plan_read, name="care_plan_read"),
+    # The kwargs name Samplan's rows (a meeting, minutes, an action), not the FHIR types.
     path("Appointment", groups.appointment_search, name="appointment_search"),
+    path("Appointment/<int:meeting_id>", groups.appointment_read, name="appointment_read"),
     path("Composition", groups.composition_search, name="composition_search"),
+    path("Composition/<int:minutes_id>", groups.composition_read, name="composition_read"),
     path("Task", groups.task_search, name="task_search"),
+    path("Task/<int:task_id>", groups.task_read, name="task_read"),
 ]

@@ -53,6 +53,9 @@ CITIZEN_OBJECTS_ELSEWHERE = {
     "fhir:appointment_search",
     "fhir:composition_search",
     "fhir:task_search",
+    "fhir:appointment_read",
+    "fhir:composition_read",
+    "fhir:task_read",
 }
 # The search parameter that names the citizen, where it is not ``subject``.
 PATIENT_PARAMETER = {"fhir:appointment_search": "patient", "fhir:task_search": "patient"}

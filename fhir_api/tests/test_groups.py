@@ -4,6 +4,7 @@ every read is logged per section shown, every refusal too. Output validated with
 
 import datetime
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -197,6 +198,13 @@ def api(client):
     return as_user
 
 
+def valid_resource(resource):
+    """An Appointment, Composition or Task validated with R4B, every narrative well-formed XHTML."""
+    for section in resource.get("section", []):
+        assert ET.fromstring(section["text"]["div"]).tag == f"{XHTML}div"
+    return RESOURCES[resource["resourceType"]].model_validate(resource)
+
+
 def valid(response, status=200):
     """The response as a validated R4B resource (a Bundle's entries each validated too), every
     narrative well-formed XHTML."""
@@ -205,12 +213,11 @@ def valid(response, status=200):
     body = response.json()
     if body["resourceType"] == "OperationOutcome":
         return OperationOutcome.model_validate(body)
+    if body["resourceType"] in RESOURCES:
+        return valid_resource(body)
     assert body["resourceType"] == "Bundle"
     for entry in body.get("entry", []):
-        resource = entry["resource"]
-        RESOURCES[resource["resourceType"]].model_validate(resource)
-        for section in resource.get("section", []):
-            assert ET.fromstring(section["text"]["div"]).tag == f"{XHTML}div"
+        valid_resource(entry["resource"])
     return Bundle.model_validate(body)
 
 
@@ -410,6 +417,8 @@ def test_a_correction_is_amended_and_replaces_what_it_corrects(api, coordinator,
         ("replaces", f"Composition/{first.pk}")
     ]
     assert "Rettet" in sections_by_code(newest)["summary"].text.div
+    searched = call("/fhir/Composition", data=query).json()["entry"][0]
+    assert call(f"/fhir/Composition/{correction.pk}").json() == searched["resource"]
     [amended] = resources(valid(call("/fhir/Composition", data={**query, "status": "amended"})))
     assert amended.id == str(correction.pk)
     assert valid(call("/fhir/Composition", data={**query, "status": "final"})).total == 1
@@ -490,14 +499,120 @@ def test_a_shielded_member_loses_the_actions_in_that_part_not_the_others(
     assert prescription.pk in ids(valid(api(coordinator)("/fhir/Task", data=patient)))
 
 
-# Refusals and bad input -------------------------------------------------------------------------
+# Reads ------------------------------------------------------------------------------------------
 
 SEARCHES = ["/fhir/Appointment", "/fhir/Composition", "/fhir/Task"]
+
+
+def path_of(entry):
+    return urlsplit(entry["fullUrl"]).path
+
+
+def last_event():
+    return AccessEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def sections_logged(user, citizen, since):
+    """The sections of the reads logged after event ``since`` (the log is append-only)."""
+    return sorted(reads(user, citizen).filter(pk__gt=since).values_list("section", flat=True))
+
+
+@pytest.mark.parametrize("reader", ["coordinator", "gp", "nav", "citizen"])
+def test_each_read_is_its_row_in_the_search_and_logs_what_a_page_of_that_row_logs(
+    api, request, reader, coordinator, grant, citizen, meeting, tasks
+):
+    write_minutes(grant, meeting, coordinator)
+    user = citizen.user if reader == "citizen" else request.getfixturevalue(reader)
+    call = api(user)
+    patient = {"patient": f"Patient/{citizen.pk}"}
+    for url in SEARCHES:
+        total = valid(call(url, data=patient)).total
+        assert total
+        for offset in range(total):
+            since = last_event()
+            [entry] = call(url, data={**patient, "_count": 1, "_offset": offset}).json()["entry"]
+            searched = sections_logged(user, citizen, since)
+            since = last_event()
+            response = call(path_of(entry))  # the fullUrl the search gave
+            valid(response)
+            assert response.json() == entry["resource"]
+            assert sections_logged(user, citizen, since) == searched
+            resource = entry["resource"]
+            detail = f"FHIR {resource['resourceType']} {resource['id']}"
+            assert set(reads(user, citizen).filter(pk__gt=since).values_list("path", "detail")) == {
+                (path_of(entry), detail)
+            }
+    assert not denials(user, citizen).exists()
+
+
+def test_draft_minutes_are_a_logged_404_even_for_their_writer(api, coordinator, grant, citizen, meeting):
+    draft = write_minutes(grant, meeting, coordinator, sign=False)
+    for user in (coordinator, citizen.user):
+        response = api(user)(f"/fhir/Composition/{draft.pk}")
+        assert valid(response, status=404).issue[0].code == "not-found"
+        refusal = denials(user, citizen).get()
+        assert (refusal.section, refusal.detail) == (GROUP, f"FHIR Composition {draft.pk}")
+        assert not reads(user, citizen).exists()
+    # The same answer as for minutes that do not exist.
+    assert api(coordinator)(f"/fhir/Composition/{draft.pk + 1000}").content == response.content
+    minutes = actions.sign_minutes(grant, draft, acting_user=coordinator, expected_revision=draft.revision)
+    assert valid(api(coordinator)(f"/fhir/Composition/{minutes.pk}")).status == "final"
+
+
+def test_an_action_in_a_part_the_reader_may_not_see_is_a_logged_404(api, nav, citizen, tasks):
+    prescription, training, _course = tasks
+    call = api(nav)
+    assert valid(call(f"/fhir/Task/{prescription.pk}"), status=404).issue[0].code == "not-found"
+    refusal = denials(nav, citizen).get()
+    assert (refusal.section, refusal.detail) == (GROUP, f"FHIR Task {prescription.pk}")
+    assert not reads(nav, citizen).exists()
+    assert valid(call(f"/fhir/Task/{training.pk}")).description == "Søke arbeidstrening"
+
+
+def test_a_shielded_member_reads_neither_the_part_nor_the_action_they_are_shielded_from(
+    api, coordinator, grant, gp, citizen, group, meeting, coordinator_member, gp_member, nav_member, tasks
+):
+    prescription, training, _course = tasks
+    minutes = write_minutes(grant, meeting, coordinator)
+    call = api(gp)
+    assert "plan_part" in sections_by_code(valid(call(f"/fhir/Composition/{minutes.pk}")))
+    assert valid(call(f"/fhir/Task/{prescription.pk}")).description == "Ny resept"
+    shield_gp_from_medication(grant, group, coordinator, coordinator_member, gp_member, nav_member)
+    since = last_event()
+    response = call(f"/fhir/Composition/{minutes.pk}")
+    assert set(sections_by_code(valid(response))) == {"summary", "goal", "intervention"}
+    assert SAID[Section.MEDICATION] not in response.content.decode()
+    assert sections_logged(gp, citizen, since) == sorted([GROUP, Section.MEASURES, Section.PLAN])
+    since = last_event()
+    assert valid(call(f"/fhir/Task/{prescription.pk}"), status=404).issue[0].code == "not-found"
+    refusal = denials(gp, citizen).get()
+    assert (refusal.section, refusal.detail) == (GROUP, f"FHIR Task {prescription.pk}")
+    assert not reads(gp, citizen).filter(pk__gt=since).exists()
+    valid(call(f"/fhir/Task/{training.pk}"))  # the actions in other parts stay
+    valid(api(coordinator)(f"/fhir/Task/{prescription.pk}"))  # the coordinator is shielded from nothing
+
+
+# Refusals and bad input -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def papers(grant, coordinator, meeting, tasks):
+    """The address of one of each: the meeting, its signed minutes and an action in the group's part."""
+    minutes = write_minutes(grant, meeting, coordinator)
+    return [f"/fhir/Appointment/{meeting.pk}", f"/fhir/Composition/{minutes.pk}", f"/fhir/Task/{tasks[1].pk}"]
 
 
 @pytest.mark.parametrize("url", SEARCHES)
 def test_outsider_gets_404_and_the_refusal_is_logged(api, outsider, coordinator, grant, citizen, tasks, url):
     outcome = valid(api(outsider)(url, data={"patient": f"Patient/{citizen.pk}"}), status=404)
+    assert outcome.issue[0].code == "not-found"
+    assert denials(outsider, citizen).get().section == GROUP
+    assert not reads(outsider, citizen).exists()
+
+
+@pytest.mark.parametrize("kind", range(3), ids=["Appointment", "Composition", "Task"])
+def test_outsider_reading_gets_404_and_the_refusal_is_logged(api, outsider, citizen, papers, kind):
+    outcome = valid(api(outsider)(papers[kind]), status=404)
     assert outcome.issue[0].code == "not-found"
     assert denials(outsider, citizen).get().section == GROUP
     assert not reads(outsider, citizen).exists()
@@ -518,14 +633,45 @@ def test_a_member_without_the_group_section_gets_403_and_it_is_logged(api, make_
     assert not reads(adviser, citizen).exists()
 
 
+@pytest.mark.parametrize("kind", range(3), ids=["Appointment", "Composition", "Task"])
+def test_a_member_without_the_group_section_reading_gets_403_and_it_is_logged(api, make_staff, citizen, papers, kind):
+    adviser = make_staff("adviser")
+    CareTeamMember.objects.create(citizen=citizen, user=adviser, role="other", sections=[Section.OVERVIEW])
+    outcome = valid(api(adviser)(papers[kind]), status=403)
+    assert outcome.issue[0].code == "forbidden"
+    assert denials(adviser, citizen).get().section == GROUP
+    assert not reads(adviser, citizen).exists()
+
+
 def test_unknown_patient_is_404(api, coordinator):
     for url in SEARCHES:
         valid(api(coordinator)(url, data={"patient": "Patient/999999"}), status=404)
 
 
-@pytest.mark.parametrize("url", SEARCHES)
+def test_unknown_ids_are_404_and_log_nothing(api, coordinator, tasks):
+    since = last_event()
+    for url in SEARCHES:
+        valid(api(coordinator)(f"{url}/999999"), status=404)
+    assert not AccessEvent.objects.filter(pk__gt=since).exists()
+
+
+@pytest.mark.parametrize("url", [*SEARCHES, *(f"{url}/1" for url in SEARCHES)])
 def test_no_token_is_401(client, url):
     valid(client.get(url), status=401)
+
+
+@pytest.mark.parametrize(
+    "url, kwarg", [("/fhir/Appointment", "meeting_id"), ("/fhir/Composition", "minutes_id"), ("/fhir/Task", "task_id")]
+)
+@pytest.mark.parametrize("raw", [str(2**63), str(2**64), "9" * 30, str(2**63 - 1), "0", "-1", "1e3", "%00"])
+def test_an_id_beyond_bigint_or_not_an_id_is_an_operation_outcome_never_a_500(api, coordinator, tasks, url, kwarg, raw):
+    since = last_event()
+    response = api(coordinator)(f"{url}/{raw}")
+    if raw.isdigit() and int(raw) > 2**63 - 1:
+        assert valid(response, status=400).issue[0].expression == [kwarg]
+    else:  # not found: no such row, or no such route
+        assert valid(response, status=404).issue[0].code == "not-found"
+    assert not AccessEvent.objects.filter(pk__gt=since).exists()
 
 
 @pytest.mark.parametrize(
@@ -569,8 +715,8 @@ def queries(call, url, query):
 def test_query_counts_do_not_grow_with_meetings_minutes_or_tasks(
     api, coordinator, grant, citizen, group, meeting, gp_member, nav_member, nav
 ):
-    write_minutes(grant, meeting, coordinator)
-    add_task(grant, meeting, coordinator, member_of(meeting, gp_member), "Ny resept", section=Section.MEDICATION)
+    minutes = write_minutes(grant, meeting, coordinator)
+    task = add_task(grant, meeting, coordinator, member_of(meeting, gp_member), "Ny resept", section=Section.MEDICATION)
     coordinator_call, nav_call = api(coordinator), api(nav)
     patient = {"patient": f"Patient/{citizen.pk}"}
     searches = [
@@ -580,16 +726,27 @@ def test_query_counts_do_not_grow_with_meetings_minutes_or_tasks(
         (nav_call, "/fhir/Composition", patient),  # a reader with shielding to look up
         (coordinator_call, "/fhir/Task", {"owner": f"Practitioner/{gp_member.user_id}"}),
     ]
+    # The reads of the first meeting's papers, which the later meetings do not change.
+    papers = [
+        (coordinator_call, f"/fhir/Appointment/{meeting.pk}", {}),
+        (coordinator_call, f"/fhir/Composition/{minutes.pk}", {}),
+        (coordinator_call, f"/fhir/Task/{task.pk}", {}),
+        (nav_call, f"/fhir/Composition/{minutes.pk}", {}),
+    ]
     one = [queries(*search) for search in searches]
+    read = [queries(*paper) for paper in papers]
     for days in (2, 3, 4):
         more = plan_meeting(grant, group, coordinator, days=days)
         add_task(grant, more, coordinator, member_of(more, gp_member), f"Oppgave {days}", section=Section.MEDICATION)
         add_task(grant, more, coordinator, member_of(more, nav_member), f"Nav {days}")
         write_minutes(grant, more, coordinator)
     assert [queries(*search) for search in searches] == one
+    assert [queries(*paper) for paper in papers] == read
     # Appointment: token, citizen, staff profile, block, roles, meetings, their participants, access
     # events. Composition: the door, the group's agreements, the reader's shielding, minutes, the
     # page's interventions, access events. Task: the door, agreements, shielding, tasks, the page's
     # active plans, access events. By owner: the owner's citizens, then grants_for (citizens, staff
     # profile, blocks, roles), agreements, shielding, tasks, active plans, one insert per section.
     assert one == [8, 10, 10, 10, 12]
+    # A read: whose row it is (the citizen, for the door), then the queries of a search's page of one.
+    assert read == [9, 11, 11, 11]
