@@ -78,6 +78,37 @@ with sync_playwright() as playwright:
     log_in(page, "innbygger")
     page.goto(f"{BASE}/me/")
     page.screenshot(path=OUT / "citizen-home-phone.png", full_page=True)
+    # Her responsibility group, and the next meeting where she adds her own points.
+    page.click("[data-testid=open-my-group]")
+    page.screenshot(path=OUT / "group-citizen-phone.png", full_page=True)
+    page.click("[data-testid=upcoming] a >> nth=0")
+    page.screenshot(path=OUT / "group-meeting-citizen-phone.png", full_page=True)
+    page.context.close()
+
+    # The coordinator's view of the group and its latest meeting.
+    page = new_page(browser, DESKTOP)
+    log_in(page, "koordinator")
+    open_ingrid(page)
+    page.click("[data-testid=group-panel] a.ds-button")
+    page.screenshot(path=OUT / "group-coordinator.png", full_page=True)
+    page.click("[data-testid=past] a >> nth=0")
+    page.screenshot(path=OUT / "group-meeting.png", full_page=True)
+    page.context.close()
+
+    # Nav reads the latest minutes: the medication part is not there.
+    page = new_page(browser, DESKTOP)
+    log_in(page, "nav")
+    open_ingrid(page)
+    page.click("[data-testid=group-panel] a.ds-button")
+    page.click("[data-testid=past] a >> text=Minutes >> nth=0")
+    page.screenshot(path=OUT / "group-minutes-nav.png", full_page=True)
+    page.context.close()
+
+    # The leader's summary over the learning logs of the units they lead.
+    page = new_page(browser, DESKTOP)
+    log_in(page, "leder")
+    page.goto(f"{BASE}/learning-summary/")
+    page.screenshot(path=OUT / "learning-summary.png", full_page=True)
     page.context.close()
 
     browser.close()
