@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from groups.models import GroupTask, Meeting, Minutes, Participant
+from groups.models import Agreement, Group, GroupTask, Meeting, Minutes, Participant
 from journal.queries import unsigned_notes
 from measures import scoring
 from measures.models import QuestionnaireResponse, Score
@@ -120,6 +120,7 @@ def worklist_for(user, now=None):
     items += _group_tasks(user, visible, today)
     items += _group_meetings(user, visible, now, today)
     items += _unsigned_minutes(mine, now)
+    items += _declined_agreements(mine)
     return sorted(items, key=lambda item: item.sort_key)
 
 
@@ -415,4 +416,30 @@ def _unsigned_minutes(by_id, now):
             by_id[citizen_id],
             _("Minutes of the group meeting %(date)s are not signed") % {"date": _local(starts_at, "%d.%m.%Y")},
             reverse("groups:meeting", args=[citizen_id, pk]),
+        )
+
+
+def _declined_agreements(by_id):
+    """Groups whose agreement as it stands now the citizen (or the guardian) said no to: talk, then change it."""
+    newer = Agreement.objects.filter(group=OuterRef("group"), number__gt=OuterRef("number"))
+    declined = (
+        Agreement.objects.filter(
+            Q(citizen_consent="no") | Q(guardian_consent="no"),
+            group__citizen_id__among=by_id,
+            group__status__in=[Group.Status.PROPOSED, Group.Status.ACTIVE],
+        )
+        .filter(~Exists(newer))
+        .order_by()
+        .values_list("group__citizen_id", "number", "citizen_answered_at", "guardian_answered_at", "citizen_consent")
+    )
+    for citizen_id, number, citizen_at, guardian_at, citizen_consent in declined:
+        who = _("The citizen") if citizen_consent == "no" else _("The guardian")
+        yield Item(
+            "declined_agreement",
+            SOON,
+            (citizen_at if citizen_consent == "no" else guardian_at) or timezone.now(),
+            by_id[citizen_id],
+            _("%(who)s said no to the responsibility group's agreement (version %(number)s)")
+            % {"who": who, "number": number},
+            reverse("groups:group", args=[citizen_id]),
         )

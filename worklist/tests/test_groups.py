@@ -77,12 +77,35 @@ def test_actions_invitations_and_unsigned_minutes_are_listed(coordinator, gp, gp
 def test_the_worklist_keeps_its_query_budget_with_groups(
     citizens, coordinator, gp, gp_office, make_citizen, login, django_assert_num_queries
 ):
-    """22 queries whatever the caseload (see worklist/tests): the three group sources are one query each."""
+    """23 queries whatever the caseload (see worklist/tests): the four group sources are one query each."""
     for n in range(citizens):
         _group_with_work(make_citizen(coordinator, f"Person{n}", with_login=True), coordinator, gp, gp_office)
     client = login(coordinator)
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(23):
         page = client.get(reverse("worklist:worklist"))
     assert page.text.count('data-kind="group_task"') == citizens
     assert page.text.count('data-kind="group_meeting"') == citizens
     assert page.text.count('data-kind="unsigned_minutes"') == citizens
+
+
+def test_a_no_to_the_agreement_is_on_the_coordinators_list_until_it_is_changed(
+    coordinator, gp, gp_office, make_citizen
+):
+    citizen = make_citizen(coordinator, with_login=True)
+    grant = access.grant_for(coordinator, citizen)
+    leader = CareTeamMember.objects.get(citizen=citizen, user=coordinator)
+    doctor = CareTeamMember.objects.create(
+        citizen=citizen, user=gp, role="gp", organisation=gp_office, sections=["group"]
+    )
+    members = [
+        actions.MemberSpec(care_team_member=leader, role=Member.Role.MUNICIPAL_COORDINATOR),
+        actions.MemberSpec(care_team_member=doctor),
+    ]
+    group, agreement = actions.propose_group(grant, acting_user=coordinator, text=agreement_text(), members=members)
+    actions.answer_agreement(access.grant_for(citizen.user, citizen), agreement, acting_user=citizen.user, consent="no")
+    declined = [item for item in worklist_for(coordinator) if item.kind == "declined_agreement"]
+    assert len(declined) == 1 and "said no" in declined[0].text
+    actions.revise_agreement(
+        grant, group, acting_user=coordinator, text=agreement_text(), members=members, change_note="Uten fastlegen"
+    )
+    assert not [item for item in worklist_for(coordinator) if item.kind == "declined_agreement"]
