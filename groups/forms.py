@@ -300,10 +300,10 @@ class AgendaPointForm(RequiredByAction, forms.Form):
     )
     section = forms.ChoiceField(label=_("Part of the record"), required=False)
 
-    def __init__(self, *args, staff=False, **kwargs):
+    def __init__(self, *args, staff=False, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         if staff:
-            self.fields["title"].label = _("New point")
+            self.fields["title"].label = _("The point") if editing else _("New point")
             self.fields["title"].help_text = ""
             self.fields["section"].choices = section_registry.grantable_choices()
             self.fields["section"].initial = "group"

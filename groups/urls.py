@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{M}/", views.meeting, name="meeting"),
     path(f"{M}/answer/", views.meeting_answer, name="meeting_answer"),
     path(f"{M}/points/", views.agenda_add, name="agenda_add"),
+    path(f"{M}/points/<int:item_id>/", views.agenda_edit, name="agenda_edit"),
     path(f"{M}/points/<int:item_id>/remove/", views.agenda_remove, name="agenda_remove"),
     path(f"{M}/invite/", views.invite, name="invite"),
     path(f"{M}/move/", views.move, name="move"),

@@ -308,6 +308,16 @@ def _meeting_context(request, grant, meeting, **extra):
         "plan_change_form": forms.PlanChangeForm() if manager else None,
     }
     context.update(extra)
+    if manager and not grant.is_self and context["is_planned"]:
+        failed = extra.get("edit_form")
+        for item in agenda:
+            if failed is not None and failed.prefix == f"point{item.pk}":
+                item.edit_form = failed
+            else:
+                initial = {"title": item.title, "section": item.section}
+                item.edit_form = forms.AgendaPointForm(
+                    staff=True, editing=True, prefix=f"point{item.pk}", initial=initial
+                )
     return context, _sections_seen([item.section for item in agenda] + [task.section for task in tasks])
 
 
@@ -374,6 +384,33 @@ def agenda_add(request, citizen_id, meeting_id):
             messages.success(request, _("Your point is on the agenda.") if grant.is_self else _("The point is added."))
             return redirect(meeting)
     return _meeting_with_errors(request, grant, meeting, point_form=form)
+
+
+@login_required
+@require_POST
+def agenda_edit(request, citizen_id, meeting_id, item_id):
+    """The coordinator rewords a point, or puts it in a narrower part of the record."""
+    detail = f"change agenda point of group meeting {meeting_id}"
+    grant, meeting = doors.managed_meeting(request, citizen_id, meeting_id, detail)
+    item = AgendaItem.objects.filter(pk=item_id, meeting=meeting).select_related("meeting").first()
+    if item is None:
+        doors.refuse(request, grant, detail, not_found=True)
+    form = forms.AgendaPointForm(request.POST, staff=True, editing=True, prefix=f"point{item.pk}")
+    if form.is_valid():
+        try:
+            actions.edit_agenda_point(
+                grant,
+                item,
+                acting_user=request.user,
+                title=form.cleaned_data["title"],
+                section=form.cleaned_data["section"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The point is changed."))
+            return redirect(meeting)
+    return _meeting_with_errors(request, grant, meeting, edit_form=form)
 
 
 @login_required

@@ -346,3 +346,18 @@ def test_the_minutes_are_saved_as_typed_and_signed_ones_are_refused(
     locked = client.post(url, {"revision": signed.revision, "summary": "Etterpå"}, HTTP_HX_REQUEST="true")
     assert "signed and locked" in locked.text
     assert Minutes.objects.get(pk=minutes.pk).summary == "Alle kom"
+
+
+def test_the_coordinator_rewords_a_point_and_narrows_its_part(client, login, citizen, coordinator, meeting, nav):
+    item = meeting.agenda.first()
+    login(coordinator)
+    url = reverse("groups:agenda_edit", args=[citizen.pk, meeting.pk, item.pk])
+    prefix = f"point{item.pk}"
+    bad = client.post(url, {f"{prefix}-title": "", f"{prefix}-section": Section.MEDICATION})
+    assert bad.status_code == 400 and "Write the point" in bad.text
+    client.post(url, {f"{prefix}-title": "Søvn og medisiner", f"{prefix}-section": Section.MEDICATION})
+    item.refresh_from_db()
+    assert (item.title, item.section) == ("Søvn og medisiner", Section.MEDICATION)
+    # Nav may not see the medication plan: the point is gone from Nav's agenda.
+    login(nav)
+    assert "Søvn og medisiner" not in client.get(meeting.get_absolute_url()).text
