@@ -324,3 +324,69 @@ def test_a_learning_log_reaches_the_leaders_summary_without_identifiers(
         expect(lessons).not_to_contain_text(identifier)
     expect(page.locator("main")).not_to_contain_text("Ingrid")
     axe_clean(page, "the leaders' summary")
+
+
+def test_every_other_group_page_passes_axe(
+    page: Page, live_server, log_in, axe_clean, on_phone, citizen, coordinator, team, consented_group
+):
+    """The pages the story above does not pass through, with a form shown with its errors where it has one."""
+    from groups import learning
+
+    grant = grant_for(coordinator, citizen)
+    members = list(actions.current_agreement(consented_group).members.all())
+    meeting = actions.plan_meeting(
+        grant,
+        consented_group,
+        acting_user=coordinator,
+        kind="network",
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        duration_minutes=90,
+        video_link="https://video.example.no/rom/7",
+        members=members,
+    )
+    task = actions.add_task(
+        grant,
+        meeting,
+        acting_user=coordinator,
+        what="Ringe huseier",
+        responsible=members[0],
+        due_on=timezone.localdate(),
+    )
+    log = learning.write_log(
+        grant,
+        consented_group,
+        acting_user=coordinator,
+        event_on=timezone.localdate(),
+        outcome="failure",
+        event="Avlyst",
+    )
+    base = f"{live_server.url}/citizens/{citizen.pk}"
+    log_in("koordinator")
+    for path, emptied in [
+        ("/group/", None),
+        (f"/meetings/{meeting.pk}/move/", "#id_starts_at"),
+        (f"/meetings/{meeting.pk}/cancel/", "#id_reason"),
+        (f"/actions/{task.pk}/", "#id_reason"),
+        ("/group/end/", "#id_reason"),
+        ("/group/agreement/", None),
+        ("/group/learning/", None),
+        (f"/group/learning/{log.pk}/", None),
+        (f"/group/learning/{log.pk}/edit/", None),
+    ]:
+        page.goto(f"{base}{path}")
+        axe_clean(page, path)
+        if emptied:  # the same page, sent without what it needs: the error summary and the marked field
+            page.locator(emptied).fill("")
+            if path.startswith("/actions/"):
+                page.locator("input[name=status][value=cancelled]").check()
+            page.locator("main form.form-stack").last.locator("button[type=submit]").click()
+            expect(page.locator(".ds-error-summary")).to_be_visible()
+            axe_clean(page, f"{path} with errors")
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
+    page.goto(f"{base}/meetings/{meeting.pk}/attendance/")
+    axe_clean(page, "attendance")
+    on_phone()
+    page.goto(f"{base}/meetings/{meeting.pk}/")
+    page.get_by_test_id("write-minutes").click()
+    expect(page.get_by_test_id("part-0")).to_be_visible()  # one perspective per voice in a network meeting
+    axe_clean(page, "network meeting minutes on a phone")
