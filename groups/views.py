@@ -75,6 +75,9 @@ def group(request, citizen_id):
     members = list(
         agreement.members.select_related("care_team_member__user__staff_profile", "care_team_member__organisation")
     )
+    manager = actions.may_manage_group(grant)
+    for member in members:
+        member.shown_contact = _shown_contact(member, manager)
     seen = reader_sections(grant, request.user, agreement)
     now = timezone.now()
     meetings = list(group.meetings.order_by("-starts_at").prefetch_related("minutes"))
@@ -106,6 +109,20 @@ def group(request, citizen_id):
         "Consent": Consent,
     }
     return render(request, "groups/group.html", context)
+
+
+def _shown_contact(member, manager):
+    """How to reach a member, as the group may see it: the work phone of staff, what was noted for a
+    person without a login; an outsider's e-mail and a member's withheld details only for the coordinator."""
+    if member.hide_contact and not manager:
+        return ""
+    if member.is_external:
+        return member.email if manager else ""
+    care_team_member = member.care_team_member
+    if care_team_member.user_id:
+        profile = getattr(care_team_member.user, "staff_profile", None)
+        return profile.phone if profile is not None else ""
+    return care_team_member.person_contact
 
 
 def _team(grant):

@@ -361,3 +361,21 @@ def test_the_coordinator_rewords_a_point_and_narrows_its_part(client, login, cit
     # Nav may not see the medication plan: the point is gone from Nav's agenda.
     login(nav)
     assert "Søvn og medisiner" not in client.get(meeting.get_absolute_url()).text
+
+
+def test_members_contact_details_are_shared_unless_the_member_withholds_them(
+    client, login, citizen, grant, coordinator, coordinator_member, gp_member, nav_member, nav, gp
+):
+    gp.staff_profile.phone, nav.staff_profile.phone = "22 33 44 55", "99 88 77 66"
+    gp.staff_profile.save()
+    nav.staff_profile.save()
+    specs = member_specs(coordinator_member, gp_member, nav_member)
+    specs[2].hide_contact = True
+    actions.propose_group(grant, acting_user=coordinator, text=agreement_text(), members=specs)
+    login(gp)
+    page = client.get(reverse("groups:group", args=[citizen.pk]))
+    assert "22 33 44 55" in page.text and "99 88 77 66" not in page.text
+    assert "kari@example.no" not in page.text  # an outsider's address is for the coordinator's invitations
+    login(coordinator)
+    page = client.get(reverse("groups:group", args=[citizen.pk]))
+    assert "99 88 77 66" in page.text and "kari@example.no" in page.text
