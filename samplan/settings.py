@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "notify",
     "worklist",
     "fhir_api",
+    "insights",
     "demo",
 ]
 
