@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET
 
 from audit import sections as section_registry
 from groups import doors
-from groups.models import Agreement, GroupTask, Meeting, Member, Minutes, Participant
+from groups.models import GroupTask, Meeting, Minutes, Participant
 from groups.sections import GROUP
+from groups.shielding import Shielding
 from people import access
 from plans.models import PlanIntervention, PlanVersion
 
@@ -97,60 +98,6 @@ def _map_one(row, to_resource, on_page=None):
     if on_page is not None:
         on_page([row])
     return to_resource(row)
-
-
-class Shielding:
-    """``groups.shielding.reader_sections`` for every agreement of some citizens' groups at once.
-
-    A paper of a group (minutes, an action) made under one agreement is shown to a reader in the
-    sections of their grant, minus what that agreement or the group's current one shields them
-    from; the citizen is shielded from nothing. Two queries, whatever the number of rows mapped.
-    """
-
-    def __init__(self, user, grants):
-        self.grants = grants
-        self.current, self.agreements, self.citizen_of, self.shielded = {}, {}, {}, {}
-        if not grants:
-            return
-        rows = Agreement.objects.filter(group__citizen_id__among=list(grants)).order_by("group_id", "number")
-        for agreement_id, group_id, citizen_id in rows.values_list("pk", "group_id", "group__citizen_id"):
-            self.current[group_id] = agreement_id  # ordered by number: the last one is current
-            self.agreements.setdefault(group_id, []).append(agreement_id)
-            self.citizen_of[group_id] = citizen_id
-        if not access.is_system_client(user) and not all(grant.is_self for grant in grants.values()):
-            members = Member.objects.filter(
-                agreement__group__citizen_id__among=list(grants), care_team_member__user=user
-            )
-            for agreement_id, sections in members.values_list("agreement_id", "shielded_sections"):
-                self.shielded.setdefault(agreement_id, set()).update(sections)
-
-    def sections(self, group_id, agreement_id=None):
-        """What the reader sees of a paper of ``group_id`` made under ``agreement_id``."""
-        grant = self.grants[self.citizen_of[group_id]]
-        if grant.is_self:
-            return grant.sections
-        shielded = self.shielded.get(self.current[group_id], set()) | self.shielded.get(agreement_id, set())
-        return grant.sections - shielded
-
-    def visible_tasks(self):
-        """A filter for the actions the reader may see: grant with the group section, and the action's
-        section in what the shielding leaves (the meeting's agreement and the group's current one)."""
-        plain, clauses = {}, []
-        for group_id, citizen_id in self.citizen_of.items():
-            grant = self.grants[citizen_id]
-            if not grant.may_see(GROUP):
-                continue
-            if grant.is_self or not any(self.shielded.get(pk) for pk in self.agreements[group_id]):
-                plain.setdefault(grant.sections, []).append(group_id)
-                continue
-            # Shielded somewhere in this group: the sections depend on the meeting's agreement.
-            clauses.append(Q(group_id=group_id, meeting__isnull=True, section__in=sorted(self.sections(group_id))))
-            clauses += [
-                Q(group_id=group_id, meeting__agreement_id=pk, section__in=sorted(self.sections(group_id, pk)))
-                for pk in self.agreements[group_id]
-            ]
-        clauses += [Q(group_id__among=ids, section__in=sorted(sections)) for sections, ids in plain.items()]
-        return reduce(operator.or_, clauses, Q(pk__in=[]))
 
 
 # Appointment ------------------------------------------------------------------------------------

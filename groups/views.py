@@ -27,7 +27,7 @@ from web.pdf import html_to_pdf
 from . import actions, doors, forms, invitations
 from .models import AgendaItem, Consent, GroupTask, Meeting, Minutes, PlanChange
 from .sections import GROUP
-from .shielding import reader_sections
+from .shielding import narrowed, reader_sections, shielded_by_agreement
 
 
 def _group_or_404(request, grant, detail):
@@ -78,15 +78,19 @@ def group(request, citizen_id):
     manager = actions.may_manage_group(grant)
     for member in members:
         member.shown_contact = _shown_contact(member, manager)
-    seen = reader_sections(grant, request.user, agreement)
+    # An action is read as its meeting's agreement and the current one allow, as its minutes are.
+    shielded = shielded_by_agreement(request.user, agreements)
+    current_shield = shielded.get(agreement.pk, set())
     now = timezone.now()
     meetings = list(group.meetings.order_by("-starts_at").prefetch_related("minutes"))
     for meeting in meetings:
         meeting.signed = [minutes for minutes in meeting.minutes.all() if minutes.is_signed]
     tasks = [
         task
-        for task in GroupTask.objects.filter(group=group).select_related("responsible__care_team_member__user")
-        if task.section in seen
+        for task in GroupTask.objects.filter(group=group).select_related(
+            "responsible__care_team_member__user", "meeting"
+        )
+        if task.section in narrowed(grant, current_shield | shielded.get(_meeting_agreement(task), set()))
     ]
     is_guardian = actions.is_guardian(grant, request.user)
     may_answer = group.is_open and (grant.is_self or is_guardian)
@@ -123,6 +127,11 @@ def _shown_contact(member, manager):
         profile = getattr(care_team_member.user, "staff_profile", None)
         return profile.phone if profile is not None else ""
     return care_team_member.person_contact
+
+
+def _meeting_agreement(task):
+    """The agreement an action was decided under (its meeting's), or None for one given outside a meeting."""
+    return task.meeting.agreement_id if task.meeting_id else None
 
 
 def _team(grant):
@@ -602,7 +611,10 @@ def task(request, citizen_id, task_id):
         .select_related("responsible__care_team_member__user", "meeting", "group")
         .first()
     )
-    seen = reader_sections(grant, request.user, actions.current_agreement(task.group)) if task else frozenset()
+    seen = frozenset()
+    if task is not None:
+        current = actions.current_agreement(task.group)
+        seen = reader_sections(grant, request.user, _meeting_agreement(task), current)
     if task is None or task.section not in seen:
         doors.refuse(request, grant, detail, not_found=True)
     may_change = task.is_open and actions.may_close_task(grant, task, request.user)

@@ -379,3 +379,43 @@ def test_members_contact_details_are_shared_unless_the_member_withholds_them(
     login(coordinator)
     page = client.get(reverse("groups:group", args=[citizen.pk]))
     assert "99 88 77 66" in page.text and "kari@example.no" in page.text
+
+
+def test_an_action_keeps_the_shielding_of_the_agreement_it_was_decided_under(
+    client, login, citizen, gp, group, grant, coordinator, coordinator_member, gp_member, nav_member
+):
+    """Shielded under the meeting's agreement, the GP does not get the action later either, as with its minutes."""
+    shielding = member_specs(coordinator_member, gp_member, nav_member)
+    shielding[1].shielded_sections = [Section.MEDICATION]
+    actions.revise_agreement(
+        grant, group, acting_user=coordinator, text=agreement_text(), members=shielding, change_note="Skjerm"
+    )
+    meeting = actions.plan_meeting(
+        grant,
+        group,
+        acting_user=coordinator,
+        kind="responsibility_group",
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        duration_minutes=60,
+        place="Rådhuset",
+        members=list(actions.current_agreement(group).members.all()),
+    )
+    leader = meeting.participants.get(member__care_team_member=coordinator_member).member
+    task = actions.add_task(
+        grant,
+        meeting,
+        acting_user=coordinator,
+        what="Endre dosen",
+        responsible=leader,
+        due_on=timezone.localdate(),
+        section=Section.MEDICATION,
+    )
+    unshielded = member_specs(coordinator_member, gp_member, nav_member)
+    actions.revise_agreement(
+        grant, group, acting_user=coordinator, text=agreement_text(), members=unshielded, change_note="Ikke skjerm"
+    )
+    login(gp)
+    assert "Endre dosen" not in client.get(reverse("groups:group", args=[citizen.pk])).text
+    assert client.get(reverse("groups:task", args=[citizen.pk, task.pk])).status_code == 404
+    login(coordinator)
+    assert "Endre dosen" in client.get(reverse("groups:group", args=[citizen.pk])).text
