@@ -107,16 +107,11 @@ def may_manage_group(grant: Grant):
 
 
 def is_guardian(grant: Grant, user):
-    return (
-        not grant.is_self
-        and CareTeamMember.objects.active()
-        .filter(citizen=grant.citizen, user=user, role=CareTeamMember.Role.GUARDIAN)
-        .exists()
-    )
+    return not grant.is_self and CareTeamMember.objects.guardians(grant.citizen).filter(user=user).exists()
 
 
 def has_guardian(citizen):
-    return CareTeamMember.objects.active().filter(citizen=citizen, role=CareTeamMember.Role.GUARDIAN).exists()
+    return CareTeamMember.objects.guardians(citizen).exists()
 
 
 def open_group(citizen):

@@ -159,6 +159,10 @@ class CareTeamMemberQuerySet(models.QuerySet):
             ended_at__isnull=True,
         )
 
+    def guardians(self, citizen):
+        """The citizen's guardians on the care team today: who answers with the citizen (plan, group agreement)."""
+        return self.active().filter(citizen=citizen, role=CareTeamMember.Role.GUARDIAN)
+
 
 class CareTeamMember(models.Model):
     class Role(models.TextChoices):

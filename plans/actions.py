@@ -333,11 +333,7 @@ def missing_contents(version):
 def approve(grant: Grant, version, *, acting_user, seen_revision):
     """The citizen (or the guardian) approves exactly the content they saw."""
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
-    is_guardian = (
-        CareTeamMember.objects.active()
-        .filter(citizen=grant.citizen, user=acting_user, role=CareTeamMember.Role.GUARDIAN)
-        .exists()
-    )
+    is_guardian = CareTeamMember.objects.guardians(grant.citizen).filter(user=acting_user).exists()
     _require((grant.is_self or is_guardian) and version.citizen_id == grant.citizen.pk)
     if version.status != PlanVersion.Status.DRAFT:
         raise ValidationError(_("This version is no longer a proposal."))
@@ -360,7 +356,7 @@ def approve(grant: Grant, version, *, acting_user, seen_revision):
 
 
 def _has_guardian(citizen):
-    return CareTeamMember.objects.active().filter(citizen=citizen, role=CareTeamMember.Role.GUARDIAN).exists()
+    return CareTeamMember.objects.guardians(citizen).exists()
 
 
 @transaction.atomic(durable=True)
