@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "worklist",
     "fhir_api",
     "insights",
+    "gatherings",
+    "improvement",
     "demo",
 ]
 

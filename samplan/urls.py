@@ -24,4 +24,7 @@ urlpatterns = [
     path("", include("groups.urls")),
     path("", include("notify.urls")),
     path("", include("worklist.urls")),
+    path("insights/", include("insights.urls")),
+    path("evaluations/", include("gatherings.urls")),
+    path("improvement/", include("improvement.urls")),
 ]

@@ -1,0 +1,6 @@
+"""The improvement pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "improvement"
+urlpatterns = []

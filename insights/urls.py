@@ -1,0 +1,6 @@
+"""The insights pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "insights"
+urlpatterns = []
