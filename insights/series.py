@@ -1,0 +1,170 @@
+"""Monthly figures for run charts: the outcome report's run charts and the improvement teams' measures.
+
+Each ``Measure`` is one figure per calendar month of a set of episodes, counted in the database
+(grouped by month, never one row per episode into Python), published through ``people.suppression``:
+a month whose count is from 1 to 4 is withheld, and so is a median or share from fewer than five
+episodes. A withheld month is a gap in the run chart, never a point.
+
+* ``referrals``: episodes by the month their referral was received;
+* ``first_contact_within_deadline``: of the month's referrals whose deadline has been met or has
+  passed, the share (%) with a first contact on or before it (as the report's access part counts);
+* ``first_contact_median_days``: median days from referral to first contact, by referral month;
+* ``completed`` / ``dropped_out``: episodes by the month they ended that way.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from people.suppression import SMALL, UNDER, count, share
+
+from .runchart import run_chart
+
+COUNT, PERCENT, DAYS = "count", "percent", "days"
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    unit: str  # COUNT, PERCENT or DAYS
+    higher_is_better: bool
+
+
+MEASURES = {
+    measure.key: measure
+    for measure in (
+        Measure("referrals", _("Referrals received"), COUNT, True),
+        Measure("first_contact_within_deadline", _("First contact within the deadline (%)"), PERCENT, True),
+        Measure("first_contact_median_days", _("Days from referral to first contact (median)"), DAYS, False),
+        Measure("completed", _("Episodes completed"), COUNT, True),
+        Measure("dropped_out", _("Episodes dropped out"), COUNT, False),
+    )
+}
+
+
+@dataclass(frozen=True)
+class MonthValue:
+    month: datetime.date  # the first of the month
+    value: Decimal | None  # None when withheld or without a base
+    withheld: str = ""  # people.suppression.UNDER ("under 5") or HIDDEN, else ""
+
+
+def months(start, end):
+    """The first day of every month from ``start``'s to ``end``'s, inclusive."""
+    month = start.replace(day=1)
+    out = []
+    while month <= end:
+        out.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _month(value):
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+def _counts_by_month(episodes, field, **filters):
+    rows = (
+        episodes.filter(**filters).annotate(month=TruncMonth(field)).order_by().values("month").annotate(n=Count("pk"))
+    )
+    return {_month(row["month"]): row["n"] for row in rows}
+
+
+def _median_from_histogram(histogram):
+    """The median of a {value: how many} histogram (half values allowed), None from fewer than five."""
+    total = sum(histogram.values())
+    if total < SMALL:
+        return None
+    ordered = sorted(histogram.items())
+
+    def at(position):  # the value at 0-based ``position`` in sorted order
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if position < seen:
+                return value
+        raise IndexError(position)
+
+    middle = total // 2
+    if total % 2:
+        return Decimal(at(middle))
+    return (Decimal(at(middle - 1)) + Decimal(at(middle))) / 2
+
+
+def days_histogram(episodes, *group_by):
+    """{(group..., days): n} of days from referral to first contact, counted in the database."""
+    rows = (
+        episodes.filter(first_contact_on__isnull=False)
+        .annotate(days=F("first_contact_on") - F("referral_received"))
+        .order_by()
+        .values(*group_by, "days")
+        .annotate(n=Count("pk"))
+    )
+    out = defaultdict(dict)
+    for row in rows:
+        days = row["days"].days if isinstance(row["days"], datetime.timedelta) else int(row["days"])
+        out[tuple(row[key] for key in group_by)][days] = row["n"]
+    return out
+
+
+def deadline_counts(episodes, *group_by, today=None):
+    """{(group...): (known, within)}: episodes whose deadline was met or has passed, and those in time."""
+    today = today or timezone.localdate()
+    known = Q(first_contact_on__isnull=False) | Q(first_contact_due__lt=today)
+    rows = (
+        episodes.filter(known, first_contact_due__isnull=False)
+        .order_by()
+        .values(*group_by)
+        .annotate(
+            known=Count("pk"),
+            within=Count("pk", filter=Q(first_contact_on__isnull=False, first_contact_on__lte=F("first_contact_due"))),
+        )
+    )
+    return {tuple(row[key] for key in group_by): (row["known"], row["within"]) for row in rows}
+
+
+def monthly(episodes, key, start, end, *, today=None):
+    """``MonthValue`` per month from ``start`` to ``end`` of the measure ``key`` over ``episodes``."""
+    if key not in MEASURES:
+        raise ValueError(f"unknown measure {key!r}")
+    span = months(start, end)
+    first, last = span[0], (span[-1] + datetime.timedelta(days=32)).replace(day=1)
+    if key in ("completed", "dropped_out"):
+        counts = _counts_by_month(episodes, "ended_on", status=key, ended_on__gte=first, ended_on__lt=last)
+        return [_count_value(month, counts.get(month, 0)) for month in span]
+    referred = episodes.filter(referral_received__gte=first, referral_received__lt=last).annotate(
+        month=TruncMonth("referral_received")
+    )
+    if key == "referrals":
+        counts = _counts_by_month(
+            episodes, "referral_received", referral_received__gte=first, referral_received__lt=last
+        )
+        return [_count_value(month, counts.get(month, 0)) for month in span]
+    if key == "first_contact_median_days":
+        histograms = {_month(group[0]): h for group, h in days_histogram(referred, "month").items()}
+        return [MonthValue(month, _median_from_histogram(histograms.get(month, {}))) for month in span]
+    shares = {_month(group[0]): kw for group, kw in deadline_counts(referred, "month", today=today).items()}
+    values = []
+    for month in span:
+        known, within = shares.get(month, (0, 0))
+        values.append(MonthValue(month, share(within, known)))
+    return values
+
+
+def _count_value(month, n):
+    figure = count(n)
+    return MonthValue(month, Decimal(n) if figure.shown else None, UNDER if not figure.shown else "")
+
+
+def run_chart_of(values):
+    """The Anhøj analysis of a monthly series (withheld months left out)."""
+    return run_chart([float(v.value) if v.value is not None else None for v in values])
