@@ -5,11 +5,15 @@ Each ``Measure`` is one figure per calendar month of a set of episodes, counted 
 a month whose count is from 1 to 4 is withheld, and so is a median or share from fewer than five
 episodes. A withheld month is a gap in the run chart, never a point.
 
-* ``referrals``: episodes by the month their referral was received;
+Run charts plot shares, medians and means, never counts: a monthly count beside the report's
+total for the same months would give a withheld month back (total − the months shown), while a
+share's base is not published by month.
+
 * ``first_contact_within_deadline``: of the month's referrals whose deadline has been met or has
   passed, the share (%) with a first contact on or before it (as the report's access part counts);
 * ``first_contact_median_days``: median days from referral to first contact, by referral month;
-* ``completed`` / ``dropped_out``: episodes by the month they ended that way.
+* ``completed_share`` / ``dropped_out_share``: of the episodes that ended in the month, the share
+  (%) completed / dropped out.
 """
 
 import datetime
@@ -22,7 +26,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from people.suppression import SMALL, UNDER, count, share
+from pathways.models import Episode
+from people.suppression import SMALL, share
 
 from .runchart import run_chart
 
@@ -40,11 +45,10 @@ class Measure:
 MEASURES = {
     measure.key: measure
     for measure in (
-        Measure("referrals", _("Referrals received"), COUNT, True),
         Measure("first_contact_within_deadline", _("First contact within the deadline (%)"), PERCENT, True),
         Measure("first_contact_median_days", _("Days from referral to first contact (median)"), DAYS, False),
-        Measure("completed", _("Episodes completed"), COUNT, True),
-        Measure("dropped_out", _("Episodes dropped out"), COUNT, False),
+        Measure("completed_share", _("Endings that were completed (%)"), PERCENT, True),
+        Measure("dropped_out_share", _("Endings that were drop-outs (%)"), PERCENT, False),
     )
 }
 
@@ -70,13 +74,6 @@ def _month(value):
     if isinstance(value, datetime.datetime):
         value = value.date()
     return value.replace(day=1)
-
-
-def _counts_by_month(episodes, field, **filters):
-    rows = (
-        episodes.filter(**filters).annotate(month=TruncMonth(field)).order_by().values("month").annotate(n=Count("pk"))
-    )
-    return {_month(row["month"]): row["n"] for row in rows}
 
 
 def _median_from_histogram(histogram):
@@ -138,17 +135,20 @@ def monthly(episodes, key, start, end, *, today=None):
         raise ValueError(f"unknown measure {key!r}")
     span = months(start, end)
     first, last = span[0], (span[-1] + datetime.timedelta(days=32)).replace(day=1)
-    if key in ("completed", "dropped_out"):
-        counts = _counts_by_month(episodes, "ended_on", status=key, ended_on__gte=first, ended_on__lt=last)
-        return [_count_value(month, counts.get(month, 0)) for month in span]
+    if key in ("completed_share", "dropped_out_share"):
+        status = key.removesuffix("_share")
+        ended = (
+            episodes.filter(ended_on__gte=first, ended_on__lt=last, status__in=Episode.ENDED)
+            .annotate(month=TruncMonth("ended_on"))
+            .order_by()
+            .values("month")
+            .annotate(n=Count("pk"), part=Count("pk", filter=Q(status=status)))
+        )
+        counts = {_month(row["month"]): (row["part"], row["n"]) for row in ended}
+        return [MonthValue(month, share(*counts.get(month, (0, 0)))) for month in span]
     referred = episodes.filter(referral_received__gte=first, referral_received__lt=last).annotate(
         month=TruncMonth("referral_received")
     )
-    if key == "referrals":
-        counts = _counts_by_month(
-            episodes, "referral_received", referral_received__gte=first, referral_received__lt=last
-        )
-        return [_count_value(month, counts.get(month, 0)) for month in span]
     if key == "first_contact_median_days":
         histograms = {_month(group[0]): h for group, h in days_histogram(referred, "month").items()}
         return [MonthValue(month, _median_from_histogram(histograms.get(month, {}))) for month in span]
@@ -158,11 +158,6 @@ def monthly(episodes, key, start, end, *, today=None):
         known, within = shares.get(month, (0, 0))
         values.append(MonthValue(month, share(within, known)))
     return values
-
-
-def _count_value(month, n):
-    figure = count(n)
-    return MonthValue(month, Decimal(n) if figure.shown else None, UNDER if not figure.shown else "")
 
 
 def run_chart_of(values):
