@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit import sections as section_registry
+from measures import signals as measures_signals
 from measures.models import Goal, GoalRating
 from people.access import Grant, log_write
 from people.models import CareTeamMember, Section
@@ -777,10 +778,11 @@ def sign_minutes(grant: Grant, minutes, *, acting_user, expected_revision):
     ratings = {part["goal"]: part["rating"] for part in minutes.parts if part.get("goal") and part.get("rating")}
     if ratings and minutes.corrects_id is None:
         goals = Goal.objects.filter(citizen=grant.citizen, pk__in=ratings, closed_at__isnull=True)
-        GoalRating.objects.bulk_create(
+        rated = GoalRating.objects.bulk_create(
             GoalRating(goal=goal, rating=ratings[goal.pk], rated_at=minutes.meeting.starts_at, rated_by=acting_user)
             for goal in goals
         )
+        measures_signals.ratings_written.send(sender=GoalRating, ratings=rated)
         log_write(
             grant,
             acting_user=acting_user,

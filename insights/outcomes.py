@@ -45,6 +45,19 @@ class Tally:
         return tuple(last - first for first, last in zip(self.firsts, self.lasts, strict=True))
 
 
+def classify(instrument_key, first, last):
+    """``(direction, at_caseness_first, recovered)`` of one citizen's first and last score.
+
+    ``direction`` is "" without a reliable-change threshold; the other two are None where the
+    instrument has no single cut-off (AUDIT-C and DUDIT depend on sex).
+    """
+    instrument = scoring.INSTRUMENTS[instrument_key]
+    result = scoring.classify_against_first(instrument_key, first, last)
+    if result["recovered"] is None:
+        return result["direction"] or "", None, None
+    return result["direction"] or "", _is_case_first(instrument, first), bool(result["recovered"])
+
+
 def tally(instrument_key, pairs):
     """``pairs``: ``(first, last)`` per citizen, ``last`` None for a citizen with only one score."""
     instrument = scoring.INSTRUMENTS[instrument_key]

@@ -14,7 +14,7 @@ from people.models import Section
 
 from . import fhir_forms, scoring, tasks
 from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
-from .signals import response_completed
+from .signals import ratings_written, response_completed
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +270,7 @@ def rate_goals(grant: Grant, ratings, *, acting_user, rated_at=None):
         GoalRating(goal=goals[goal_id], rating=rating, rated_at=rated_at, rated_by=acting_user)
         for goal_id, rating in ratings.items()
     )
+    ratings_written.send(sender=GoalRating, ratings=created)
     _log_write(grant, acting_user=acting_user, detail=f"rated {len(created)} goals")
     return created
 

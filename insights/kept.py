@@ -1,0 +1,283 @@
+"""Keeping ``EpisodeScore`` and ``EpisodeGoal`` (see insights.models) in step with the raw rows.
+
+* ``score_written`` / ``ratings_written``: a new score or goal rating updates the kept row of every
+  episode whose window holds its date (two or three queries, in the writer's transaction: the
+  rows are locked, merged in Python, written back);
+* ``episode_changed``: an episode's window may have moved (referral date, ending), so its kept
+  rows are recomputed from the citizen's raw rows;
+* ``recompute``: the kept rows as they should be, from the raw rows alone — what ``rebuild``
+  writes (``manage.py rebuild_insights``) and what the tests compare the kept tables with.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from measures import scoring
+from measures.models import GoalRating, Score
+from pathways.models import Episode
+
+from .models import EpisodeGoal, EpisodeScore
+from .outcomes import classify
+
+SCORE_FIELDS = (
+    "scores",
+    "first_score_id",
+    "first_at",
+    "first_total",
+    "last_score_id",
+    "last_at",
+    "last_total",
+    "direction",
+    "at_caseness_first",
+    "recovered",
+)
+GOAL_FIELDS = ("ratings", "first_rating_id", "first_at", "first_rating", "last_rating_id", "last_at", "last_rating")
+
+
+def window(day):
+    """Episodes whose window (referral to ending, or open) holds ``day``."""
+    return Q(referral_received__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+
+
+def _holds(episode, day):
+    return episode.referral_received <= day and (episode.ended_on is None or episode.ended_on >= day)
+
+
+def _counts(instrument):
+    return instrument in scoring.INSTRUMENTS
+
+
+# Merging one observation into a kept row ---------------------------------------------------------
+
+
+def _score_row(episode_id, score):
+    return EpisodeScore(
+        episode_id=episode_id,
+        instrument=score.instrument,
+        scores=1,
+        first_score_id=score.pk,
+        first_at=score.effective_at,
+        first_total=score.total,
+        last_score_id=score.pk,
+        last_at=score.effective_at,
+        last_total=score.total,
+    )
+
+
+def _merge_score(row, score):
+    row.scores += 1
+    if (score.effective_at, score.pk) < (row.first_at, row.first_score_id):
+        row.first_score_id, row.first_at, row.first_total = score.pk, score.effective_at, score.total
+    if (score.effective_at, score.pk) > (row.last_at, row.last_score_id):
+        row.last_score_id, row.last_at, row.last_total = score.pk, score.effective_at, score.total
+
+
+def _classify(row):
+    if row.scores < 2:
+        row.direction, row.at_caseness_first, row.recovered = "", None, None
+    else:
+        row.direction, row.at_caseness_first, row.recovered = classify(row.instrument, row.first_total, row.last_total)
+    return row
+
+
+def _goal_row(episode_id, rating):
+    return EpisodeGoal(
+        episode_id=episode_id,
+        goal_id=rating.goal_id,
+        ratings=1,
+        first_rating_id=rating.pk,
+        first_at=rating.rated_at,
+        first_rating=rating.rating,
+        last_rating_id=rating.pk,
+        last_at=rating.rated_at,
+        last_rating=rating.rating,
+    )
+
+
+def _merge_goal(row, rating):
+    row.ratings += 1
+    if (rating.rated_at, rating.pk) < (row.first_at, row.first_rating_id):
+        row.first_rating_id, row.first_at, row.first_rating = rating.pk, rating.rated_at, rating.rating
+    if (rating.rated_at, rating.pk) > (row.last_at, row.last_rating_id):
+        row.last_rating_id, row.last_at, row.last_rating = rating.pk, rating.rated_at, rating.rating
+
+
+# As data is written -------------------------------------------------------------------------------
+
+
+def score_written(score):
+    if score.total is None or not _counts(score.instrument):
+        return
+    day = timezone.localdate(score.effective_at)
+    episode_ids = list(
+        Episode.objects.filter(window(day), citizen_id=score.citizen_id).order_by().values_list("pk", flat=True)
+    )
+    if not episode_ids:
+        return
+    rows = {
+        row.episode_id: row
+        for row in EpisodeScore.objects.select_for_update().filter(
+            episode_id__in=episode_ids, instrument=score.instrument
+        )
+    }
+    new, changed = [], []
+    for episode_id in episode_ids:
+        row = rows.get(episode_id)
+        if row is None:
+            new.append(_classify(_score_row(episode_id, score)))
+        else:
+            _merge_score(row, score)
+            changed.append(_classify(row))
+    EpisodeScore.objects.bulk_create(new)
+    EpisodeScore.objects.bulk_update(changed, SCORE_FIELDS)
+
+
+def ratings_written(ratings):
+    ratings = list(ratings)
+    if not ratings:
+        return
+    citizens = {rating.goal.citizen_id for rating in ratings}
+    episodes = defaultdict(list)
+    for episode in Episode.objects.filter(citizen_id__in=citizens).only(
+        "pk", "citizen_id", "referral_received", "ended_on"
+    ):
+        episodes[episode.citizen_id].append(episode)
+    pairs = [
+        (episode.pk, rating)
+        for rating in ratings
+        for episode in episodes[rating.goal.citizen_id]
+        if _holds(episode, timezone.localdate(rating.rated_at))
+    ]
+    if not pairs:
+        return
+    keys = Q()
+    for episode_id, rating in pairs:
+        keys |= Q(episode_id=episode_id, goal_id=rating.goal_id)
+    rows = {(row.episode_id, row.goal_id): row for row in EpisodeGoal.objects.select_for_update().filter(keys)}
+    new = {}
+    for episode_id, rating in pairs:
+        key = (episode_id, rating.goal_id)
+        if key in rows:
+            _merge_goal(rows[key], rating)
+        elif key in new:
+            _merge_goal(new[key], rating)
+        else:
+            new[key] = _goal_row(episode_id, rating)
+    EpisodeGoal.objects.bulk_create(new.values())
+    EpisodeGoal.objects.bulk_update(rows.values(), GOAL_FIELDS)
+
+
+def episode_changed(episode):
+    """Recompute ``episode``'s kept rows from the citizen's raw rows (its window may have moved)."""
+    scores, goals = recompute(Episode.objects.filter(pk=episode.pk))
+    EpisodeScore.objects.filter(episode_id=episode.pk).delete()
+    EpisodeGoal.objects.filter(episode_id=episode.pk).delete()
+    EpisodeScore.objects.bulk_create(scores)
+    EpisodeGoal.objects.bulk_create(goals)
+
+
+# From the raw rows alone --------------------------------------------------------------------------
+
+
+def recompute(episodes=None, *, batch=2000):
+    """``(EpisodeScore rows, EpisodeGoal rows)`` as they should be for ``episodes`` (default: all)."""
+    episodes = Episode.objects.all() if episodes is None else episodes
+    scores, goals = [], []
+    by_citizen = defaultdict(list)
+    for episode in episodes.order_by("citizen_id", "pk").only("pk", "citizen_id", "referral_received", "ended_on"):
+        by_citizen[episode.citizen_id].append(episode)
+    citizen_ids = sorted(by_citizen)
+    for start in range(0, len(citizen_ids), batch):
+        chunk = citizen_ids[start : start + batch]
+        kept = {}
+        for score in (
+            Score.objects.filter(citizen_id__in=chunk, total__isnull=False)
+            .only("pk", "citizen_id", "instrument", "total", "effective_at")
+            .order_by()
+            .iterator(chunk_size=5000)
+        ):
+            if not _counts(score.instrument):
+                continue
+            day = timezone.localdate(score.effective_at)
+            for episode in by_citizen[score.citizen_id]:
+                if _holds(episode, day):
+                    key = (episode.pk, score.instrument)
+                    if key in kept:
+                        _merge_score(kept[key], score)
+                    else:
+                        kept[key] = _score_row(episode.pk, score)
+        scores.extend(_classify(row) for row in kept.values())
+        kept_goals = {}
+        for rating in (
+            GoalRating.objects.filter(goal__citizen_id__in=chunk)
+            .select_related("goal")
+            .only("pk", "goal_id", "rating", "rated_at", "goal__citizen_id")
+            .order_by()
+            .iterator(chunk_size=5000)
+        ):
+            day = timezone.localdate(rating.rated_at)
+            for episode in by_citizen[rating.goal.citizen_id]:
+                if _holds(episode, day):
+                    key = (episode.pk, rating.goal_id)
+                    if key in kept_goals:
+                        _merge_goal(kept_goals[key], rating)
+                    else:
+                        kept_goals[key] = _goal_row(episode.pk, rating)
+        goals.extend(kept_goals.values())
+    return scores, goals
+
+
+@transaction.atomic
+def rebuild(*, batch_size=5000):
+    """Throw the kept rows away and write them again from the raw rows. Returns (scores, goals) written."""
+    EpisodeScore.objects.all().delete()
+    EpisodeGoal.objects.all().delete()
+    scores, goals = recompute()
+    EpisodeScore.objects.bulk_create(scores, batch_size=batch_size)
+    EpisodeGoal.objects.bulk_create(goals, batch_size=batch_size)
+    return len(scores), len(goals)
+
+
+# Signal receivers (connected in apps.ready) ------------------------------------------------------
+
+
+def on_score_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        score_written(instance)
+
+
+def on_ratings_written(sender, ratings, **kwargs):
+    ratings_written(ratings)
+
+
+def on_episode_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    if created:
+        # A new episode: scores and ratings already written in its window belong to it too.
+        episode_changed(instance)
+    elif update_fields is None or {"referral_received", "ended_on", "citizen"} & set(update_fields):
+        episode_changed(instance)
+
+
+def _as_tuples(rows, fields, key):
+    return {tuple(getattr(row, k) for k in key): tuple(getattr(row, f) for f in fields) for row in rows}
+
+
+def differences():
+    """Kept rows that differ from a recomputation: ``[(table, key, kept, recomputed)]`` (empty when equal)."""
+    scores, goals = recompute()
+    out = []
+    for table, model, rows, fields, key in (
+        ("score", EpisodeScore, scores, SCORE_FIELDS, ("episode_id", "instrument")),
+        ("goal", EpisodeGoal, goals, GOAL_FIELDS, ("episode_id", "goal_id")),
+    ):
+        expected = _as_tuples(rows, fields, key)
+        actual = _as_tuples(model.objects.all(), fields, key)
+        for k in sorted(set(expected) | set(actual), key=str):
+            if expected.get(k) != actual.get(k):
+                out.append((table, k, actual.get(k), expected.get(k)))
+    return out

@@ -1,0 +1,125 @@
+"""The kept summaries equal a recomputation from the raw rows, whatever order the writes come in."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from insights import kept
+from insights.models import EpisodeGoal, EpisodeScore
+from measures import actions as measures_actions
+from measures.models import Goal, QuestionnaireResponse, Score
+from pathways.models import Episode, PathwayTemplate
+from people import access
+
+START = datetime.date(2026, 1, 1)
+
+
+def at(day):
+    return timezone.make_aware(datetime.datetime.combine(START + datetime.timedelta(days=day), datetime.time(12)))
+
+
+def add_score(citizen, questionnaire, day, total, instrument="phq9"):
+    response = QuestionnaireResponse.objects.create(
+        citizen=citizen, questionnaire=questionnaire, status="completed", authored_at=at(day)
+    )
+    return Score.objects.create(
+        response=response, citizen=citizen, instrument=instrument, total=Decimal(total), result={}, effective_at=at(day)
+    )
+
+
+def add_episode(citizen, template, unit, referral_day, end_day=None):
+    return Episode.objects.create(
+        citizen=citizen,
+        template=template,
+        unit=unit,
+        referral_received=START + datetime.timedelta(days=referral_day),
+        referral_source="self",
+        referral_reason="Test",
+        status="completed" if end_day is not None else "active",
+        ended_on=START + datetime.timedelta(days=end_day) if end_day is not None else None,
+        end_reason="Ferdig" if end_day is not None else "",
+    )
+
+
+@pytest.fixture
+def world(coordinator, make_citizen, phq9, municipality):
+    template = PathwayTemplate.objects.create(key="kept", name="Kept", first_contact_days=7)
+    citizens = [make_citizen(coordinator, f"C{i}") for i in range(2)]
+    goals = [
+        measures_actions.add_goal(access.grant_for(coordinator, c), acting_user=coordinator, text=f"Mål {c.pk}")
+        for c in citizens
+    ]
+    return {"template": template, "citizens": citizens, "goals": goals, "phq9": phq9, "unit": municipality}
+
+
+def test_a_score_lands_in_every_episode_whose_window_holds_it(world, coordinator):
+    citizen = world["citizens"][0]
+    early = add_episode(citizen, world["template"], world["unit"], 0, end_day=30)
+    late = add_episode(citizen, world["template"], world["unit"], 20)
+    add_score(citizen, world["phq9"], 10, 20)  # early only
+    add_score(citizen, world["phq9"], 25, 8)  # both
+    add_score(citizen, world["phq9"], 40, 4)  # late only
+    first = EpisodeScore.objects.get(episode=early)
+    assert (first.scores, first.first_total, first.last_total) == (2, 20, 8)
+    assert (first.direction, first.at_caseness_first, first.recovered) == ("reliable_improvement", True, True)
+    second = EpisodeScore.objects.get(episode=late)
+    assert (second.scores, second.first_total, second.last_total) == (2, 8, 4)
+    assert kept.differences() == []
+
+
+def test_moving_an_episode_moves_its_scores_and_the_command_checks_and_rebuilds(world, capsys):
+    citizen = world["citizens"][0]
+    episode = add_episode(citizen, world["template"], world["unit"], 5)
+    add_score(citizen, world["phq9"], 2, 15)
+    assert not EpisodeScore.objects.filter(episode=episode).exists()
+    episode.referral_received = START
+    episode.save(update_fields=["referral_received"])
+    assert EpisodeScore.objects.get(episode=episode).first_total == 15
+    EpisodeScore.objects.all().delete()
+    with pytest.raises(SystemExit):
+        call_command("rebuild_insights", "--check")
+    call_command("rebuild_insights")
+    call_command("rebuild_insights", "--check")
+    assert "equal a recomputation" in capsys.readouterr().out
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("episode"), st.integers(0, 1), st.integers(0, 60), st.none() | st.integers(0, 40)),
+        st.tuples(st.just("score"), st.integers(0, 1), st.integers(0, 100), st.integers(0, 27)),
+        st.tuples(st.just("rate"), st.integers(0, 1), st.integers(0, 100), st.integers(1, 10)),
+        st.tuples(st.just("end"), st.integers(0, 5), st.integers(0, 100), st.none()),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
+@given(steps=operations)
+def test_the_kept_rows_equal_a_recomputation_after_random_writes(world, coordinator, steps):
+    episodes = []
+    for kind, who, day, value in steps:
+        citizen = world["citizens"][who % 2]
+        if kind == "episode":
+            episodes.append(
+                add_episode(citizen, world["template"], world["unit"], day, None if value is None else day + value)
+            )
+        elif kind == "score":
+            add_score(citizen, world["phq9"], day, value)
+        elif kind == "rate":
+            goal = Goal.objects.get(pk=world["goals"][who].pk)
+            measures_actions.rate_goals(
+                access.grant_for(coordinator, citizen), {goal.pk: value}, acting_user=coordinator, rated_at=at(day)
+            )
+        elif episodes:
+            episode = episodes[who % len(episodes)]
+            episode.ended_on = max(episode.referral_received, START + datetime.timedelta(days=day))
+            episode.status, episode.end_reason = "completed", "Ferdig"
+            episode.save(update_fields=["status", "ended_on", "end_reason"])
+    assert kept.differences() == []
+    assert EpisodeGoal.objects.filter(ratings__lt=1).count() == 0
