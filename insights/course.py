@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
-from people.suppression import count, share, suppress_table
+from people.suppression import HIDDEN, Figure, count, share, suppress_table
 
 WAITING, ACTIVE, COMPLETED, DROPPED_OUT, TRANSFERRED = "waiting", "active", "completed", "dropped_out", "transferred"
 OUTCOMES = (COMPLETED, DROPPED_OUT, TRANSFERRED, ACTIVE)
@@ -82,16 +82,69 @@ def median_days(values):
     return Decimal(str(statistics.median(values)))
 
 
-def publish(tally_):
-    course = suppress_table({("row", status): n for status, n in tally_.by_status.items()}, ["row"], OUTCOMES)
-    return {
-        "referrals": count(tally_.referrals),
-        "waiting": count(tally_.waiting),
-        "first_contact_median_days": median_days(tally_.days_to_first_contact),
-        "first_contact_within_deadline": share(tally_.within_deadline, tally_.deadline_known),
-        "started": course.row_totals["row"],
-        "completed": course.cells["row", COMPLETED],
-        "dropped_out": course.cells["row", DROPPED_OUT],
-        "transferred": course.cells["row", TRANSFERRED],
-        "ongoing": course.cells["row", ACTIVE],
+COLUMNS = (WAITING, *OUTCOMES)
+
+
+def add(first, second):
+    """Two tallies together: the total row's true figures."""
+    return Tally(
+        referrals=first.referrals + second.referrals,
+        waiting=first.waiting + second.waiting,
+        by_status={key: first.by_status.get(key, 0) + second.by_status.get(key, 0) for key in OUTCOMES},
+        days_to_first_contact=first.days_to_first_contact + second.days_to_first_contact,
+        deadline_known=first.deadline_known + second.deadline_known,
+        within_deadline=first.within_deadline + second.within_deadline,
+    )
+
+
+EMPTY = Tally(0, 0, dict.fromkeys(OUTCOMES, 0), (), 0, 0)
+
+
+def publish_rows(tallies):
+    """``{row: Tally}`` → ``({row: published}, published total)``.
+
+    Waiting and the four ways out of it are one table across the rows: its row totals are the
+    referrals, its column totals the total row. ``started`` (the four together) is shown only when
+    all four are: with the referrals and the number started both shown, a small waiting list
+    would be their difference, so a small waiting list hides the referrals (its row total).
+    """
+    rows = list(tallies)
+    table = suppress_table(
+        {
+            (row, column): (t.waiting if column == WAITING else t.by_status[column])
+            for row, t in tallies.items()
+            for column in COLUMNS
+        },
+        rows,
+        COLUMNS,
+    )
+    total = EMPTY
+    for tally_ in tallies.values():
+        total = add(total, tally_)
+
+    def figures(cell, referrals, tally_):
+        outs = [cell(status) for status in OUTCOMES]
+        started = count(sum(f.value for f in outs)) if all(f.shown for f in outs) else Figure(None, HIDDEN)
+        return {
+            "referrals": referrals,
+            "waiting": cell(WAITING),
+            "first_contact_median_days": median_days(tally_.days_to_first_contact),
+            "first_contact_within_deadline": share(tally_.within_deadline, tally_.deadline_known),
+            "started": started,
+            "completed": cell(COMPLETED),
+            "dropped_out": cell(DROPPED_OUT),
+            "transferred": cell(TRANSFERRED),
+            "ongoing": cell(ACTIVE),
+        }
+
+    published = {
+        row: figures(lambda column, row=row: table.cells[row, column], table.row_totals[row], tallies[row])
+        for row in rows
     }
+    return published, figures(lambda column: table.column_totals[column], table.total, total)
+
+
+def publish(tally_):
+    """What a reader may see of one tally on its own (a report of one row)."""
+    rows, _total = publish_rows({"row": tally_})
+    return rows["row"]

@@ -52,8 +52,9 @@ def test_the_tally_by_hand():
 
 def test_published():
     shown = publish(tally(EPISODES, today=TODAY))
-    assert shown["referrals"].value == 12
     assert shown["waiting"].withheld == "small"
+    # 12 referrals beside the number started would give the small waiting list back: hidden with it.
+    assert not shown["referrals"].shown
     assert shown["first_contact_median_days"] == Decimal("5")  # the middle of nine days
     assert shown["first_contact_within_deadline"] is None  # 7 of 10: the other 3 are from 1 to 4
     assert shown["completed"].value == 5
@@ -81,3 +82,16 @@ def test_a_larger_service_is_shown_in_full():
 def test_an_unknown_status_is_refused():
     with pytest.raises(ValueError):
         tally([row("lost")], today=TODAY)
+
+
+def test_two_rows_and_a_total_give_no_small_cell_back():
+    from insights.course import publish_rows
+
+    big = tally(EPISODES * 5, today=TODAY)
+    small = tally([row("completed", contact=2)] * 6 + [row("transferred", contact=3)] * 2, today=TODAY)
+    rows, total = publish_rows({"a": big, "b": small})
+    assert rows["b"]["transferred"].withheld == "small"
+    assert rows["a"]["transferred"].value == 5
+    # The total of transferred (7) minus row a's 5 would give row b's 2: the column total is hidden.
+    assert not total["transferred"].shown and not total["started"].shown and not total["referrals"].shown
+    assert total["completed"].value == 25 + 6
