@@ -7,6 +7,10 @@ class GatheringsConfig(AppConfig):
     verbose_name = _("Evaluations")
 
     def ready(self):
+        from people import panels
+
         from . import sections
+        from .panels import interview_panel
 
         sections.register()
+        panels.register(interview_panel)
