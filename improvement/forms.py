@@ -105,9 +105,18 @@ class TeamForm(RequiredByAction, forms.Form):
         self.fields["members"].queryset = members
         self.fields["aim_measure"].choices = [("", _("Choose a measure")), *measure_choices()]
         self.fields["measures"].choices = measure_choices()
-        if len(units) == 1:
-            self.fields["unit"].initial = units[0].pk
+        choices = list(units)
+        self.only_unit = choices[0] if len(choices) == 1 else None
+        if self.only_unit is not None:
+            self.fields["unit"].initial = self.only_unit.pk
             self.fields["unit"].widget = forms.HiddenInput()
+            self.fields["unit"].required = False
+
+    def clean_unit(self):
+        unit = self.cleaned_data.get("unit") or self.only_unit
+        if unit is None:
+            raise ValidationError(_("Choose the unit."))
+        return unit
 
     def aim(self):
         data = self.cleaned_data

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from insights.series import MEASURES
 from people.access import log_aggregate, units_led_by
+from people.models import Organisation
 from web.decorators import staff_required
 from web.forms import add_errors
 
@@ -60,7 +61,7 @@ def team_list(request):
 
 def _team_form(request, *, team=None):
     unit_ids = units_led_by(request.user) if team is None else {team.unit_id}
-    units = list(actions.units_to_choose(request.user)) if team is None else [team.unit]
+    units = actions.units_to_choose(request.user) if team is None else Organisation.objects.filter(pk=team.unit_id)
     return TeamForm(
         request.POST or None,
         units=units,
