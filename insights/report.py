@@ -1,0 +1,470 @@
+"""The outcome report: one row per unit × pathway of the episodes referred in the period, and the total.
+
+``build(scope, filters)`` counts in the database (grouped queries over the episodes and the kept
+summaries — the query count does not grow with the number of citizens), fills the same tallies the
+hand-computed tests use (``insights.course``, ``insights.outcomes``), and publishes them through
+``people.suppression``. The result is what every reader gets — page, CSV, PDF and JSON alike —
+so no export can hold more than the page shows.
+
+Definitions (written on the page too):
+
+* the report's episodes are those whose referral was received in the period, in the reader's
+  scope (``insights.scope``) and the filter; each belongs to one unit and one pathway (a row);
+* outcome per instrument: each episode's first and latest score in its window (referral to
+  ending), from ``insights.models.EpisodeScore`` — counted per episode, so a citizen with two
+  episodes in one row counts twice, as NHS Talking Therapies counts courses of treatment;
+* perceived benefit (seed 001): of the goals rated at least twice in an episode, the mean of the
+  latest ratings minus the mean of the first;
+* user evaluations: evaluations asked for at the end of an episode (drop-outs included), and
+  those answered;
+* coordination: of the citizens of the report's episodes, the share with a coordinator on their
+  care team, with a plan in effect, with a plan made or revised in the last 12 months, with an
+  active responsibility group, and with a group meeting held in the period.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from groups.models import Group, Meeting
+from measures import scoring
+from measures.models import QuestionnaireResponse
+from pathways.models import PathwayTemplate, ScheduledQuestionnaire
+from people.models import CareTeamMember, Citizen, Organisation
+from people.suppression import SMALL, count, share, suppress_table
+from plans.models import PlanVersion
+
+from . import course, outcomes
+from .models import EpisodeGoal, EpisodeScore
+from .series import days_histogram, deadline_counts, months
+
+SESSION_FEEDBACK = "https://samplan.no/fhir/Questionnaire/session-feedback"
+ALLIANCE_ITEMS = ("heard", "what_matters", "way_of_working", "overall")
+CHANGE_ANSWERS = ("much-better", "a-little-better", "about-the-same", "a-little-worse", "much-worse")
+BENEFIT_BANDS = ((-9, -2), (-1, -1), (0, 0), (1, 1), (2, 2), (3, 9))  # later − first rating of one goal
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime.date
+    end: datetime.date
+    unit: Organisation | None = None
+    template: PathwayTemplate | None = None
+
+    def for_log(self):
+        shown = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.unit is not None:
+            shown["unit"] = str(self.unit.pk)
+        if self.template is not None:
+            shown["pathway"] = self.template.key
+        return shown
+
+
+def default_period(today=None):
+    """The last 12 months: from the day after the same date a year ago, to today."""
+    today = today or timezone.localdate()
+    try:
+        start = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28)
+    return start + datetime.timedelta(days=1), today
+
+
+@dataclass
+class RowTally:
+    unit_id: int
+    template_id: int
+    course_tally: object = course.EMPTY
+    instruments: dict = field(default_factory=dict)
+    goals: int = 0
+    goal_citizens: int = 0
+    goal_first_sum: int = 0
+    goal_last_sum: int = 0
+    evaluations_asked: int = 0
+    evaluations_answered: int = 0
+
+
+@dataclass
+class Report:
+    filters: Filters
+    rows: list  # [{"unit": Organisation, "template": PathwayTemplate, **published}]
+    total: dict
+    instruments: list  # instrument keys present, in the shipped order
+    benefit_distribution: list
+    evaluation_answers: list
+    coordination: dict
+    session_feedback: list  # per month: {"month", item: mean or None, "n": Figure}
+    citizens: object  # Figure: the citizens of the report's episodes
+
+    def as_json(self):
+        def row_json(row, unit, template):
+            figures = row
+            return {
+                "unit": unit.pk if unit else None,
+                "unit_name": unit.name if unit else None,
+                "pathway": template.key if template else None,
+                "pathway_name": template.name if template else None,
+                **{
+                    key: _json(figures[key])
+                    for key in (
+                        "referrals",
+                        "first_contact_within_deadline",
+                        "first_contact_median_days",
+                        "started",
+                        "completed",
+                        "dropped_out",
+                        "transferred",
+                        "ongoing",
+                        "user_evaluations",
+                        "perceived_benefit_mean",
+                    )
+                },
+                "instruments": [
+                    {
+                        key: _json(value)
+                        for key, value in instrument.items()
+                        if key
+                        in (
+                            "instrument",
+                            "with_two_scores",
+                            "only_one_score",
+                            "reliably_improved",
+                            "no_reliable_change",
+                            "reliably_deteriorated",
+                            "recovered",
+                            "reliably_recovered",
+                            "mean_change",
+                            "mean_first",
+                            "mean_last",
+                            "effect_size",
+                            "at_caseness_first",
+                        )
+                    }
+                    for instrument in figures["instruments"]
+                ],
+            }
+
+        return {
+            "period": {"from": self.filters.start.isoformat(), "to": self.filters.end.isoformat()},
+            "suppression": {"threshold": SMALL},
+            "rows": [row_json(row, row["unit"], row["template"]) for row in self.rows],
+            "total": row_json(self.total, None, None),
+        }
+
+
+def _json(value):
+    if hasattr(value, "as_json"):
+        return value.as_json()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _mean(total, n, *, places="0.01"):
+    if n < SMALL:
+        return None
+    return (Decimal(total) / n).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def report_episodes(scope, filters):
+    episodes = scope.episodes(filters.unit).filter(
+        referral_received__gte=filters.start, referral_received__lte=filters.end
+    )
+    if filters.template is not None:
+        episodes = episodes.filter(template=filters.template)
+    return episodes
+
+
+def _tally_rows(episodes, today):
+    rows = {}
+
+    def row(unit_id, template_id):
+        key = (unit_id, template_id)
+        if key not in rows:
+            rows[key] = RowTally(unit_id, template_id)
+        return rows[key]
+
+    statuses = defaultdict(lambda: defaultdict(int))
+    for entry in episodes.order_by().values("unit_id", "template_id", "status").annotate(n=Count("pk")):
+        statuses[entry["unit_id"], entry["template_id"]][entry["status"]] = entry["n"]
+    histograms = days_histogram(episodes, "unit_id", "template_id")
+    deadlines = deadline_counts(episodes, "unit_id", "template_id", today=today)
+    for key, by_status in statuses.items():
+        days = tuple(d for d, n in sorted(histograms.get(key, {}).items()) for _ in range(n))
+        known, within = deadlines.get(key, (0, 0))
+        row(*key).course_tally = course.Tally(
+            referrals=sum(by_status.values()),
+            waiting=by_status.get(course.WAITING, 0),
+            by_status={status: by_status.get(status, 0) for status in course.OUTCOMES},
+            days_to_first_contact=days,
+            deadline_known=known,
+            within_deadline=within,
+        )
+    two = Q(scores__gte=2)
+    for entry in (
+        EpisodeScore.objects.filter(episode__in=episodes)
+        .order_by()
+        .values("episode__unit_id", "episode__template_id", "instrument")
+        .annotate(
+            n_two=Count("pk", filter=two),
+            n_one=Count("pk", filter=Q(scores=1)),
+            n_improved=Count("pk", filter=two & Q(direction=scoring.IMPROVEMENT)),
+            n_unchanged=Count("pk", filter=two & Q(direction=scoring.NO_CHANGE)),
+            n_deteriorated=Count("pk", filter=two & Q(direction=scoring.DETERIORATION)),
+            n_caseness=Count("pk", filter=two & Q(at_caseness_first=True)),
+            n_recovered=Count("pk", filter=two & Q(recovered=True)),
+            n_reliably=Count("pk", filter=two & Q(recovered=True, direction=scoring.IMPROVEMENT)),
+            n_sum_first=Sum("first_total", filter=two),
+            n_sum_last=Sum("last_total", filter=two),
+            n_sum_squares=Sum(F("first_total") * F("first_total"), filter=two),
+        )
+    ):
+        instrument = entry["instrument"]
+        tally_ = outcomes.Tally(
+            instrument,
+            with_two_scores=entry["n_two"],
+            only_one_score=entry["n_one"],
+            at_caseness_first=entry["n_caseness"],
+            recovered=entry["n_recovered"],
+            reliably_recovered=entry["n_reliably"],
+            sum_first=Decimal(entry["n_sum_first"] or 0),
+            sum_last=Decimal(entry["n_sum_last"] or 0),
+            sum_first_squares=Decimal(entry["n_sum_squares"] or 0),
+        )
+        if tally_.directions:
+            tally_.directions = {
+                scoring.IMPROVEMENT: entry["n_improved"],
+                scoring.NO_CHANGE: entry["n_unchanged"],
+                scoring.DETERIORATION: entry["n_deteriorated"],
+            }
+        row(entry["episode__unit_id"], entry["episode__template_id"]).instruments[instrument] = tally_
+    for entry in (
+        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
+        .order_by()
+        .values("episode__unit_id", "episode__template_id")
+        .annotate(
+            goals=Count("pk"),
+            citizens=Count("goal__citizen_id", distinct=True),
+            first=Sum("first_rating"),
+            last=Sum("last_rating"),
+        )
+    ):
+        target = row(entry["episode__unit_id"], entry["episode__template_id"])
+        target.goals, target.goal_citizens = entry["goals"], entry["citizens"]
+        target.goal_first_sum, target.goal_last_sum = entry["first"], entry["last"]
+    for entry in (
+        ScheduledQuestionnaire.objects.filter(
+            episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, cancelled_at__isnull=True
+        )
+        .order_by()
+        .values("episode__unit_id", "episode__template_id")
+        .annotate(asked=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
+    ):
+        target = row(entry["episode__unit_id"], entry["episode__template_id"])
+        target.evaluations_asked, target.evaluations_answered = entry["asked"], entry["answered"]
+    return rows
+
+
+def _benefit(goals, citizens, first_sum, last_sum):
+    if goals < SMALL or citizens < SMALL:
+        return None
+    return _mean(last_sum - first_sum, goals)
+
+
+def _instrument_order(keys):
+    order = list(scoring.INSTRUMENTS)
+    return sorted(keys, key=lambda key: order.index(key) if key in order else len(order))
+
+
+def build(scope, filters, *, today=None):
+    today = today or timezone.localdate()
+    episodes = report_episodes(scope, filters)
+    tallies = _tally_rows(episodes, today)
+    keys = sorted(tallies)
+    units = Organisation.objects.in_bulk({unit for unit, _t in keys})
+    templates = PathwayTemplate.objects.in_bulk({template for _u, template in keys})
+    keys.sort(key=lambda key: (units[key[0]].name, templates[key[1]].name))
+    course_rows, course_total = course.publish_rows({key: tallies[key].course_tally for key in keys})
+    instrument_keys = _instrument_order({i for t in tallies.values() for i in t.instruments})
+    per_instrument = {}
+    for instrument in instrument_keys:
+        per_instrument[instrument] = outcomes.publish_rows(
+            {key: tallies[key].instruments.get(instrument) or outcomes.Tally(instrument) for key in keys}
+        )
+    evaluations = suppress_table(
+        {
+            (key, column): value
+            for key in keys
+            for column, value in (
+                ("answered", tallies[key].evaluations_answered),
+                ("unanswered", tallies[key].evaluations_asked - tallies[key].evaluations_answered),
+            )
+        },
+        keys,
+        ("answered", "unanswered"),
+    )
+    goals = suppress_table({(key, "goals"): tallies[key].goals for key in keys}, keys, ("goals",))
+    rows = []
+    for key in keys:
+        t = tallies[key]
+        rows.append(
+            {
+                "unit": units[key[0]],
+                "template": templates[key[1]],
+                **course_rows[key],
+                "user_evaluations": evaluations.cells[key, "answered"],
+                "evaluations_asked": evaluations.row_totals[key],
+                "evaluation_response_rate": share(t.evaluations_answered, t.evaluations_asked),
+                "goals_rated_twice": goals.cells[key, "goals"],
+                "perceived_benefit_mean": _benefit(t.goals, t.goal_citizens, t.goal_first_sum, t.goal_last_sum),
+                "instruments": [per_instrument[i][0][key] for i in instrument_keys],
+            }
+        )
+    asked = sum(t.evaluations_asked for t in tallies.values())
+    answered = sum(t.evaluations_answered for t in tallies.values())
+    goal_totals = [
+        sum(getattr(t, name) for t in tallies.values()) for name in ("goals", "goal_first_sum", "goal_last_sum")
+    ]
+    total = {
+        **course_total,
+        "user_evaluations": evaluations.column_totals["answered"],
+        "evaluations_asked": evaluations.total,
+        "evaluation_response_rate": share(answered, asked),
+        "goals_rated_twice": goals.column_totals["goals"],
+        "perceived_benefit_mean": _benefit(goal_totals[0], _goal_citizens(episodes), goal_totals[1], goal_totals[2]),
+        "instruments": [per_instrument[i][1] for i in instrument_keys],
+    }
+    citizens = episodes.order_by().values("citizen_id").distinct()
+    return Report(
+        filters=filters,
+        rows=rows,
+        total=total,
+        instruments=instrument_keys,
+        benefit_distribution=_benefit_distribution(episodes),
+        evaluation_answers=_evaluation_answers(episodes),
+        coordination=_coordination(citizens, filters, today),
+        session_feedback=_session_feedback(citizens, filters),
+        citizens=count(citizens.count()),
+    )
+
+
+def _goal_citizens(episodes):
+    return (
+        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
+        .order_by()
+        .values("goal__citizen_id")
+        .distinct()
+        .count()
+    )
+
+
+def _benefit_distribution(episodes):
+    """Goals by how much the latest rating moved from the first (bands), suppressed as one row."""
+    counts = dict.fromkeys(BENEFIT_BANDS, 0)
+    for entry in (
+        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
+        .annotate(change=F("last_rating") - F("first_rating"))
+        .order_by()
+        .values("change")
+        .annotate(n=Count("pk"))
+    ):
+        for band in BENEFIT_BANDS:
+            if band[0] <= entry["change"] <= band[1]:
+                counts[band] += entry["n"]
+    table = suppress_table({("goals", band): n for band, n in counts.items()}, ["goals"], BENEFIT_BANDS)
+    return [{"band": band, "goals": table.cells["goals", band]} for band in BENEFIT_BANDS]
+
+
+def _evaluation_answers(episodes):
+    """How the answered user evaluations say the citizen is now, compared with before (one row)."""
+    counts = dict.fromkeys(CHANGE_ANSWERS, 0)
+    responses = QuestionnaireResponse.objects.filter(
+        pk__in=ScheduledQuestionnaire.objects.filter(
+            episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, response__isnull=False
+        ).values("response_id")
+    )
+    for entry in responses.order_by().values("answers__change__0").annotate(n=Count("pk")):
+        if entry["answers__change__0"] in counts:
+            counts[entry["answers__change__0"]] += entry["n"]
+    table = suppress_table({("row", key): n for key, n in counts.items()}, ["row"], CHANGE_ANSWERS)
+    return [{"answer": key, "count": table.cells["row", key]} for key in CHANGE_ANSWERS]
+
+
+def _coordination(citizens, filters, today):
+    """Shares (never counts: a count beside the base would give the small remainder back)."""
+    year_ago = today - datetime.timedelta(days=365)
+    base = Citizen.objects.filter(pk__in=citizens)
+    figures = base.aggregate(
+        n=Count("pk"),
+        coordinator=Count(
+            "pk",
+            filter=Q(
+                Exists(
+                    CareTeamMember.objects.active().filter(citizen=OuterRef("pk"), role=CareTeamMember.Role.COORDINATOR)
+                )
+            ),
+        ),
+        plan=Count("pk", filter=Q(Exists(PlanVersion.objects.filter(citizen=OuterRef("pk"), status="active")))),
+        plan_revised=Count(
+            "pk", filter=Q(Exists(PlanVersion.objects.filter(citizen=OuterRef("pk"), activated_at__date__gte=year_ago)))
+        ),
+        group=Count("pk", filter=Q(Exists(Group.objects.filter(citizen=OuterRef("pk"), status=Group.Status.ACTIVE)))),
+        meeting=Count(
+            "pk",
+            filter=Q(
+                Exists(
+                    Meeting.objects.filter(
+                        citizen=OuterRef("pk"),
+                        status=Meeting.Status.HELD,
+                        starts_at__date__gte=filters.start,
+                        starts_at__date__lte=filters.end,
+                    )
+                )
+            ),
+        ),
+    )
+    n = figures.pop("n")
+    return {key: share(value, n) for key, value in figures.items()}
+
+
+def _session_feedback(citizens, filters):
+    """Mean of each alliance item (0–7) by month, over the session feedback of the report's citizens."""
+    sums = defaultdict(lambda: defaultdict(Decimal))
+    ns = defaultdict(lambda: defaultdict(int))
+    who = defaultdict(set)
+    responses = QuestionnaireResponse.objects.filter(
+        citizen_id__in=citizens,
+        questionnaire__url=SESSION_FEEDBACK,
+        status=QuestionnaireResponse.Status.COMPLETED,
+        authored_at__date__gte=filters.start,
+        authored_at__date__lte=filters.end,
+    ).annotate(month=TruncMonth("authored_at"))
+    for entry in responses.order_by().values("month", "answers", "citizen_id"):
+        month = entry["month"].date() if isinstance(entry["month"], datetime.datetime) else entry["month"]
+        who[month].add(entry["citizen_id"])
+        for item in ALLIANCE_ITEMS:
+            value = (entry["answers"] or {}).get(item)
+            value = value[0] if isinstance(value, list) and value else value
+            try:
+                number = Decimal(str(value))
+            except ArithmeticError:
+                continue
+            if 0 <= number <= 7:
+                sums[month][item] += number
+                ns[month][item] += 1
+    out = []
+    for month in months(filters.start, filters.end):
+        n = max(ns[month].values(), default=0)
+        out.append(
+            {
+                "month": month,
+                "n": count(n),
+                **{item: _mean(sums[month][item], ns[month][item]) for item in ALLIANCE_ITEMS},
+            }
+        )
+    return out
