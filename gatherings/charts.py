@@ -4,8 +4,9 @@ a title and a description for screen readers, and the numbers as a table beside 
 from dataclasses import dataclass
 
 WIDTH = 480
-ROW = 56  # a label line above each bar
+ROW = 60  # a label line above each bar
 BAR = 22
+AXIS = 24  # the numbers under the bars
 LEFT, RIGHT, TOP = 4, 56, 8
 
 
@@ -31,6 +32,14 @@ class BarChart:
     ticks: list = None
 
     @property
+    def axis_y(self):
+        return self.height - 6
+
+    @property
+    def plot_bottom(self):
+        return self.height - AXIS
+
+    @property
     def plot_left(self):
         return LEFT
 
@@ -43,7 +52,7 @@ def bar_chart(*, chart_id, title, description, rows, scale_max):
         top = TOP + index * ROW
         width = 0 if value is None else round(usable * float(value) / scale_max, 1)
         bars.append(
-            Bar(label=label, value=value, label_y=top + 14, bar_y=top + 22, width=width, value_x=LEFT + width + 6)
+            Bar(label=label, value=value, label_y=top + 16, bar_y=top + 24, width=width, value_x=LEFT + width + 6)
         )
     ticks = [{"value": n, "x": round(LEFT + usable * n / scale_max, 1)} for n in range(1, scale_max + 1)]
     return BarChart(
@@ -52,6 +61,6 @@ def bar_chart(*, chart_id, title, description, rows, scale_max):
         description=description,
         scale_max=scale_max,
         bars=bars,
-        height=TOP + len(bars) * ROW + 4,
+        height=TOP + len(bars) * ROW + AXIS,
         ticks=ticks,
     )
