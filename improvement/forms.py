@@ -248,7 +248,7 @@ class ChecklistForm(forms.Form):
             self.fields[f"q{number}_answer"] = forms.ChoiceField(
                 label=format_lazy("{}. {}", number, question),
                 required=False,
-                choices=ChecklistAnswer.Answer.choices,
+                choices=[("", _("Not answered")), *ChecklistAnswer.Answer.choices],
                 widget=forms.RadioSelect,
                 error_messages={"invalid_choice": _("Answer yes, partly or no.")},
             )
