@@ -256,3 +256,19 @@ def test_the_checklist_saves_from_the_form(client, login, team, member):
     )
     assert "Uten svar" in response.content.decode()
     assert ChecklistAnswer.objects.count() == 2
+
+
+def test_a_leader_changes_the_team_through_the_form(client, login, team, unit_leader, member, second_member):
+    login(unit_leader)
+    url = reverse("improvement:team_edit", args=[team.pk])
+    page = client.get(url).content.decode()
+    assert "90 % første kontakt" in page
+    form = _team_post(member, members=[str(member.pk), str(second_member.pk)], aim_measure="")
+    response = client.post(url, form)
+    assert response.status_code == 400 and "An aim needs a measure" in response.content.decode()
+    team.refresh_from_db()
+    assert list(team.members.all()) == [member] and team.aim.measure == "first_contact_within_deadline"
+    response = client.post(url, form | {"aim_measure": "first_contact_median_days", "target_value": "5"})
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert team.members.count() == 2 and team.aim.measure == "first_contact_median_days"
