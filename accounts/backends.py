@@ -15,7 +15,7 @@ class UserBackend(ModelBackend):
         leads = UnitLeadership.objects.active().filter(user=OuterRef("pk"))
         user = (
             get_user_model()
-            ._default_manager.select_related("staff_profile", "citizen")
+            ._default_manager.select_related("staff_profile__organisation", "citizen")
             .annotate(leads_units=Exists(leads))
             .filter(pk=user_id)
             .first()

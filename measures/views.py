@@ -22,7 +22,7 @@ from .forms import GoalForm, QuestionnaireForm
 from .models import Goal, Questionnaire, QuestionnaireResponse
 from .progress import CHECKIN_KEY, citizen_progress, goals_with_ratings, perceived_benefit
 
-GIVEN_BY_THE_SERVICE = {"session-feedback", "user-evaluation", "course-evaluation"}
+GIVEN_BY_THE_SERVICE = {"session-feedback", "user-evaluation", "course-evaluation", "interview-guide"}
 
 
 def _grant(request, citizen_id, detail=""):

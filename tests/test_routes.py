@@ -20,7 +20,14 @@ from people.models import Block, CareTeamMember
 from plans import actions as plan_actions
 
 # Pages anyone may open (or that handle their own login, like the admin).
-PUBLIC = {"accounts:login", "accounts:logout", "people:activate", "set_language", "fhir:root"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "people:activate",
+    "set_language",
+    "fhir:root",
+    "gatherings:answer",
+}
 # Staff pages that show no single citizen; anonymous users are sent to log in.
 LOGIN_REQUIRED = {
     "worklist:worklist",
@@ -37,6 +44,16 @@ LOGIN_REQUIRED = {
     "notify:calendar_create",
     "notify:calendar_stop",
     "groups:learning_summary",
+    "insights:report",
+    "insights:outcomes_csv",
+    "insights:outcomes_pdf",
+    "gatherings:list",
+    "gatherings:create",
+    "gatherings:compare",
+    "gatherings:rounds",
+    "gatherings:round_summary",
+    "improvement:teams",
+    "improvement:team_new",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
 CITIZEN_OBJECTS_ELSEWHERE = {
@@ -62,6 +79,22 @@ PATIENT_PARAMETER = {"fhir:appointment_search": "patient", "fhir:task_search": "
 FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
 # No login: a secret token in the address is the key (the staff member's calendar feed).
 TOKEN_URLS = {"notify:feed"}
+# A public page whose key is in the address (a course-evaluation card's code): a bad key is a 400.
+KEY_IN_ADDRESS = {"gatherings:answer_code"}
+# Staff pages addressed by a unit's object (a gathering, an interview round, an improvement team),
+# not by a citizen: anonymous users are sent to log in; the apps' own tests refuse other units.
+UNIT_OBJECTS = {
+    "gatherings:gathering",
+    "gatherings:cards",
+    "gatherings:round_interview",
+    "improvement:team",
+    "improvement:team_edit",
+    "improvement:cycle_new",
+    "improvement:cycle",
+    "improvement:checklist",
+}
+# Aggregate reports for other systems: a session or a bearer token; anonymous gets 401, never a redirect.
+SESSION_OR_BEARER = {"insights:outcomes_json"}
 
 
 def walk(patterns, namespace=""):
@@ -85,7 +118,16 @@ def test_every_url_has_a_name_and_a_case():
     for name, _pattern in ROUTES:
         if name.startswith("admin:"):
             continue
-        known = PUBLIC | LOGIN_REQUIRED | CITIZEN_OBJECTS_ELSEWHERE | FHIR_LIST | TOKEN_URLS | set(citizen_routes())
+        known = (
+            PUBLIC
+            | LOGIN_REQUIRED
+            | CITIZEN_OBJECTS_ELSEWHERE
+            | FHIR_LIST
+            | TOKEN_URLS
+            | SESSION_OR_BEARER
+            | KEY_IN_ADDRESS
+            | UNIT_OBJECTS
+        ) | set(citizen_routes())
         if name not in known:
             unclassified.append(name)
     assert unclassified == [], f"URLs without an access case in tests/test_routes.py: {unclassified}"
@@ -287,3 +329,28 @@ def test_outsider_is_refused_fhir_objects_addressed_elsewhere_and_the_refusal_is
         citizen_id=objects["citizen_id"], actor_id=outsider.pk, action=AccessEvent.Action.DENIED
     ).exists(), f"{url}: refusal not logged"
     assert not AccessEvent.objects.filter(actor_id=outsider.pk).exclude(action="denied").exists()
+
+
+@pytest.mark.parametrize("name", sorted(SESSION_OR_BEARER))
+def test_aggregate_apis_answer_anonymous_with_401(name, client, db):
+    response = client.get(reverse(name))
+    assert response.status_code == 401 and "Bearer" in response["WWW-Authenticate"]
+    assert not AccessEvent.objects.exists()
+
+
+@pytest.mark.parametrize("name", sorted(UNIT_OBJECTS))
+def test_unit_objects_send_anonymous_to_log_in(name, client, db):
+    pattern = dict(ROUTES)[name]
+    url = reverse(name, kwargs=dict.fromkeys(pattern.pattern.converters, 1))
+    response = client.get(url)
+    assert response.status_code in (302, 405)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("accounts:login"))
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("name", sorted(KEY_IN_ADDRESS))
+def test_a_bad_key_in_the_address_is_refused_and_saves_nothing(name, client, db):
+    assert client.get(reverse(name, kwargs={"code": "NOT-A-CODE"})).status_code in (400, 404)
+    assert not AccessEvent.objects.exists()

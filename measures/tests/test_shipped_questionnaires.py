@@ -34,9 +34,10 @@ FILES = {
     "session_feedback": ("session-feedback", "SamplanSessionFeedback", "Session feedback"),
     "user_evaluation": ("user-evaluation", "SamplanUserEvaluation", "User evaluation"),
     "course_evaluation": ("course-evaluation", "SamplanCourseEvaluation", "Course and network evaluation"),
+    "interview_guide": ("interview-guide", "SamplanInterviewGuide", "Interview guide: the help and the collaboration"),
 }
 PUBLISHED = ("phq9", "gad7", "who5", "audit", "dudit")
-OWN = ("checkin", "session_feedback", "user_evaluation", "course_evaluation")
+OWN = ("checkin", "session_feedback", "user_evaluation", "course_evaluation", "interview_guide")
 PANEL_LOINC = {"phq9": "44249-1", "gad7": "69737-5", "audit": "72110-0"}
 
 # The scoring key (README sections 2–6): the item values each scored item must offer, exactly.
