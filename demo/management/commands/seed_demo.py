@@ -13,6 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo import bulk, story
+from gatherings.demo import demo_gatherings
+from improvement.demo import demo_improvement
+from insights import kept
+from people.models import Citizen
 
 
 class Command(BaseCommand):
@@ -33,4 +37,11 @@ class Command(BaseCommand):
         # Ingrid's pathway history draws from its own generator; the bulk citizens go on from ``rng``.
         staff, orgs = story.load_story(rng, random.Random(seed + 1), password)
         bulk.make_citizens(rng, max(citizens - 1, 0), staff, orgs, password, progress=self.stdout.write)
+        # The bulk rows bypass the signals that keep the outcome report's summaries: recompute them once.
+        kept.rebuild()
+        coordinated = Citizen.objects.filter(
+            care_team__user=staff["koordinator"], care_team__role="coordinator", care_team__ended_at__isnull=True
+        ).distinct()
+        demo_gatherings([orgs[0]], staff["leder"], list(coordinated.order_by("pk")[:12]), staff["koordinator"])
+        demo_improvement(orgs[0], staff["leder"], [staff["koordinator"]])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
