@@ -13,8 +13,12 @@ QUERY_NAMES = {"from": "start", "to": "end", "unit": "unit", "pathway": "pathway
 
 
 def data_from_query(query):
-    """The form's data from ``?from=…&to=…&unit=…&pathway=…`` (other parameters are ignored)."""
-    return {field: query.get(name, "") for name, field in QUERY_NAMES.items() if name in query}
+    """The form's data from ``?from=…&to=…&unit=…&pathway=…`` (other parameters are ignored); a
+    period not given is the last 12 months, shown in the fields as such."""
+    start, end = default_period()
+    data = {"start": start.isoformat(), "end": end.isoformat()}
+    data.update({field: query.get(name, "") for name, field in QUERY_NAMES.items() if name in query})
+    return data
 
 
 class ReportFilterForm(forms.Form):

@@ -101,6 +101,10 @@ class Report:
     session_feedback: list  # per month: {"month", item: mean or None, "n": Figure}
     citizens: object  # Figure: the citizens of the report's episodes
 
+    @property
+    def has_session_feedback(self):
+        return any(month["n"].value != 0 for month in self.session_feedback)
+
     def as_json(self):
         def row_json(row, unit, template):
             figures = row

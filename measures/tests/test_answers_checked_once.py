@@ -118,8 +118,9 @@ def test_sending_stores_and_scores_within_budget(login, citizen, phq9, django_as
     client.post(reverse("measures:start", args=[citizen.pk, phq9.pk]))
     draft = QuestionnaireResponse.objects.get()
     # session, user, citizen, read event, response; savepoint, response locked (with its
-    # questionnaire), response saved, score, write event, listeners (pathways), release; session (3).
-    with django_assert_max_num_queries(15):
+    # questionnaire), response saved, score, the citizen's episodes (insights' kept summary), write
+    # event, listeners (pathways), release; session (3).
+    with django_assert_max_num_queries(16):
         assert client.post(draft.get_absolute_url(), phq9_form([2] * 5 + [0] * 4)).status_code == 302
     assert Score.objects.get(response=draft).total == 10
     assert AccessEvent.objects.filter(action="write", detail__startswith="completed PHQ-9").count() == 1

@@ -12,10 +12,11 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from demo import bulk, story
+from demo import bulk, outcomes_story, story
 from gatherings.demo import demo_gatherings
 from improvement.demo import demo_improvement
 from insights import kept
+from pathways.models import PathwayTemplate
 from people.models import Citizen
 
 
@@ -37,6 +38,14 @@ class Command(BaseCommand):
         # Ingrid's pathway history draws from its own generator; the bulk citizens go on from ``rng``.
         staff, orgs = story.load_story(rng, random.Random(seed + 1), password)
         bulk.make_citizens(rng, max(citizens - 1, 0), staff, orgs, password, progress=self.stdout.write)
+        bulk_citizens = list(Citizen.objects.exclude(user__username="innbygger").order_by("pk"))
+        outcomes_story.add_outcome_history(
+            rng,
+            bulk_citizens,
+            [orgs[0], orgs[1]],
+            list(PathwayTemplate.objects.filter(key__in=["guided-self-help", "coordinator-follow-up"])),
+            [staff["koordinator"]],
+        )
         # The bulk rows bypass the signals that keep the outcome report's summaries: recompute them once.
         kept.rebuild()
         coordinated = Citizen.objects.filter(
