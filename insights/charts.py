@@ -31,6 +31,7 @@ class Marker:
     when: datetime.date
     label: str
     x: float = 0
+    anchor: str = "middle"  # the label's text-anchor: kept inside the plot at either end
 
 
 @dataclass
@@ -108,7 +109,9 @@ def draw(*, chart_id, title, description, values, markers=(), unit="", y_max=Non
         if not points or not points[0].month <= when.replace(day=1) <= points[-1].month:
             continue
         index = [p.month for p in points].index(when.replace(day=1))
-        drawing.markers.append(Marker(when, label, x_of(index)))
+        x = x_of(index)
+        anchor = "end" if x > drawing.plot_right - 30 else "start" if x < LEFT + 30 else "middle"
+        drawing.markers.append(Marker(when, label, x, anchor))
     return drawing
 
 

@@ -34,10 +34,18 @@ def world(leader, coordinator, make_staff, make_citizen, municipality, phq9):
         citizen = make_citizen(who, f"B{len(episodes)}")
         ended = status in Episode.ENDED
         made = Episode.objects.create(
-            citizen=citizen, template=guided, unit=unit, status=status, referral_received=ago(received),
-            referral_source="self", referral_reason="Test", first_contact_due=ago(received - 7),
+            citizen=citizen,
+            template=guided,
+            unit=unit,
+            status=status,
+            referral_received=ago(received),
+            referral_source="self",
+            referral_reason="Test",
+            first_contact_due=ago(received - 7),
             first_contact_on=ago(received - contact) if contact is not None else None,
-            ended_on=ago(5) if ended else None, end_reason="Ferdig" if ended else "", responsible=responsible,
+            ended_on=ago(5) if ended else None,
+            end_reason="Ferdig" if ended else "",
+            responsible=responsible,
         )
         episodes.append(made)
         return made
@@ -76,10 +84,12 @@ def scored(world, phq9):
 def _score_at(citizen, phq9, when, total):
     from measures.models import Score
 
-    response = QuestionnaireResponse.objects.create(citizen=citizen, questionnaire=phq9, status="completed",
-                                                    authored_at=when)
-    return Score.objects.create(response=response, citizen=citizen, instrument="phq9", total=Decimal(total),
-                                result={}, effective_at=when)
+    response = QuestionnaireResponse.objects.create(
+        citizen=citizen, questionnaire=phq9, status="completed", authored_at=when
+    )
+    return Score.objects.create(
+        response=response, citizen=citizen, instrument="phq9", total=Decimal(total), result={}, effective_at=when
+    )
 
 
 def get_json(client, **query):
@@ -119,8 +129,15 @@ def test_every_count_is_zero_or_at_least_five_or_suppressed_and_started_adds_up(
         for key in ("referrals", "started", "completed", "dropped_out", "transferred", "ongoing", "user_evaluations"):
             yield row[key]
         for instrument in row["instruments"]:
-            for key in ("with_two_scores", "only_one_score", "reliably_improved", "no_reliable_change",
-                        "reliably_deteriorated", "recovered", "reliably_recovered"):
+            for key in (
+                "with_two_scores",
+                "only_one_score",
+                "reliably_improved",
+                "no_reliable_change",
+                "reliably_deteriorated",
+                "recovered",
+                "reliably_recovered",
+            ):
                 yield instrument[key]
 
     for row in [*data["rows"], data["total"]]:
@@ -216,24 +233,41 @@ def test_csv_is_the_published_table_and_pdf_renders(login, leader, scored):
     assert any("as=csv" in k for k in kinds) and any("as=pdf" in k for k in kinds)
 
 
-def test_the_query_count_does_not_grow_with_the_citizens(login, leader, scored, make_citizen, coordinator,
-                                                        django_assert_max_num_queries):
+def test_the_query_count_does_not_grow_with_the_citizens(
+    login, leader, scored, make_citizen, coordinator, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client = login(leader)
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("insights:outcomes_json"))
+    with CaptureQueriesContext(connection) as page_before:
+        client.get(reverse("insights:report"))
     for n in range(15):
         citizen = make_citizen(coordinator, f"Ny{n}")
         Episode.objects.create(
-            citizen=citizen, template=scored["guided"], unit=scored["episodes"][0].unit, status="active",
-            referral_received=ago(20), referral_source="gp", referral_reason="Test", first_contact_on=ago(15),
+            citizen=citizen,
+            template=scored["guided"],
+            unit=scored["episodes"][0].unit,
+            status="active",
+            referral_received=ago(20),
+            referral_source="gp",
+            referral_reason="Test",
+            first_contact_on=ago(15),
         )
-        ScheduledQuestionnaire.objects.create(citizen=citizen, episode=Episode.objects.filter(citizen=citizen).get(),
-                                              questionnaire_key="user-evaluation", reason="evaluation", due_on=ago(1))
+        ScheduledQuestionnaire.objects.create(
+            citizen=citizen,
+            episode=Episode.objects.filter(citizen=citizen).get(),
+            questionnaire_key="user-evaluation",
+            reason="evaluation",
+            due_on=ago(1),
+        )
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("insights:outcomes_json"))
     assert len(after) == len(before)
+    with CaptureQueriesContext(connection) as page_after:
+        client.get(reverse("insights:report"))
+    assert len(page_after) == len(page_before)
     with django_assert_max_num_queries(len(before)):
         client.get(reverse("insights:outcomes_json"))
