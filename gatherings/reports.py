@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from measures import fhir_forms
 from measures.models import QuestionnaireResponse
-from people.suppression import SMALL, Figure, count, mean
+from people.suppression import HIDDEN, SMALL, Figure, count, is_small, mean
 
 from .models import CourseAnswer, RoundInterview
 
@@ -105,9 +105,14 @@ def gathering_report(gathering, items):
             key=str.casefold,
         )
         comments = [comment for comment in comments if comment]
-    return GatheringReport(
-        answers=count(len(answers)), questions=questions, comments=comments, scale_max=_scale_max(items)
-    )
+    # With the number of answers beside each question's n, their difference (the "not relevant /
+    # don't know" and the skipped) would give a small count back: then the number of answers is hidden.
+    gives_back = any(is_small(len(answers) - question.n.value) for question in questions if question.n.shown)
+    gives_back |= any(not question.n.shown for question in questions)
+    total = count(len(answers))
+    if total.shown and total.value and gives_back:
+        total = Figure(None, HIDDEN)
+    return GatheringReport(answers=total, questions=questions, comments=comments, scale_max=_scale_max(items))
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,15 @@ with sync_playwright() as playwright:
     log_in(page, "leder")
     page.goto(f"{BASE}/learning-summary/")
     page.screenshot(path=OUT / "learning-summary.png", full_page=True)
+    # The outcome report of the units the leader leads, the evaluations and the improvement team.
+    page.goto(f"{BASE}/insights/")
+    page.screenshot(path=OUT / "outcome-report.png", full_page=True)
+    page.goto(f"{BASE}/evaluations/")
+    page.locator("main th[scope=row] a").first.click()
+    page.screenshot(path=OUT / "gathering.png", full_page=True)
+    page.goto(f"{BASE}/improvement/")
+    page.locator("main h2 a").first.click()
+    page.screenshot(path=OUT / "improvement-team.png", full_page=True)
     page.context.close()
 
     browser.close()

@@ -40,7 +40,8 @@ def test_mean_and_n_per_question_leave_out_not_relevant_and_dont_know(gathering,
         answer(values, comment)
     report = reports.gathering_report(gathering, items_of(gathering))
     figures = by_question(report)
-    assert report.answers == Figure(7)
+    # 7 answers beside "useful"'s n of 6 would give its one "not relevant" back: the 7 is hidden.
+    assert report.answers == Figure(None, HIDDEN)
     # useful: 6+5+5+4+6+3 = 29 over 6 = 4.833… → 4.83; one "not relevant"
     assert (figures["useful"].n, figures["useful"].excluded, figures["useful"].mean) == (
         Figure(6),
@@ -207,3 +208,18 @@ def test_a_round_with_four_interviews_shows_no_mean_median_or_range(rounds, make
     q1 = summary.questions[0]
     assert (q1.n, q1.mean, q1.median, q1.low, q1.high) == (Figure(None, UNDER), None, None, None, None)
     assert all(q.n == Figure(0) for q in summary.questions[1:])
+
+
+def test_the_number_of_answers_is_shown_when_no_question_gives_a_small_count_back(gathering, answer):
+    for _ in range(5):
+        answer((6, 5, 4, 5, 6))
+    for _ in range(5):
+        answer(("not-relevant", 5, "dont-know", 5, 6))
+    report = reports.gathering_report(gathering, items_of(gathering))
+    # 10 answers; "useful" and "clear" have 5 numeric and 5 left out: nothing from 1 to 4 to give back.
+    assert report.answers == Figure(10)
+    assert by_question(report)["useful"].excluded == Figure(5)
+    answer((6, 5, 4, 5, 6))  # now 11 − "time for questions"' 11 = 0, but 11 − "useful"'s 6 = 5: still shown
+    assert reports.gathering_report(gathering, items_of(gathering)).answers == Figure(11)
+    answer((6, 5, "dont-know", 5, "not-relevant"))  # "overall": 12 − 11 = 1 would be given back
+    assert reports.gathering_report(gathering, items_of(gathering)).answers == Figure(None, HIDDEN)
