@@ -35,7 +35,7 @@ demo: install system-packages-demo
 	@mkdir -p var
 	DEBUG=true $(RUN) python manage.py migrate --no-input -v 0
 	DEBUG=true $(RUN) python manage.py import_questionnaire --shipped
-	DEBUG=true $(RUN) python manage.py seed_demo
+	DEBUG=true $(RUN) python manage.py seed_demo --citizens 300
 	@echo ""
 	@echo "Samplan demo on http://$(HOST):$(PORT)/  (all passwords: samplan-demo)"
 	@echo "  koordinator  coordinator of several citizens"
