@@ -31,6 +31,7 @@ class AccessEvent(models.Model):
         EMERGENCY = "emergency", _("Emergency access")
         SELF = "self", _("Own data")
         UNIT = "unit", _("Leads the unit")
+        STAFF = "staff", _("Works in the unit")  # an aggregate of a caseload, a team or a gathering
         SYSTEM = "system", _("System client")
         NONE = "none", _("No access")
 

@@ -395,11 +395,17 @@ def log_aggregate(request, scope, report, filters=None):
         raise ValueError(f"{report!r} is not a registered aggregate report")
     shown = dict(sorted((filters or {}).items()))
     shown["units"] = ",".join(str(pk) for pk in sorted(scope.unit_ids))
+    # Leaders read as leaders; others (a coordinator's caseload, an improvement team's member, the
+    # staff of a gathering's unit) as people who work there. ``leads_units`` comes with the user
+    # (accounts.backends), so this costs no query.
+    leads = getattr(request.user, "leads_units", None)
+    if leads is None:
+        leads = bool(units_led_by(request.user))
     record(
         actor=request.user,
         action=AccessEvent.Action.AGGREGATE,
         section=report,
-        ground=Ground.UNIT,
+        ground=Ground.UNIT if leads else Ground.STAFF,
         detail="; ".join(f"{key}={value}" for key, value in shown.items()),
         request=request,
     )

@@ -159,12 +159,15 @@ def test_the_report_page_shows_figures_and_under_5_and_logs_an_aggregate_read(lo
         assert episode.citizen.family_name not in page and episode.citizen.national_id not in page
     event = AccessEvent.objects.filter(actor_id=leader.pk, action=AccessEvent.Action.AGGREGATE).latest("pk")
     assert event.section == "outcome_report" and event.citizen_id is None
+    assert event.ground == AccessEvent.Ground.UNIT
     assert "as=page" in event.detail and "from=" in event.detail
 
 
 def test_a_coordinator_sees_only_their_caseload(login, coordinator, scored, world):
     _response, data = get_json(login(coordinator))
     assert data["total"]["completed"] == 8  # not the colleague's five in the other unit
+    read = AccessEvent.objects.filter(actor_id=coordinator.pk, action=AccessEvent.Action.AGGREGATE).get()
+    assert read.ground == AccessEvent.Ground.STAFF and "scope=caseload" in read.detail
     _response, theirs = get_json(login(world["colleague"]))
     assert theirs["total"]["completed"] == 5
     assert [row["unit_name"] for row in theirs["rows"]] == ["Nabokommune"]

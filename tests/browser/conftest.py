@@ -146,3 +146,20 @@ def on_desktop(page: Page):
         page.set_viewport_size(DESKTOP)
 
     return switch
+
+
+def screenshots(page: Page, variable, name):
+    """With the environment variable ``variable`` naming a folder, save the page there at phone and
+    desktop width (``<name>-phone.png``, ``<name>-desktop.png``), for a person to look at."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get(variable)
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=Path(folder) / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(size)

@@ -7,8 +7,6 @@ Set GATHERINGS_SCREENSHOTS to a folder to keep screenshots of each page at 390 a
 
 import datetime
 import io
-import os
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +15,7 @@ from playwright.sync_api import Page, expect
 from gatherings import actions
 from gatherings.models import CourseAnswer, Gathering
 from people.models import UnitLeadership
-from tests.browser.conftest import DESKTOP, PHONE, make_staff
+from tests.browser.conftest import make_staff, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +37,7 @@ def staff(municipality):
 
 
 def shot(page: Page, name):
-    folder = os.environ.get("GATHERINGS_SCREENSHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("390", PHONE), ("1280", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=f"{folder}/{name}-{label}.png", full_page=True)
-    page.set_viewport_size(size)
+    screenshots(page, "GATHERINGS_SCREENSHOTS", name)
 
 
 def answer_on_the_page(page: Page):

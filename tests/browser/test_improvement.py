@@ -7,8 +7,6 @@ With ``IMPROVEMENT_SCREENSHOTS=<folder>`` the pages are also saved as screenshot
 """
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,7 +15,7 @@ from playwright.sync_api import Page, expect
 from improvement.models import ChecklistAnswer, Cycle, Team
 from pathways.models import Episode, PathwayTemplate
 from people.models import UnitLeadership
-from tests.browser.conftest import DESKTOP, PHONE, make_staff
+from tests.browser.conftest import make_staff, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -67,14 +65,7 @@ def history(citizen, municipality):
 
 
 def _shot(page, name):
-    folder = os.environ.get("IMPROVEMENT_SCREENSHOTS")
-    if not folder:
-        return
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=Path(folder) / f"{name}-{label}.png", full_page=True)
-    page.set_viewport_size(size)
+    screenshots(page, "IMPROVEMENT_SCREENSHOTS", name)
 
 
 def test_a_leader_makes_a_team_and_records_a_pdsa_cycle_on_its_run_chart(

@@ -6,7 +6,6 @@ With ``INSIGHTS_SCREENSHOTS=<folder>`` the report is also saved as screenshots (
 """
 
 import datetime
-import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from pathways.models import Episode, PathwayTemplate
 from people.models import Citizen, Organisation, UnitLeadership
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, make_staff
+from tests.browser.conftest import PASSWORD, make_staff, screenshots
 from tests.helpers import make_national_id
 
 pytestmark = pytest.mark.browser
@@ -94,14 +93,7 @@ def history(citizen, municipality):
 
 
 def _shot(page, name):
-    folder = os.environ.get("INSIGHTS_SCREENSHOTS")
-    if not folder:
-        return
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=Path(folder) / f"{name}-{label}.png", full_page=True)
-    page.set_viewport_size(size)
+    screenshots(page, "INSIGHTS_SCREENSHOTS", name)
 
 
 def test_the_leader_reads_the_report_for_a_unit_and_a_pathway_and_downloads_it(
