@@ -120,7 +120,7 @@ def main_table(sql):
     return match.group(1) if match else sql.split()[0]
 
 
-def settle(log_path, quiet=1.0, limit=60.0):
+def settle(log_path, quiet=1.0, limit=600.0):
     """Wait until gunicorn's access log has not grown for ``quiet`` seconds (requests in flight done)."""
     deadline, size, since = time.monotonic() + limit, -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -805,10 +805,12 @@ def get(port, path, session_key=None, token=None):
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
     try:
-        with OPENER.open(request, timeout=30) as response:  # loopback only
+        with OPENER.open(request, timeout=120) as response:  # loopback only
             return response.status, response.headers.get("Content-Type", ""), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), ""
+    except TimeoutError:
+        return 0, "", ""  # counted as an error, not a crash
 
 
 def sequential(port, path, session_key, count):
@@ -1000,9 +1002,14 @@ def main():
         for name in timed:
             path = paths[name]
             log(f"{name}: warm-up, {args.warmup} requests")
+            slowest = 0.0
             for _ in range(args.warmup):
+                before = time.monotonic()
                 get(port, path, keys[0])
+                slowest = max(slowest, time.monotonic() - before)
             for level in [None, *levels]:
+                # Requests still queued when wrk stops finish one by one: wait for longer than one takes.
+                quiet = min(max(1.0, 1.5 * slowest), 120.0)
                 phase = f"{name} seq" if level is None else f"{name} c={level}"
                 offset = log_path.stat().st_size
                 if level is None:
@@ -1011,7 +1018,7 @@ def main():
                         server.pid,
                         db,
                         lambda path=path: sequential(port, path, keys[0], args.sequential),
-                        settle=lambda: settle(log_path),
+                        settle=lambda quiet=quiet: settle(log_path, quiet),
                         client=resource.RUSAGE_SELF,
                         client_name="client",
                     )
@@ -1024,7 +1031,7 @@ def main():
                         lambda level=level, output=output, path=path: run_wrk(
                             port, path, level, args.duration, keys, output
                         ),
-                        settle=lambda: settle(log_path),
+                        settle=lambda quiet=quiet: settle(log_path, quiet),
                         client_name="client",
                     )
                 served = harness.served_count(log_path, offset, f'"GET {path} HTTP/1.1" 200 ')
@@ -1037,6 +1044,16 @@ def main():
                         f"{served} of {replies} replies 200, client errors {result['errors']}",
                     ]
                 )
+                if level is None:
+                    slowest = max(slowest, result["max_us"] / 1e6)
+                else:
+                    checks.append(
+                        [
+                            f"{phase}: wrk got replies within --duration",
+                            result["received"] > 0,
+                            f"{result['received']} replies in {args.duration} s",
+                        ]
+                    )
                 figures["results"][phase] = result
                 figures["rss_mb"][phase] = rss_mb(server.pid)
                 log(
