@@ -22,7 +22,9 @@ from pathways.models import Episode
 from .models import EpisodeGoal, EpisodeScore
 from .outcomes import classify
 
+COPIED = ("unit_id", "template_id", "referral_received", "citizen_id")
 SCORE_FIELDS = (
+    *COPIED,
     "scores",
     "first_score_id",
     "first_at",
@@ -34,7 +36,16 @@ SCORE_FIELDS = (
     "at_caseness_first",
     "recovered",
 )
-GOAL_FIELDS = ("ratings", "first_rating_id", "first_at", "first_rating", "last_rating_id", "last_at", "last_rating")
+GOAL_FIELDS = (
+    *COPIED,
+    "ratings",
+    "first_rating_id",
+    "first_at",
+    "first_rating",
+    "last_rating_id",
+    "last_at",
+    "last_rating",
+)
 
 
 def window(day):
@@ -53,9 +64,23 @@ def _counts(instrument):
 # Merging one observation into a kept row ---------------------------------------------------------
 
 
-def _score_row(episode_id, score):
+EPISODE_FIELDS = ("pk", "citizen_id", "unit_id", "template_id", "referral_received", "ended_on")
+
+
+def _copied(episode):
+    """What a kept row copies from its episode (see insights.models)."""
+    return {
+        "episode_id": episode.pk,
+        "unit_id": episode.unit_id,
+        "template_id": episode.template_id,
+        "referral_received": episode.referral_received,
+        "citizen_id": episode.citizen_id,
+    }
+
+
+def _score_row(episode, score):
     return EpisodeScore(
-        episode_id=episode_id,
+        **_copied(episode),
         instrument=score.instrument,
         scores=1,
         first_score_id=score.pk,
@@ -83,9 +108,9 @@ def _classify(row):
     return row
 
 
-def _goal_row(episode_id, rating):
+def _goal_row(episode, rating):
     return EpisodeGoal(
-        episode_id=episode_id,
+        **_copied(episode),
         goal_id=rating.goal_id,
         ratings=1,
         first_rating_id=rating.pk,
@@ -112,22 +137,20 @@ def score_written(score):
     if score.total is None or not _counts(score.instrument):
         return
     day = timezone.localdate(score.effective_at)
-    episode_ids = list(
-        Episode.objects.filter(window(day), citizen_id=score.citizen_id).order_by().values_list("pk", flat=True)
-    )
-    if not episode_ids:
+    episodes = list(Episode.objects.filter(window(day), citizen_id=score.citizen_id).order_by().only(*EPISODE_FIELDS))
+    if not episodes:
         return
     rows = {
         row.episode_id: row
         for row in EpisodeScore.objects.select_for_update().filter(
-            episode_id__in=episode_ids, instrument=score.instrument
+            episode_id__in=[episode.pk for episode in episodes], instrument=score.instrument
         )
     }
     new, changed = [], []
-    for episode_id in episode_ids:
-        row = rows.get(episode_id)
+    for episode in episodes:
+        row = rows.get(episode.pk)
         if row is None:
-            new.append(_classify(_score_row(episode_id, score)))
+            new.append(_classify(_score_row(episode, score)))
         else:
             _merge_score(row, score)
             changed.append(_classify(row))
@@ -141,12 +164,10 @@ def ratings_written(ratings):
         return
     citizens = {rating.goal.citizen_id for rating in ratings}
     episodes = defaultdict(list)
-    for episode in Episode.objects.filter(citizen_id__in=citizens).only(
-        "pk", "citizen_id", "referral_received", "ended_on"
-    ):
+    for episode in Episode.objects.filter(citizen_id__in=citizens).only(*EPISODE_FIELDS):
         episodes[episode.citizen_id].append(episode)
     pairs = [
-        (episode.pk, rating)
+        (episode, rating)
         for rating in ratings
         for episode in episodes[rating.goal.citizen_id]
         if _holds(episode, timezone.localdate(rating.rated_at))
@@ -154,18 +175,18 @@ def ratings_written(ratings):
     if not pairs:
         return
     keys = Q()
-    for episode_id, rating in pairs:
-        keys |= Q(episode_id=episode_id, goal_id=rating.goal_id)
+    for episode, rating in pairs:
+        keys |= Q(episode_id=episode.pk, goal_id=rating.goal_id)
     rows = {(row.episode_id, row.goal_id): row for row in EpisodeGoal.objects.select_for_update().filter(keys)}
     new = {}
-    for episode_id, rating in pairs:
-        key = (episode_id, rating.goal_id)
+    for episode, rating in pairs:
+        key = (episode.pk, rating.goal_id)
         if key in rows:
             _merge_goal(rows[key], rating)
         elif key in new:
             _merge_goal(new[key], rating)
         else:
-            new[key] = _goal_row(episode_id, rating)
+            new[key] = _goal_row(episode, rating)
     EpisodeGoal.objects.bulk_create(new.values())
     EpisodeGoal.objects.bulk_update(rows.values(), GOAL_FIELDS)
 
@@ -187,7 +208,7 @@ def recompute(episodes=None, *, batch=2000):
     episodes = Episode.objects.all() if episodes is None else episodes
     scores, goals = [], []
     by_citizen = defaultdict(list)
-    for episode in episodes.order_by("citizen_id", "pk").only("pk", "citizen_id", "referral_received", "ended_on"):
+    for episode in episodes.order_by("citizen_id", "pk").only(*EPISODE_FIELDS):
         by_citizen[episode.citizen_id].append(episode)
     citizen_ids = sorted(by_citizen)
     for start in range(0, len(citizen_ids), batch):
@@ -208,7 +229,7 @@ def recompute(episodes=None, *, batch=2000):
                     if key in kept:
                         _merge_score(kept[key], score)
                     else:
-                        kept[key] = _score_row(episode.pk, score)
+                        kept[key] = _score_row(episode, score)
         scores.extend(_classify(row) for row in kept.values())
         kept_goals = {}
         for rating in (
@@ -225,7 +246,7 @@ def recompute(episodes=None, *, batch=2000):
                     if key in kept_goals:
                         _merge_goal(kept_goals[key], rating)
                     else:
-                        kept_goals[key] = _goal_row(episode.pk, rating)
+                        kept_goals[key] = _goal_row(episode, rating)
         goals.extend(kept_goals.values())
     return scores, goals
 

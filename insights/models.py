@@ -20,6 +20,12 @@ from pathways.models import Episode
 class EpisodeScore(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
     instrument = models.CharField(max_length=20)
+    # Copied from the episode (kept with it by insights.kept) so that the report counts these rows
+    # without joining the episodes: by unit, pathway and referral date, and citizens by id.
+    unit_id = models.BigIntegerField()
+    template_id = models.BigIntegerField()
+    referral_received = models.DateField()
+    citizen_id = models.BigIntegerField()
     scores = models.PositiveIntegerField()
     first_score_id = models.BigIntegerField()
     first_at = models.DateTimeField()
@@ -35,6 +41,7 @@ class EpisodeScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["episode", "instrument"], name="episode_score_once")]
+        indexes = [models.Index(fields=["unit_id", "referral_received"], name="episode_score_unit_referral")]
 
     def __str__(self):
         return f"{self.instrument} in episode {self.episode_id}: {self.first_total} → {self.last_total}"
@@ -43,6 +50,12 @@ class EpisodeScore(models.Model):
 class EpisodeGoal(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="+")
+    # Copied from the episode (kept with it by insights.kept) so that the report counts these rows
+    # without joining the episodes: by unit, pathway and referral date, and citizens by id.
+    unit_id = models.BigIntegerField()
+    template_id = models.BigIntegerField()
+    referral_received = models.DateField()
+    citizen_id = models.BigIntegerField()
     ratings = models.PositiveIntegerField()
     first_rating_id = models.BigIntegerField()
     first_at = models.DateTimeField()
@@ -53,6 +66,7 @@ class EpisodeGoal(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["episode", "goal"], name="episode_goal_once")]
+        indexes = [models.Index(fields=["unit_id", "referral_received"], name="episode_goal_unit_referral")]
 
     def __str__(self):
         return f"goal {self.goal_id} in episode {self.episode_id}: {self.first_rating} → {self.last_rating}"

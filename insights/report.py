@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from groups.models import Group, Meeting
 from measures import scoring
-from measures.models import QuestionnaireResponse
+from measures.models import Questionnaire, QuestionnaireResponse
 from pathways.models import PathwayTemplate, ScheduledQuestionnaire
 from people.models import CareTeamMember, Citizen, Organisation
 from people.suppression import SMALL, count, share, suppress_table
@@ -184,7 +184,19 @@ def report_episodes(scope, filters):
     return episodes
 
 
-def _tally_rows(episodes, today):
+def kept_rows(scope, filters, episodes):
+    """The kept rows' filter for the report's episodes: on their own copied columns for a leader's
+    units (no join), through the episodes for a caseload (whose rule needs the episode's people)."""
+    if scope.is_caseload:
+        return Q(episode__in=episodes)
+    units = [filters.unit.pk] if filters.unit is not None else list(scope.unit_ids)
+    rows = Q(unit_id__in=units, referral_received__gte=filters.start, referral_received__lte=filters.end)
+    if filters.template is not None:
+        rows &= Q(template_id=filters.template.pk)
+    return rows
+
+
+def _tally_rows(episodes, kept, today):
     rows = {}
 
     def row(unit_id, template_id):
@@ -211,9 +223,9 @@ def _tally_rows(episodes, today):
         )
     two = Q(scores__gte=2)
     for entry in (
-        EpisodeScore.objects.filter(episode__in=episodes)
+        EpisodeScore.objects.filter(kept)
         .order_by()
-        .values("episode__unit_id", "episode__template_id", "instrument")
+        .values("unit_id", "template_id", "instrument")
         .annotate(
             n_two=Count("pk", filter=two),
             n_one=Count("pk", filter=Q(scores=1)),
@@ -246,19 +258,19 @@ def _tally_rows(episodes, today):
                 scoring.NO_CHANGE: entry["n_unchanged"],
                 scoring.DETERIORATION: entry["n_deteriorated"],
             }
-        row(entry["episode__unit_id"], entry["episode__template_id"]).instruments[instrument] = tally_
+        row(entry["unit_id"], entry["template_id"]).instruments[instrument] = tally_
     for entry in (
-        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
+        EpisodeGoal.objects.filter(kept, ratings__gte=2)
         .order_by()
-        .values("episode__unit_id", "episode__template_id")
+        .values("unit_id", "template_id")
         .annotate(
             goals=Count("pk"),
-            citizens=Count("goal__citizen_id", distinct=True),
+            citizens=Count("citizen_id", distinct=True),
             first=Sum("first_rating"),
             last=Sum("last_rating"),
         )
     ):
-        target = row(entry["episode__unit_id"], entry["episode__template_id"])
+        target = row(entry["unit_id"], entry["template_id"])
         target.goals, target.goal_citizens = entry["goals"], entry["citizens"]
         target.goal_first_sum, target.goal_last_sum = entry["first"], entry["last"]
     for entry in (
@@ -288,7 +300,8 @@ def _instrument_order(keys):
 def build(scope, filters, *, today=None):
     today = today or timezone.localdate()
     episodes = report_episodes(scope, filters)
-    tallies = _tally_rows(episodes, today)
+    kept = kept_rows(scope, filters, episodes)
+    tallies = _tally_rows(episodes, kept, today)
     keys = sorted(tallies)
     units = Organisation.objects.in_bulk({unit for unit, _t in keys})
     templates = PathwayTemplate.objects.in_bulk({template for _u, template in keys})
@@ -340,7 +353,9 @@ def build(scope, filters, *, today=None):
         "evaluations_asked": evaluations.total,
         "evaluation_response_rate": share(answered, asked),
         "goals_rated_twice": goals.column_totals["goals"],
-        "perceived_benefit_mean": _benefit(goal_totals[0], _goal_citizens(episodes), goal_totals[1], goal_totals[2]),
+        "perceived_benefit_mean": _benefit(
+            goal_totals[0], _total_goal_citizens(tallies, kept), goal_totals[1], goal_totals[2]
+        ),
         "instruments": [per_instrument[i][1] for i in instrument_keys],
     }
     citizens = episodes.order_by().values("citizen_id").distinct()
@@ -349,7 +364,7 @@ def build(scope, filters, *, today=None):
         rows=rows,
         total=total,
         instruments=instrument_keys,
-        benefit_distribution=_benefit_distribution(episodes),
+        benefit_distribution=_benefit_distribution(kept),
         evaluation_answers=_evaluation_answers(episodes),
         coordination=_coordination(citizens, filters, today),
         session_feedback=_session_feedback(citizens, filters),
@@ -357,21 +372,27 @@ def build(scope, filters, *, today=None):
     )
 
 
-def _goal_citizens(episodes):
-    return (
-        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
-        .order_by()
-        .values("goal__citizen_id")
-        .distinct()
-        .count()
-    )
+def _total_goal_citizens(tallies, kept):
+    """The citizens behind all rows' goals — only as exact as the rule needs: the largest row's count
+    is a lower bound and the rows' sum an upper bound, so the distinct count is asked for only when
+    they fall on either side of five."""
+    largest = max((t.goal_citizens for t in tallies.values()), default=0)
+    if largest >= SMALL:
+        return largest
+    if sum(t.goal_citizens for t in tallies.values()) < SMALL:
+        return 0
+    return _goal_citizens(kept)
 
 
-def _benefit_distribution(episodes):
+def _goal_citizens(kept):
+    return EpisodeGoal.objects.filter(kept, ratings__gte=2).order_by().values("citizen_id").distinct().count()
+
+
+def _benefit_distribution(kept):
     """Goals by how much the latest rating moved from the first (bands), suppressed as one row."""
     counts = dict.fromkeys(BENEFIT_BANDS, 0)
     for entry in (
-        EpisodeGoal.objects.filter(episode__in=episodes, ratings__gte=2)
+        EpisodeGoal.objects.filter(kept, ratings__gte=2)
         .annotate(change=F("last_rating") - F("first_rating"))
         .order_by()
         .values("change")
@@ -387,14 +408,12 @@ def _benefit_distribution(episodes):
 def _evaluation_answers(episodes):
     """How the answered user evaluations say the citizen is now, compared with before (one row)."""
     counts = dict.fromkeys(CHANGE_ANSWERS, 0)
-    responses = QuestionnaireResponse.objects.filter(
-        pk__in=ScheduledQuestionnaire.objects.filter(
-            episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, response__isnull=False
-        ).values("response_id")
+    answered = ScheduledQuestionnaire.objects.filter(
+        episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, response__isnull=False
     )
-    for entry in responses.order_by().values("answers__change__0").annotate(n=Count("pk")):
-        if entry["answers__change__0"] in counts:
-            counts[entry["answers__change__0"]] += entry["n"]
+    for entry in answered.order_by().values("response__answers__change__0").annotate(n=Count("pk")):
+        if entry["response__answers__change__0"] in counts:
+            counts[entry["response__answers__change__0"]] += entry["n"]
     table = suppress_table({("row", key): n for key, n in counts.items()}, ["row"], CHANGE_ANSWERS)
     return [{"answer": key, "count": table.cells["row", key]} for key in CHANGE_ANSWERS]
 
@@ -402,35 +421,19 @@ def _evaluation_answers(episodes):
 def _coordination(citizens, filters, today):
     """Shares (never counts: a count beside the base would give the small remainder back)."""
     year_ago = today - datetime.timedelta(days=365)
-    base = Citizen.objects.filter(pk__in=citizens)
-    figures = base.aggregate(
+    after = timezone.make_aware(datetime.datetime.combine(filters.start, datetime.time.min))
+    before = timezone.make_aware(datetime.datetime.combine(filters.end + datetime.timedelta(days=1), datetime.time.min))
+    since = timezone.make_aware(datetime.datetime.combine(year_ago, datetime.time.min))
+    having = {
+        "coordinator": CareTeamMember.objects.active().filter(role=CareTeamMember.Role.COORDINATOR),
+        "plan": PlanVersion.objects.filter(status=PlanVersion.Status.ACTIVE),
+        "plan_revised": PlanVersion.objects.filter(activated_at__gte=since),
+        "group": Group.objects.filter(status=Group.Status.ACTIVE),
+        "meeting": Meeting.objects.filter(status=Meeting.Status.HELD, starts_at__gte=after, starts_at__lt=before),
+    }
+    figures = Citizen.objects.filter(pk__in=citizens).aggregate(
         n=Count("pk"),
-        coordinator=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    CareTeamMember.objects.active().filter(citizen=OuterRef("pk"), role=CareTeamMember.Role.COORDINATOR)
-                )
-            ),
-        ),
-        plan=Count("pk", filter=Q(Exists(PlanVersion.objects.filter(citizen=OuterRef("pk"), status="active")))),
-        plan_revised=Count(
-            "pk", filter=Q(Exists(PlanVersion.objects.filter(citizen=OuterRef("pk"), activated_at__date__gte=year_ago)))
-        ),
-        group=Count("pk", filter=Q(Exists(Group.objects.filter(citizen=OuterRef("pk"), status=Group.Status.ACTIVE)))),
-        meeting=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    Meeting.objects.filter(
-                        citizen=OuterRef("pk"),
-                        status=Meeting.Status.HELD,
-                        starts_at__date__gte=filters.start,
-                        starts_at__date__lte=filters.end,
-                    )
-                )
-            ),
-        ),
+        **{key: Count("pk", filter=Q(Exists(rows.filter(citizen=OuterRef("pk"))))) for key, rows in having.items()},
     )
     n = figures.pop("n")
     return {key: share(value, n) for key, value in figures.items()}
@@ -441,12 +444,18 @@ def _session_feedback(citizens, filters):
     sums = defaultdict(lambda: defaultdict(Decimal))
     ns = defaultdict(lambda: defaultdict(int))
     who = defaultdict(set)
+    # A plain range on the time (local midnights) and the questionnaire's id: an index range scan
+    # (response_questionnaire_time), not a scan of every response cast to a local date.
+    after = timezone.make_aware(datetime.datetime.combine(filters.start, datetime.time.min))
+    before = timezone.make_aware(datetime.datetime.combine(filters.end + datetime.timedelta(days=1), datetime.time.min))
+    # The ids as values (not a subquery), so that the planner sees how few responses they have.
+    questionnaires = list(Questionnaire.objects.filter(url=SESSION_FEEDBACK).values_list("pk", flat=True))
     responses = QuestionnaireResponse.objects.filter(
-        citizen_id__in=citizens,
-        questionnaire__url=SESSION_FEEDBACK,
+        questionnaire_id__in=questionnaires,
+        authored_at__gte=after,
+        authored_at__lt=before,
         status=QuestionnaireResponse.Status.COMPLETED,
-        authored_at__date__gte=filters.start,
-        authored_at__date__lte=filters.end,
+        citizen_id__in=citizens,
     ).annotate(month=TruncMonth("authored_at"))
     for entry in responses.order_by().values("month", "answers", "citizen_id"):
         month = entry["month"].date() if isinstance(entry["month"], datetime.datetime) else entry["month"]

@@ -83,7 +83,11 @@ class QuestionnaireResponse(models.Model):
 
     class Meta:
         ordering = ["-authored_at", "-created_at"]
-        indexes = [models.Index(fields=["citizen", "status", "-authored_at"], name="response_citizen_status")]
+        indexes = [
+            models.Index(fields=["citizen", "status", "-authored_at"], name="response_citizen_status"),
+            # The outcome report's session feedback by month: one questionnaire over a period.
+            models.Index(fields=["questionnaire", "authored_at"], name="response_questionnaire_time"),
+        ]
 
     def __str__(self):
         return f"{self.questionnaire.title} for {self.citizen_id} ({self.status})"
