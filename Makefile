@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install uv lint format serve messages clean-demo bench system-packages system-packages-demo restore-drill bench-serving
+.PHONY: demo test install uv lint format serve messages clean-demo bench system-packages system-packages-demo restore-drill bench-serving bench-insights
 
 # Debian packages beyond Python, installed by bin/system-packages with apt-get when run as root,
 # otherwise named with the command to run. make demo needs pango and fonts for the PDFs (WeasyPrint);
@@ -87,3 +87,9 @@ clean-demo:
 bench-serving: install
 	@bin/system-packages nginx openssl
 	$(RUN) python bench/serving.py
+
+# The outcome report at 100,000 citizens (about 5 M scores, loaded by COPY; 15-20 minutes and
+# 5 GB of PostgreSQL; figures in docs/benchmarks.md). CITIZENS=2000 checks the script quickly.
+bench-insights: install
+	@bin/system-packages wrk
+	$(RUN) python bench/insights.py --citizens $${CITIZENS:-100000}
