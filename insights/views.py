@@ -104,6 +104,11 @@ def outcomes_json(request):
     return response
 
 
+def _text_cell(text):
+    """A name as a spreadsheet reads it: one that starts like a formula gets a leading apostrophe."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv_rows(published):
     header = [
         _("Unit"),
@@ -139,8 +144,8 @@ def _csv_rows(published):
     total_label = _("All")
     for row in [*published.rows, {**published.total, "unit": None, "template": None}]:
         line = [
-            row["unit"].name if row["unit"] else total_label,
-            row["template"].name if row["template"] else total_label,
+            _text_cell(row["unit"].name) if row["unit"] else total_label,
+            _text_cell(row["template"].name) if row["template"] else total_label,
             *(
                 as_text(row[key])
                 for key in (
