@@ -278,7 +278,7 @@ def test_the_query_count_does_not_grow_with_the_citizens(
 
 
 def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(login, leader, scored):
-    scored["guided"].name = '=HYPERLINK("http://example.org")'
+    scored["guided"].name = "=1+1"
     scored["guided"].save(update_fields=["name"])
     text = login(leader).get(reverse("insights:outcomes_csv")).content.decode("utf-8-sig")
     assert text.splitlines()[1].split(";")[1] == "'=1+1"
