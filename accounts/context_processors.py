@@ -1,8 +1,7 @@
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
-from people.access import citizen_of, is_staff_member
-from people.models import Organisation
+from people.access import citizen_of, is_staff_member, works_in_a_municipal_unit
 
 # The menu shows "Review emergency access" to those allowed to. Asking costs two queries on every
 # page, so the answer is kept for a few minutes per user; the review pages themselves always ask.
@@ -21,13 +20,8 @@ def account_kind(request):
         "leads_units": getattr(user, "leads_units", False),
         # The outcome report: leaders (their units) and municipal staff (their own caseload);
         # insights.scope.report_scope decides on the page itself.
-        "may_see_reports": getattr(user, "leads_units", False) or _works_in_a_municipal_unit(user),
+        "may_see_reports": getattr(user, "leads_units", False) or works_in_a_municipal_unit(user),
     }
-
-
-def _works_in_a_municipal_unit(user):
-    profile = getattr(user, "staff_profile", None) if is_staff_member(user) else None
-    return profile is not None and profile.organisation.org_type == Organisation.Type.MUNICIPAL
 
 
 def _may_review_emergency_access(user):

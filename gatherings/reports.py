@@ -83,9 +83,10 @@ def _scale_max(items):
 def gathering_report(gathering, items):
     """The published evaluation of one gathering; ``items`` its questionnaire's items in the reader's language."""
     answers = list(CourseAnswer.objects.filter(gathering=gathering).values_list("answers", flat=True))
-    questions = []
+    questions, numeric = [], []
     for item in scale_questions(items):
         values, excluded = _numeric(item, answers)
+        numeric.append(len(values))
         questions.append(
             QuestionFigures(
                 link_id=item.link_id,
@@ -105,14 +106,21 @@ def gathering_report(gathering, items):
             key=str.casefold,
         )
         comments = [comment for comment in comments if comment]
-    # With the number of answers beside each question's n, their difference (the "not relevant /
-    # don't know" and the skipped) would give a small count back: then the number of answers is hidden.
-    gives_back = any(is_small(len(answers) - question.n.value) for question in questions if question.n.shown)
-    gives_back |= any(not question.n.shown for question in questions)
-    total = count(len(answers))
-    if total.shown and total.value and gives_back:
-        total = Figure(None, HIDDEN)
+    total = _answers_total(len(answers), numeric)
     return GatheringReport(answers=total, questions=questions, comments=comments, scale_max=_scale_max(items))
+
+
+def _answers_total(answers, numeric):
+    """The number of answers to a gathering, as every page may show it.
+
+    A gathering's page shows each question's n (its numeric answers): beside the number of answers,
+    their difference (the "not relevant / don't know" and the skipped) would give a small count
+    back, and so would a small n with the rest shown. Then the number of answers is hidden — on the
+    gathering's page and in the comparison alike, or one page would give back what the other hides.
+    """
+    total = count(answers)
+    gives_back = any(is_small(n) or is_small(answers - n) for n in numeric)
+    return Figure(None, HIDDEN) if total.shown and answers and gives_back else total
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,7 @@ def comparison(gatherings, items):
         table.append(
             ComparisonRow(
                 gathering=gathering,
-                answers=count(len(answers)),
+                answers=_answers_total(len(answers), [len(_numeric(item, answers)[0]) for item in columns]),
                 means=[mean(_numeric(item, answers)[0], places=PLACES) for item in columns],
             )
         )

@@ -17,15 +17,23 @@ from measures.models import Goal
 from pathways.models import Episode
 
 
-class EpisodeScore(models.Model):
+class KeptRow(models.Model):
+    """What every kept row has: its episode, and what it copies from it."""
+
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
-    instrument = models.CharField(max_length=20)
     # Copied from the episode (kept with it by insights.kept) so that the report counts these rows
     # without joining the episodes: by unit, pathway and referral date, and citizens by id.
     unit_id = models.BigIntegerField()
     template_id = models.BigIntegerField()
     referral_received = models.DateField()
     citizen_id = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class EpisodeScore(KeptRow):
+    instrument = models.CharField(max_length=20)
     scores = models.PositiveIntegerField()
     first_score_id = models.BigIntegerField()
     first_at = models.DateTimeField()
@@ -47,15 +55,8 @@ class EpisodeScore(models.Model):
         return f"{self.instrument} in episode {self.episode_id}: {self.first_total} → {self.last_total}"
 
 
-class EpisodeGoal(models.Model):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+class EpisodeGoal(KeptRow):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="+")
-    # Copied from the episode (kept with it by insights.kept) so that the report counts these rows
-    # without joining the episodes: by unit, pathway and referral date, and citizens by id.
-    unit_id = models.BigIntegerField()
-    template_id = models.BigIntegerField()
-    referral_received = models.DateField()
-    citizen_id = models.BigIntegerField()
     ratings = models.PositiveIntegerField()
     first_rating_id = models.BigIntegerField()
     first_at = models.DateTimeField()

@@ -36,7 +36,7 @@ from measures import scoring
 from measures.models import Questionnaire, QuestionnaireResponse
 from pathways.models import PathwayTemplate, ScheduledQuestionnaire
 from people.models import CareTeamMember, Citizen, Organisation
-from people.suppression import SMALL, count, share, suppress_table
+from people.suppression import SMALL, count, share, split_of_a_shown_total, suppress_table
 from plans.models import PlanVersion
 
 from . import course, outcomes
@@ -56,6 +56,11 @@ class Filters:
     unit: Organisation | None = None
     template: PathwayTemplate | None = None
 
+    def moments(self):
+        """The period as a half-open range of moments (local midnights): a plain range on a time
+        column, which an index can serve, where a cast to a local date could not."""
+        return _midnight(self.start), _midnight(self.end + datetime.timedelta(days=1))
+
     def for_log(self):
         shown = {"from": self.start.isoformat(), "to": self.end.isoformat()}
         if self.unit is not None:
@@ -63,6 +68,10 @@ class Filters:
         if self.template is not None:
             shown["pathway"] = self.template.key
         return shown
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def default_period(today=None):
@@ -389,7 +398,8 @@ def _goal_citizens(kept):
 
 
 def _benefit_distribution(kept):
-    """Goals by how much the latest rating moved from the first (bands), suppressed as one row."""
+    """Goals by how much the latest rating moved from the first (bands). The bands add up to the goals
+    rated twice, which the goals table shows (or its rows add up to): a split of a shown total."""
     counts = dict.fromkeys(BENEFIT_BANDS, 0)
     for entry in (
         EpisodeGoal.objects.filter(kept, ratings__gte=2)
@@ -401,12 +411,13 @@ def _benefit_distribution(kept):
         for band in BENEFIT_BANDS:
             if band[0] <= entry["change"] <= band[1]:
                 counts[band] += entry["n"]
-    table = suppress_table({("goals", band): n for band, n in counts.items()}, ["goals"], BENEFIT_BANDS)
-    return [{"band": band, "goals": table.cells["goals", band]} for band in BENEFIT_BANDS]
+    published = split_of_a_shown_total(counts)
+    return [{"band": band, "goals": published[band]} for band in BENEFIT_BANDS]
 
 
 def _evaluation_answers(episodes):
-    """How the answered user evaluations say the citizen is now, compared with before (one row)."""
+    """How the answered user evaluations say the citizen is now, compared with before; the answers add
+    up to (nearly) the evaluations answered, which the goals table shows: a split of a shown total."""
     counts = dict.fromkeys(CHANGE_ANSWERS, 0)
     answered = ScheduledQuestionnaire.objects.filter(
         episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, response__isnull=False
@@ -414,16 +425,15 @@ def _evaluation_answers(episodes):
     for entry in answered.order_by().values("response__answers__change__0").annotate(n=Count("pk")):
         if entry["response__answers__change__0"] in counts:
             counts[entry["response__answers__change__0"]] += entry["n"]
-    table = suppress_table({("row", key): n for key, n in counts.items()}, ["row"], CHANGE_ANSWERS)
-    return [{"answer": key, "count": table.cells["row", key]} for key in CHANGE_ANSWERS]
+    published = split_of_a_shown_total(counts)
+    return [{"answer": key, "count": published[key]} for key in CHANGE_ANSWERS]
 
 
 def _coordination(citizens, filters, today):
     """Shares (never counts: a count beside the base would give the small remainder back)."""
     year_ago = today - datetime.timedelta(days=365)
-    after = timezone.make_aware(datetime.datetime.combine(filters.start, datetime.time.min))
-    before = timezone.make_aware(datetime.datetime.combine(filters.end + datetime.timedelta(days=1), datetime.time.min))
-    since = timezone.make_aware(datetime.datetime.combine(year_ago, datetime.time.min))
+    after, before = filters.moments()
+    since = _midnight(year_ago)
     having = {
         "coordinator": CareTeamMember.objects.active().filter(role=CareTeamMember.Role.COORDINATOR),
         "plan": PlanVersion.objects.filter(status=PlanVersion.Status.ACTIVE),
@@ -446,8 +456,7 @@ def _session_feedback(citizens, filters):
     who = defaultdict(set)
     # A plain range on the time (local midnights) and the questionnaire's id: an index range scan
     # (response_questionnaire_time), not a scan of every response cast to a local date.
-    after = timezone.make_aware(datetime.datetime.combine(filters.start, datetime.time.min))
-    before = timezone.make_aware(datetime.datetime.combine(filters.end + datetime.timedelta(days=1), datetime.time.min))
+    after, before = filters.moments()
     # The ids as values (not a subquery), so that the planner sees how few responses they have.
     questionnaires = list(Questionnaire.objects.filter(url=SESSION_FEEDBACK).values_list("pk", flat=True))
     responses = QuestionnaireResponse.objects.filter(

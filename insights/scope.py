@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from pathways.models import Episode
-from people.access import AggregateScope, is_staff_member, units_led_by
+from people.access import AggregateScope, units_led_by, works_in_a_municipal_unit
 from people.models import CareTeamMember, Organisation
 
 UNITS, CASELOAD = "units", "caseload"
@@ -63,10 +63,9 @@ def report_scope(user):
     led = units_led_by(user)
     if led:
         return ReportScope(user=user, kind=UNITS, unit_ids=led)
-    profile = getattr(user, "staff_profile", None) if is_staff_member(user) else None
-    if profile is None or profile.organisation.org_type != Organisation.Type.MUNICIPAL:
+    if not works_in_a_municipal_unit(user):
         raise PermissionDenied
-    return ReportScope(user=user, kind=CASELOAD, unit_ids=frozenset({profile.organisation_id}))
+    return ReportScope(user=user, kind=CASELOAD, unit_ids=frozenset({user.staff_profile.organisation_id}))
 
 
 def may_see_reports(user):

@@ -29,16 +29,14 @@ from django.utils.translation import gettext_lazy as _
 from pathways.models import Episode
 from people.suppression import SMALL, share
 
-from .runchart import run_chart
-
-COUNT, PERCENT, DAYS = "count", "percent", "days"
+PERCENT, DAYS = "percent", "days"  # run charts plot no counts (see above)
 
 
 @dataclass(frozen=True)
 class Measure:
     key: str
     label: str
-    unit: str  # COUNT, PERCENT or DAYS
+    unit: str  # PERCENT or DAYS
     higher_is_better: bool
 
 
@@ -158,8 +156,3 @@ def monthly(episodes, key, start, end, *, today=None):
         known, within = shares.get(month, (0, 0))
         values.append(MonthValue(month, share(within, known)))
     return values
-
-
-def run_chart_of(values):
-    """The Anhøj analysis of a monthly series (withheld months left out)."""
-    return run_chart([float(v.value) if v.value is not None else None for v in values])

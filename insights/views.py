@@ -24,7 +24,7 @@ from people.access import log_aggregate
 from web.pdf import html_to_pdf
 
 from . import charts, report, series
-from .forms import ReportFilterForm, data_from_query
+from .forms import QUERY_NAMES, ReportFilterForm, data_from_query
 from .scope import report_scope
 from .sections import OUTCOME_REPORT
 from .templatetags.insights import as_text
@@ -96,7 +96,7 @@ def outcomes_json(request):
     except PermissionDenied:
         return JsonResponse({"error": "You may not see this report."}, status=403)
     if published is None:
-        names = {field: name for name, field in {"from": "start", "to": "end"}.items()}
+        names = {field: name for name, field in QUERY_NAMES.items()}  # the parameters' names, as asked
         errors = {names.get(field, field): [str(e) for e in messages] for field, messages in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     response = JsonResponse(published.as_json())

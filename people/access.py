@@ -132,6 +132,13 @@ def units_led_by(user):
     return unit_tree(led) if led else frozenset()
 
 
+def works_in_a_municipal_unit(user):
+    """Staff whose own unit is municipal (not a GP office, Nav, specialist services…): those who may
+    count their own caseload (insights). No query: the backend loads the profile with its unit."""
+    profile = getattr(user, "staff_profile", None) if is_staff_member(user) else None
+    return profile is not None and profile.organisation.org_type == Organisation.Type.MUNICIPAL
+
+
 def _system_client_units(client):
     if not client.is_active:
         return frozenset()

@@ -107,6 +107,22 @@ def suppress_table(counts: Mapping[tuple[Hashable, Hashable], int], rows: Iterab
     return Table(rows, columns, cells, row_totals, column_totals, total)
 
 
+def split_of_a_shown_total(counts: Mapping[Hashable, int]) -> dict:
+    """The parts of a total that is published elsewhere, or can be added up from what is (the goals
+    of a report by how much they moved, its evaluations by answer).
+
+    A table's own totals can be hidden (``suppress_table``); this total cannot, so the parts give:
+    as soon as one part is from 1 to 4, every part is ``HIDDEN`` — the small ones too. Marking the
+    small ones "under 5" would tell the reader that the others are not, and with two parts (1 and 5
+    of a shown 6) the small one would be worked out. Without a small part every part is shown.
+    """
+    if any(n < 0 for n in counts.values()):
+        raise ValueError("counts are never negative")
+    if not any(is_small(n) for n in counts.values()):
+        return {key: Figure(n) for key, n in counts.items()}
+    return {key: Figure(None, HIDDEN) for key in counts}
+
+
 def _rounded(number, places):
     return Decimal(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 

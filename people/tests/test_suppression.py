@@ -11,7 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from people.suppression import HIDDEN, SMALL, UNDER, count, mean, share, suppress_table
+from people.suppression import (
+    HIDDEN,
+    SMALL,
+    UNDER,
+    Figure,
+    count,
+    is_small,
+    mean,
+    share,
+    split_of_a_shown_total,
+    suppress_table,
+)
 
 ROWS = st.integers(min_value=1, max_value=5)
 # Mostly small numbers, where suppression happens, and some large ones.
@@ -116,3 +127,30 @@ def test_bad_input_is_refused():
         suppress_table({("a", "b"): -1}, ["a"], ["b"])
     with pytest.raises(ValueError):
         share(6, 5)
+
+
+@given(st.lists(st.integers(0, 12), min_size=2, max_size=6).filter(lambda parts: sum(parts) >= SMALL))
+def test_a_small_part_of_a_shown_total_cannot_be_worked_out(parts):
+    """The reader knows the total (at least 5: a smaller one is never shown). For every small part and
+    every other value from 1 to 4 there is a world with that value, the same total, and exactly the
+    same publication: the small part cannot be worked out."""
+    counts = dict(enumerate(parts))
+    published = split_of_a_shown_total(counts)
+    assert all(not is_small(figure.value) for figure in published.values() if figure.shown)
+    for key, n in counts.items():
+        if not is_small(n):
+            continue
+        for other in range(1, SMALL):
+            worlds = [
+                {**counts, key: other, absorber: counts[absorber] + n - other}
+                for absorber in counts
+                if absorber != key and counts[absorber] + n - other >= 0
+            ]
+            assert any(split_of_a_shown_total(world) == published for world in worlds), (counts, key, other)
+
+
+def test_a_split_without_a_small_part_is_shown_whole():
+    assert split_of_a_shown_total({"a": 0, "b": 7, "c": 5}) == {"a": Figure(0), "b": Figure(7), "c": Figure(5)}
+    shown = split_of_a_shown_total({"a": 0, "b": 7, "c": 2})
+    # "under 5" on c alone would say a and b are not small: with the total known, c could be worked out.
+    assert {figure.withheld for figure in shown.values()} == {HIDDEN}
