@@ -9,9 +9,10 @@
   writes (``manage.py rebuild_insights``) and what the tests compare the kept tables with.
 """
 
+import copy
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from measures import scoring
 from measures.models import GoalRating, Score
 from pathways.models import Episode
 
+from . import days
 from .models import EpisodeGoal, EpisodeScore
 from .outcomes import classify
 
@@ -147,15 +149,20 @@ def score_written(score):
         )
     }
     new, changed = [], []
+    deltas = days.ScoreDeltas()
     for episode in episodes:
         row = rows.get(episode.pk)
         if row is None:
             new.append(_classify(_score_row(episode, score)))
+            deltas.add(new[-1])
         else:
+            before = copy.copy(row)
             _merge_score(row, score)
             changed.append(_classify(row))
+            deltas.change(before, row)
     EpisodeScore.objects.bulk_create(new)
     EpisodeScore.objects.bulk_update(changed, SCORE_FIELDS)
+    deltas.apply()
 
 
 def ratings_written(ratings):
@@ -189,15 +196,38 @@ def ratings_written(ratings):
             new[key] = _goal_row(episode, rating)
     EpisodeGoal.objects.bulk_create(new.values())
     EpisodeGoal.objects.bulk_update(rows.values(), GOAL_FIELDS)
+    days.refresh_counts({_day_key(episode) for episode, _rating in pairs})
 
 
-def episode_changed(episode):
-    """Recompute ``episode``'s kept rows from the citizen's raw rows (its window may have moved)."""
+def _day_key(episode):
+    return (episode.unit_id, episode.template_id, episode.referral_received)
+
+
+def episode_changed(episode, *, old_day=None):
+    """Recompute ``episode``'s kept rows from the citizen's raw rows (its window may have moved), and
+    its days' counts: the day it is on now, and ``old_day`` (its day before this save) and the days
+    its old kept rows were counted on, if it moved."""
     scores, goals = recompute(Episode.objects.filter(pk=episode.pk))
+    old_scores = list(EpisodeScore.objects.filter(episode_id=episode.pk))
+    touched = {_day_key(episode), old_day, *map(_day_key, old_scores)}
+    touched |= set(EpisodeGoal.objects.filter(episode_id=episode.pk).values_list(*days.EPISODE_DAY))
     EpisodeScore.objects.filter(episode_id=episode.pk).delete()
     EpisodeGoal.objects.filter(episode_id=episode.pk).delete()
     EpisodeScore.objects.bulk_create(scores)
     EpisodeGoal.objects.bulk_create(goals)
+    deltas = days.ScoreDeltas()
+    for row in old_scores:
+        deltas.add(row, -1)
+    for row in scores:
+        deltas.add(row)
+    deltas.apply()
+    days.refresh_counts({key for key in touched if key})
+
+
+def evaluation_changed(scheduled):
+    """A user evaluation was asked for, answered or cancelled: count its episode's day again."""
+    key = Episode.objects.filter(pk=scheduled.episode_id).values_list(*days.EPISODE_DAY)
+    days.refresh_counts(set(key))
 
 
 # From the raw rows alone --------------------------------------------------------------------------
@@ -253,12 +283,20 @@ def recompute(episodes=None, *, batch=2000):
 
 @transaction.atomic
 def rebuild(*, batch_size=5000):
-    """Throw the kept rows away and write them again from the raw rows. Returns (scores, goals) written."""
+    """Throw the kept rows and the days' counts away and write them again from the raw rows (writers
+    of scores, ratings and episodes wait on PostgreSQL until it is done). Returns (scores, goals) written."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table) for model in (EpisodeScore, EpisodeGoal, *days.TABLES)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     EpisodeScore.objects.all().delete()
     EpisodeGoal.objects.all().delete()
     scores, goals = recompute()
     EpisodeScore.objects.bulk_create(scores, batch_size=batch_size)
     EpisodeGoal.objects.bulk_create(goals, batch_size=batch_size)
+    days.rebuild()
     return len(scores), len(goals)
 
 
@@ -274,14 +312,31 @@ def on_ratings_written(sender, ratings, **kwargs):
     ratings_written(ratings)
 
 
+WINDOW = {"referral_received", "ended_on", "citizen", "citizen_id"}
+DAY = {"unit", "unit_id", "template", "template_id", "referral_received"}
+
+
+def on_episode_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Before an existing episode may move to another day (unit, pathway, referral date): remember its day."""
+    if raw or instance.pk is None or (update_fields is not None and not DAY & set(update_fields)):
+        return
+    instance._insights_old_day = Episode.objects.filter(pk=instance.pk).values_list(*days.EPISODE_DAY).first()
+
+
 def on_episode_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw:
         return
+    old_day = instance.__dict__.pop("_insights_old_day", None)
     if created:
         # A new episode: scores and ratings already written in its window belong to it too.
         episode_changed(instance)
-    elif update_fields is None or {"referral_received", "ended_on", "citizen"} & set(update_fields):
-        episode_changed(instance)
+    elif update_fields is None or (WINDOW | DAY) & set(update_fields):
+        episode_changed(instance, old_day=old_day)
+
+
+def on_scheduled_saved(sender, instance, raw=False, **kwargs):
+    if not raw and instance.reason == instance.Reason.EVALUATION:
+        evaluation_changed(instance)
 
 
 def _as_tuples(rows, fields, key):
@@ -289,7 +344,8 @@ def _as_tuples(rows, fields, key):
 
 
 def differences():
-    """Kept rows that differ from a recomputation: ``[(table, key, kept, recomputed)]`` (empty when equal)."""
+    """Kept rows that differ from a recomputation: ``[(table, key, kept, recomputed)]`` (empty when equal),
+    then the days' counts that differ from a recount of the kept rows (``insights.days``)."""
     scores, goals = recompute()
     out = []
     for table, model, rows, fields, key in (
@@ -301,4 +357,4 @@ def differences():
         for k in sorted(set(expected) | set(actual), key=str):
             if expected.get(k) != actual.get(k):
                 out.append((table, k, actual.get(k), expected.get(k)))
-    return out
+    return out + days.differences()

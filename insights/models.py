@@ -71,3 +71,77 @@ class EpisodeGoal(KeptRow):
 
     def __str__(self):
         return f"goal {self.goal_id} in episode {self.episode_id}: {self.first_rating} → {self.last_rating}"
+
+
+# Counts per unit, pathway and referral day ------------------------------------------------------
+#
+# The kept rows above are one per episode; a municipality's report would still read every one of
+# them (hundreds of thousands). These tables sum them further, per unit, pathway and the day the
+# referral was received (``insights.kept.refresh_days`` recomputes a day from the kept rows in the
+# writer's transaction), so that a report over any period reads at most units × pathways × days
+# rows, whatever the number of citizens. A day, not a month: the report's period may start and
+# end on any date. Every column adds up across days; nothing here is published as it is.
+
+
+class DayRow(models.Model):
+    unit_id = models.BigIntegerField()
+    template_id = models.BigIntegerField()
+    day = models.DateField()  # the episodes' referral_received
+
+    class Meta:
+        abstract = True
+
+
+class DayScore(DayRow):
+    """Per instrument: the episodes' first and latest scores as ``insights.report`` counts them."""
+
+    # Signed: a change is added as a difference (insights.days.ScoreDeltas), and the proposed row of
+    # an upsert is checked before it meets the existing one, so a "≥ 0" check would refuse it.
+    instrument = models.CharField(max_length=20)
+    with_two_scores = models.IntegerField(default=0)
+    only_one_score = models.IntegerField(default=0)
+    reliably_improved = models.IntegerField(default=0)
+    no_reliable_change = models.IntegerField(default=0)
+    reliably_deteriorated = models.IntegerField(default=0)
+    at_caseness_first = models.IntegerField(default=0)
+    recovered = models.IntegerField(default=0)
+    reliably_recovered = models.IntegerField(default=0)
+    sum_first = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    sum_last = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    sum_first_squares = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit_id", "day", "template_id", "instrument"], name="day_score_once")
+        ]
+
+    def __str__(self):
+        return f"{self.instrument} in unit {self.unit_id}, pathway {self.template_id}, {self.day}"
+
+
+class DayCount(DayRow):
+    """Goals rated twice (with the movement bands of the perceived benefit) and user evaluations."""
+
+    goals = models.PositiveIntegerField(default=0)  # goals rated at least twice in their episode
+    goal_citizens = models.PositiveIntegerField(default=0)  # distinct within the day: a bound, not a sum
+    goal_first_sum = models.PositiveIntegerField(default=0)
+    goal_last_sum = models.PositiveIntegerField(default=0)
+    goals_down_2 = models.PositiveIntegerField(default=0)  # later − first rating ≤ −2
+    goals_down_1 = models.PositiveIntegerField(default=0)
+    goals_same = models.PositiveIntegerField(default=0)
+    goals_up_1 = models.PositiveIntegerField(default=0)
+    goals_up_2 = models.PositiveIntegerField(default=0)
+    goals_up_3 = models.PositiveIntegerField(default=0)  # ≥ 3
+    evaluations_asked = models.PositiveIntegerField(default=0)
+    evaluations_answered = models.PositiveIntegerField(default=0)
+    answered_much_better = models.PositiveIntegerField(default=0)
+    answered_a_little_better = models.PositiveIntegerField(default=0)
+    answered_about_the_same = models.PositiveIntegerField(default=0)
+    answered_a_little_worse = models.PositiveIntegerField(default=0)
+    answered_much_worse = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit_id", "day", "template_id"], name="day_count_once")]
+
+    def __str__(self):
+        return f"unit {self.unit_id}, pathway {self.template_id}, {self.day}"

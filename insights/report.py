@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -35,18 +35,18 @@ from groups.models import Group, Meeting
 from measures import scoring
 from measures.models import Questionnaire, QuestionnaireResponse
 from pathways.models import PathwayTemplate, ScheduledQuestionnaire
-from people.models import CareTeamMember, Citizen, Organisation
+from people.models import CareTeamMember, Organisation
 from people.suppression import SMALL, count, share, split_of_a_shown_total, suppress_table
 from plans.models import PlanVersion
 
-from . import course, outcomes
-from .models import EpisodeGoal, EpisodeScore
+from . import course, days, outcomes
+from .models import DayCount, DayScore, EpisodeGoal, EpisodeScore
 from .series import days_histogram, deadline_counts, months
 
 SESSION_FEEDBACK = "https://samplan.no/fhir/Questionnaire/session-feedback"
 ALLIANCE_ITEMS = ("heard", "what_matters", "way_of_working", "overall")
-CHANGE_ANSWERS = ("much-better", "a-little-better", "about-the-same", "a-little-worse", "much-worse")
-BENEFIT_BANDS = ((-9, -2), (-1, -1), (0, 0), (1, 1), (2, 2), (3, 9))  # later − first rating of one goal
+CHANGE_ANSWERS = tuple(days.EVALUATION_ANSWERS.values())
+BENEFIT_BANDS = tuple(days.GOAL_BANDS.values())  # later − first rating of one goal
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,9 @@ class RowTally:
     course_tally: object = course.EMPTY
     instruments: dict = field(default_factory=dict)
     goals: int = 0
-    goal_citizens: int = 0
+    goal_citizens: int = 0  # exact enough for the rule of five (see _resolve_goal_citizens)
+    goal_citizens_low: int = 0
+    counts: dict = field(default_factory=dict)  # the day tables' columns (insights.days.COUNT_COLUMNS)
     goal_first_sum: int = 0
     goal_last_sum: int = 0
     evaluations_asked: int = 0
@@ -205,7 +207,7 @@ def kept_rows(scope, filters, episodes):
     return rows
 
 
-def _tally_rows(episodes, kept, today):
+def _tally_rows(scope, filters, episodes, today):
     rows = {}
 
     def row(unit_id, template_id):
@@ -220,79 +222,112 @@ def _tally_rows(episodes, kept, today):
     histograms = days_histogram(episodes, "unit_id", "template_id")
     deadlines = deadline_counts(episodes, "unit_id", "template_id", today=today)
     for key, by_status in statuses.items():
-        days = tuple(d for d, n in sorted(histograms.get(key, {}).items()) for _ in range(n))
+        days_ = tuple(d for d, n in sorted(histograms.get(key, {}).items()) for _ in range(n))
         known, within = deadlines.get(key, (0, 0))
         row(*key).course_tally = course.Tally(
             referrals=sum(by_status.values()),
             waiting=by_status.get(course.WAITING, 0),
             by_status={status: by_status.get(status, 0) for status in course.OUTCOMES},
-            days_to_first_contact=days,
+            days_to_first_contact=days_,
             deadline_known=known,
             within_deadline=within,
         )
-    two = Q(scores__gte=2)
-    for entry in (
-        EpisodeScore.objects.filter(kept)
+    scores, counts = _score_and_count_sums(scope, filters, episodes)
+    for (unit_id, template_id, instrument), sums in scores.items():
+        row(unit_id, template_id).instruments[instrument] = _instrument_tally(instrument, sums)
+    for (unit_id, template_id), sums in counts.items():
+        target = row(unit_id, template_id)
+        target.counts = sums
+        target.goals, target.goal_first_sum, target.goal_last_sum = (
+            sums["goals"],
+            sums["goal_first_sum"],
+            sums["goal_last_sum"],
+        )
+        target.goal_citizens_low, target.goal_citizens = sums["goal_citizens_low"], sums["goal_citizens"]
+        target.evaluations_asked, target.evaluations_answered = sums["evaluations_asked"], sums["evaluations_answered"]
+    _resolve_goal_citizens(rows, scope, filters, episodes)
+    return rows
+
+
+def _score_and_count_sums(scope, filters, episodes):
+    """Per row: the instruments' sums ``{(unit, pathway, instrument): {column: n}}`` and the goals' and
+    evaluations' ``{(unit, pathway): {column: n}}``. A leader's units: summed from the day tables
+    (``insights.days``), at most units × pathways × days rows. A caseload (a few dozen citizens,
+    chosen by person, which the day tables cannot tell apart): from its kept rows and evaluations."""
+    if scope.is_caseload:
+        kept = EpisodeScore.objects.filter(episode__in=episodes)
+        scores = days.score_sums(kept, "unit_id", "template_id", "instrument")
+        counts = days.count_rows(
+            EpisodeGoal.objects.filter(episode__in=episodes),
+            ScheduledQuestionnaire.objects.filter(episode__in=episodes),
+            ("unit_id", "template_id"),
+        )
+        for sums in counts.values():  # counted distinct over the whole row: exact
+            sums["goal_citizens_low"] = sums["goal_citizens"]
+        return scores, counts
+    units = [filters.unit.pk] if filters.unit is not None else list(scope.unit_ids)
+    where = Q(unit_id__in=units, day__gte=filters.start, day__lte=filters.end)
+    if filters.template is not None:
+        where &= Q(template_id=filters.template.pk)
+    scores = {
+        (entry.pop("unit_id"), entry.pop("template_id"), entry.pop("instrument")): entry
+        for entry in DayScore.objects.filter(where)
         .order_by()
         .values("unit_id", "template_id", "instrument")
-        .annotate(
-            n_two=Count("pk", filter=two),
-            n_one=Count("pk", filter=Q(scores=1)),
-            n_improved=Count("pk", filter=two & Q(direction=scoring.IMPROVEMENT)),
-            n_unchanged=Count("pk", filter=two & Q(direction=scoring.NO_CHANGE)),
-            n_deteriorated=Count("pk", filter=two & Q(direction=scoring.DETERIORATION)),
-            n_caseness=Count("pk", filter=two & Q(at_caseness_first=True)),
-            n_recovered=Count("pk", filter=two & Q(recovered=True)),
-            n_reliably=Count("pk", filter=two & Q(recovered=True, direction=scoring.IMPROVEMENT)),
-            n_sum_first=Sum("first_total", filter=two),
-            n_sum_last=Sum("last_total", filter=two),
-            n_sum_squares=Sum(F("first_total") * F("first_total"), filter=two),
-        )
-    ):
-        instrument = entry["instrument"]
-        tally_ = outcomes.Tally(
-            instrument,
-            with_two_scores=entry["n_two"],
-            only_one_score=entry["n_one"],
-            at_caseness_first=entry["n_caseness"],
-            recovered=entry["n_recovered"],
-            reliably_recovered=entry["n_reliably"],
-            sum_first=Decimal(entry["n_sum_first"] or 0),
-            sum_last=Decimal(entry["n_sum_last"] or 0),
-            sum_first_squares=Decimal(entry["n_sum_squares"] or 0),
-        )
-        if tally_.directions:
-            tally_.directions = {
-                scoring.IMPROVEMENT: entry["n_improved"],
-                scoring.NO_CHANGE: entry["n_unchanged"],
-                scoring.DETERIORATION: entry["n_deteriorated"],
-            }
-        row(entry["unit_id"], entry["template_id"]).instruments[instrument] = tally_
-    for entry in (
-        EpisodeGoal.objects.filter(kept, ratings__gte=2)
+        .annotate(**{column: Sum(column) for column in days.SCORE_COLUMNS})
+        # Every kept row adds one to either; a day whose episodes moved away keeps a row of zeros.
+        if entry["with_two_scores"] or entry["only_one_score"]
+    }
+    counts = {
+        (entry.pop("unit_id"), entry.pop("template_id")): entry
+        for entry in DayCount.objects.filter(where)
         .order_by()
         .values("unit_id", "template_id")
-        .annotate(
-            goals=Count("pk"),
-            citizens=Count("citizen_id", distinct=True),
-            first=Sum("first_rating"),
-            last=Sum("last_rating"),
-        )
-    ):
-        target = row(entry["unit_id"], entry["template_id"])
-        target.goals, target.goal_citizens = entry["goals"], entry["citizens"]
-        target.goal_first_sum, target.goal_last_sum = entry["first"], entry["last"]
-    for entry in (
-        ScheduledQuestionnaire.objects.filter(
-            episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, cancelled_at__isnull=True
-        )
+        # goal_citizens is distinct within a day: their sum over the days is an upper bound of the
+        # row's distinct citizens, the largest day a lower bound (see _resolve_goal_citizens).
+        .annotate(goal_citizens_low=Max("goal_citizens"), **{column: Sum(column) for column in days.COUNT_COLUMNS})
+    }
+    return scores, counts
+
+
+def _instrument_tally(instrument, sums):
+    tally_ = outcomes.Tally(
+        instrument,
+        with_two_scores=sums["with_two_scores"],
+        only_one_score=sums["only_one_score"],
+        at_caseness_first=sums["at_caseness_first"],
+        recovered=sums["recovered"],
+        reliably_recovered=sums["reliably_recovered"],
+        sum_first=Decimal(sums["sum_first"] or 0),
+        sum_last=Decimal(sums["sum_last"] or 0),
+        sum_first_squares=Decimal(sums["sum_first_squares"] or 0),
+    )
+    if tally_.directions:
+        tally_.directions = {
+            scoring.IMPROVEMENT: sums["reliably_improved"],
+            scoring.NO_CHANGE: sums["no_reliable_change"],
+            scoring.DETERIORATION: sums["reliably_deteriorated"],
+        }
+    return tally_
+
+
+def _resolve_goal_citizens(rows, scope, filters, episodes):
+    """Make each row's ``goal_citizens`` exact enough for the rule "a mean from five citizens": the
+    bounds decide when the lower one is five or more or the upper one under five; otherwise (few,
+    small rows) the distinct citizens are counted, in one query for all such rows."""
+    pending = [key for key, t in rows.items() if t.goals >= SMALL and t.goal_citizens_low < SMALL <= t.goal_citizens]
+    if not pending:
+        return
+    which = Q(*[Q(unit_id=unit_id, template_id=template_id) for unit_id, template_id in pending], _connector=Q.OR)
+    exact = (
+        EpisodeGoal.objects.filter(kept_rows(scope, filters, episodes), which, ratings__gte=2)
         .order_by()
-        .values("episode__unit_id", "episode__template_id")
-        .annotate(asked=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
-    ):
-        target = row(entry["episode__unit_id"], entry["episode__template_id"])
-        target.evaluations_asked, target.evaluations_answered = entry["asked"], entry["answered"]
-    return rows
+        .values("unit_id", "template_id")
+        .annotate(n=Count("citizen_id", distinct=True))
+    )
+    for entry in exact:
+        target = rows[entry["unit_id"], entry["template_id"]]
+        target.goal_citizens = target.goal_citizens_low = entry["n"]
 
 
 def _benefit(goals, citizens, first_sum, last_sum):
@@ -309,8 +344,7 @@ def _instrument_order(keys):
 def build(scope, filters, *, today=None):
     today = today or timezone.localdate()
     episodes = report_episodes(scope, filters)
-    kept = kept_rows(scope, filters, episodes)
-    tallies = _tally_rows(episodes, kept, today)
+    tallies = _tally_rows(scope, filters, episodes, today)
     keys = sorted(tallies)
     units = Organisation.objects.in_bulk({unit for unit, _t in keys})
     templates = PathwayTemplate.objects.in_bulk({template for _u, template in keys})
@@ -363,74 +397,63 @@ def build(scope, filters, *, today=None):
         "evaluation_response_rate": share(answered, asked),
         "goals_rated_twice": goals.column_totals["goals"],
         "perceived_benefit_mean": _benefit(
-            goal_totals[0], _total_goal_citizens(tallies, kept), goal_totals[1], goal_totals[2]
+            goal_totals[0], _total_goal_citizens(tallies, scope, filters, episodes), goal_totals[1], goal_totals[2]
         ),
         "instruments": [per_instrument[i][1] for i in instrument_keys],
     }
     citizens = episodes.order_by().values("citizen_id").distinct()
+    n_citizens = citizens.count()
     return Report(
         filters=filters,
         rows=rows,
         total=total,
         instruments=instrument_keys,
-        benefit_distribution=_benefit_distribution(kept),
-        evaluation_answers=_evaluation_answers(episodes),
-        coordination=_coordination(citizens, filters, today),
+        benefit_distribution=_benefit_distribution(tallies),
+        evaluation_answers=_evaluation_answers(tallies),
+        coordination=_coordination(citizens, n_citizens, filters, today),
         session_feedback=_session_feedback(citizens, filters),
-        citizens=count(citizens.count()),
+        citizens=count(n_citizens),
     )
 
 
-def _total_goal_citizens(tallies, kept):
+def _total_goal_citizens(tallies, scope, filters, episodes):
     """The citizens behind all rows' goals — only as exact as the rule needs: the largest row's count
     is a lower bound and the rows' sum an upper bound, so the distinct count is asked for only when
     they fall on either side of five."""
-    largest = max((t.goal_citizens for t in tallies.values()), default=0)
+    largest = max((t.goal_citizens_low for t in tallies.values()), default=0)
     if largest >= SMALL:
         return largest
     if sum(t.goal_citizens for t in tallies.values()) < SMALL:
         return 0
-    return _goal_citizens(kept)
-
-
-def _goal_citizens(kept):
+    kept = kept_rows(scope, filters, episodes)
     return EpisodeGoal.objects.filter(kept, ratings__gte=2).order_by().values("citizen_id").distinct().count()
 
 
-def _benefit_distribution(kept):
+def _summed(tallies, columns):
+    return {column: sum(t.counts.get(column, 0) for t in tallies.values()) for column in columns}
+
+
+def _benefit_distribution(tallies):
     """Goals by how much the latest rating moved from the first (bands). The bands add up to the goals
     rated twice, which the goals table shows (or its rows add up to): a split of a shown total."""
-    counts = dict.fromkeys(BENEFIT_BANDS, 0)
-    for entry in (
-        EpisodeGoal.objects.filter(kept, ratings__gte=2)
-        .annotate(change=F("last_rating") - F("first_rating"))
-        .order_by()
-        .values("change")
-        .annotate(n=Count("pk"))
-    ):
-        for band in BENEFIT_BANDS:
-            if band[0] <= entry["change"] <= band[1]:
-                counts[band] += entry["n"]
-    published = split_of_a_shown_total(counts)
+    counts = _summed(tallies, days.GOAL_BANDS)
+    published = split_of_a_shown_total({days.GOAL_BANDS[c]: counts[c] for c in days.GOAL_BANDS})
     return [{"band": band, "goals": published[band]} for band in BENEFIT_BANDS]
 
 
-def _evaluation_answers(episodes):
+def _evaluation_answers(tallies):
     """How the answered user evaluations say the citizen is now, compared with before; the answers add
     up to (nearly) the evaluations answered, which the goals table shows: a split of a shown total."""
-    counts = dict.fromkeys(CHANGE_ANSWERS, 0)
-    answered = ScheduledQuestionnaire.objects.filter(
-        episode__in=episodes, reason=ScheduledQuestionnaire.Reason.EVALUATION, response__isnull=False
-    )
-    for entry in answered.order_by().values("response__answers__change__0").annotate(n=Count("pk")):
-        if entry["response__answers__change__0"] in counts:
-            counts[entry["response__answers__change__0"]] += entry["n"]
-    published = split_of_a_shown_total(counts)
+    counts = _summed(tallies, days.EVALUATION_ANSWERS)
+    published = split_of_a_shown_total({days.EVALUATION_ANSWERS[c]: counts[c] for c in days.EVALUATION_ANSWERS})
     return [{"answer": key, "count": published[key]} for key in CHANGE_ANSWERS]
 
 
-def _coordination(citizens, filters, today):
-    """Shares (never counts: a count beside the base would give the small remainder back)."""
+def _coordination(citizens, n, filters, today):
+    """Shares (never counts: a count beside the base would give the small remainder back).
+
+    One count per figure, each a semi-join of the report's citizens with the rows that qualify
+    (which PostgreSQL runs as a hash join), not one ``EXISTS`` probe per citizen and figure."""
     year_ago = today - datetime.timedelta(days=365)
     after, before = filters.moments()
     since = _midnight(year_ago)
@@ -441,11 +464,12 @@ def _coordination(citizens, filters, today):
         "group": Group.objects.filter(status=Group.Status.ACTIVE),
         "meeting": Meeting.objects.filter(status=Meeting.Status.HELD, starts_at__gte=after, starts_at__lt=before),
     }
-    figures = Citizen.objects.filter(pk__in=citizens).aggregate(
-        n=Count("pk"),
-        **{key: Count("pk", filter=Q(Exists(rows.filter(citizen=OuterRef("pk"))))) for key, rows in having.items()},
-    )
-    n = figures.pop("n")
+    if n < SMALL:  # no share is shown from fewer than five: nothing more to count
+        return dict.fromkeys(having)
+    figures = {
+        key: rows.filter(citizen_id__in=citizens).order_by().values("citizen_id").distinct().count()
+        for key, rows in having.items()
+    }
     return {key: share(value, n) for key, value in figures.items()}
 
 

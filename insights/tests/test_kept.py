@@ -1,20 +1,23 @@
 """The kept summaries equal a recomputation from the raw rows, whatever order the writes come in."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from insights import kept
-from insights.models import EpisodeGoal, EpisodeScore
+from insights import days, kept
+from insights.models import DayCount, DayScore, EpisodeGoal, EpisodeScore
 from measures import actions as measures_actions
 from measures.models import Goal, QuestionnaireResponse, Score
-from pathways.models import Episode, PathwayTemplate
+from pathways.models import Episode, PathwayTemplate, ScheduledQuestionnaire
 from people import access
+from people.models import Organisation
 
 START = datetime.date(2026, 1, 1)
 
@@ -54,7 +57,15 @@ def world(coordinator, make_citizen, phq9, municipality):
         measures_actions.add_goal(access.grant_for(coordinator, c), acting_user=coordinator, text=f"Mål {c.pk}")
         for c in citizens
     ]
-    return {"template": template, "citizens": citizens, "goals": goals, "phq9": phq9, "unit": municipality}
+    other_unit = Organisation.objects.create(name="Nabo", org_type=Organisation.Type.MUNICIPAL)
+    return {
+        "template": template,
+        "citizens": citizens,
+        "goals": goals,
+        "phq9": phq9,
+        "unit": municipality,
+        "other_unit": other_unit,
+    }
 
 
 def test_a_score_lands_in_every_episode_whose_window_holds_it(world, coordinator):
@@ -94,6 +105,8 @@ operations = st.lists(
         st.tuples(st.just("score"), st.integers(0, 1), st.integers(0, 100), st.integers(0, 27)),
         st.tuples(st.just("rate"), st.integers(0, 1), st.integers(0, 100), st.integers(1, 10)),
         st.tuples(st.just("end"), st.integers(0, 5), st.integers(0, 100), st.none()),
+        st.tuples(st.just("ask"), st.integers(0, 5), st.integers(0, 100), st.sampled_from(["much-better", "", None])),
+        st.tuples(st.just("move"), st.integers(0, 5), st.integers(0, 60), st.booleans()),
     ),
     max_size=14,
 )
@@ -116,10 +129,98 @@ def test_the_kept_rows_equal_a_recomputation_after_random_writes(world, coordina
             measures_actions.rate_goals(
                 access.grant_for(coordinator, citizen), {goal.pk: value}, acting_user=coordinator, rated_at=at(day)
             )
-        elif episodes:
+        elif not episodes:
+            continue
+        elif kind == "end":
             episode = episodes[who % len(episodes)]
             episode.ended_on = max(episode.referral_received, START + datetime.timedelta(days=day))
             episode.status, episode.end_reason = "completed", "Ferdig"
             episode.save(update_fields=["status", "ended_on", "end_reason"])
+        elif kind == "ask":  # a user evaluation asked for; answered (how) or not (None)
+            episode = episodes[who % len(episodes)]
+            asked = ScheduledQuestionnaire.objects.create(
+                citizen=episode.citizen,
+                episode=episode,
+                questionnaire_key="user-evaluation",
+                reason="evaluation",
+                due_on=START + datetime.timedelta(days=day),
+            )
+            if value is not None:
+                response = QuestionnaireResponse.objects.create(
+                    citizen=episode.citizen,
+                    questionnaire=world["phq9"],
+                    status="completed",
+                    authored_at=at(day),
+                    answers={"change": [value]} if value else {},
+                )
+                asked.response, asked.answered_at = response, at(day)
+                asked.save(update_fields=["response", "answered_at"])
+        else:  # moved to another day: another referral date, or (a full save) another unit
+            episode = Episode.objects.get(pk=episodes[who % len(episodes)].pk)
+            if value:
+                episode.unit = world["other_unit"] if episode.unit == world["unit"] else world["unit"]
+                episode.save()
+            else:
+                episode.referral_received = START + datetime.timedelta(days=day)
+                if episode.ended_on is not None and episode.ended_on < episode.referral_received:
+                    episode.ended_on = episode.referral_received
+                episode.save(update_fields=["referral_received", "ended_on"])
     assert kept.differences() == []
     assert EpisodeGoal.objects.filter(ratings__lt=1).count() == 0
+    # The days' counts are what a rebuild from scratch writes, too.
+    stored = sorted(DayScore.objects.values_list(*days.SCORE_KEY, *days.SCORE_COLUMNS))
+    counts = sorted(DayCount.objects.values_list(*days.DAY_KEY, *days.COUNT_COLUMNS))
+    kept.rebuild()
+    assert _nonzero(stored, 4) == _nonzero(DayScore.objects.values_list(*days.SCORE_KEY, *days.SCORE_COLUMNS), 4)
+    assert _nonzero(counts, 3) == _nonzero(DayCount.objects.values_list(*days.DAY_KEY, *days.COUNT_COLUMNS), 3)
+
+
+def _nonzero(rows, key_length):
+    return sorted(row for row in rows if any(row[key_length:]))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_writers_of_the_same_day_at_the_same_moment_lose_nothing(world, coordinator, make_citizen):
+    """Four citizens referred on the same day to the same unit and pathway rate a goal and get a score at
+    the same moment: the day's counts (recounted under a lock) and sums (added as deltas) hold all four."""
+    citizens = [*world["citizens"], make_citizen(coordinator, "C2"), make_citizen(coordinator, "C3")]
+    for citizen in citizens[2:]:
+        measures_actions.add_goal(access.grant_for(coordinator, citizen), acting_user=coordinator, text="Mål")
+    goals = {citizen.pk: Goal.objects.get(citizen=citizen) for citizen in citizens}
+    for citizen in citizens:
+        with transaction.atomic():  # as every action writes
+            add_episode(citizen, world["template"], world["unit"], 0)
+        grant = access.grant_for(coordinator, citizen)
+        measures_actions.rate_goals(grant, {goals[citizen.pk].pk: 3}, acting_user=coordinator, rated_at=at(1))
+        with transaction.atomic():
+            add_score(citizen, world["phq9"], 1, 20)
+    start = threading.Barrier(len(citizens))
+    failures = []
+
+    def write(citizen):
+        try:
+            start.wait()
+            measures_actions.rate_goals(
+                access.grant_for(coordinator, citizen),
+                {goals[citizen.pk].pk: 8},
+                acting_user=coordinator,
+                rated_at=at(5),
+            )
+            with transaction.atomic():
+                add_score(citizen, world["phq9"], 5, 6)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(citizen,)) for citizen in citizens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert kept.differences() == []
+    day = DayCount.objects.get()
+    assert (day.goals, day.goal_citizens, day.goal_last_sum) == (len(citizens), len(citizens), 8 * len(citizens))
+    assert DayScore.objects.get().with_two_scores == len(citizens)

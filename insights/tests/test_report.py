@@ -282,3 +282,52 @@ def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(login, leader, s
     scored["guided"].save(update_fields=["name"])
     text = login(leader).get(reverse("insights:outcomes_csv")).content.decode("utf-8-sig")
     assert text.splitlines()[1].split(";")[1] == "'=1+1"
+
+
+@pytest.fixture
+def rated(scored, coordinator, phq9):
+    """Goals rated twice for six citizens, and user evaluations for the ended episodes: five answered
+    "much better", two "about the same", the rest not answered."""
+    from measures import actions as measures_actions
+    from people import access
+
+    pairs = [(2, 6), (3, 3), (4, 7), (1, 5), (5, 4), (2, 9)]
+    for made, (first, last) in zip(scored["episodes"][:6], pairs, strict=True):
+        grant = access.grant_for(coordinator, made.citizen)
+        goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
+        for days_ago, rating in ((30, first), (8, last)):
+            when = timezone.now() - datetime.timedelta(days=days_ago)
+            measures_actions.rate_goals(grant, {goal.pk: rating}, acting_user=coordinator, rated_at=when)
+    unit = scored["episodes"][0].unit
+    ended = [made for made in scored["episodes"] if made.status in Episode.ENDED and made.unit == unit]
+    for index, made in enumerate(ended):
+        asked = ScheduledQuestionnaire.objects.create(
+            citizen=made.citizen, episode=made, questionnaire_key="user-evaluation", reason="evaluation", due_on=ago(4)
+        )
+        if index < 7:
+            response = QuestionnaireResponse.objects.create(
+                citizen=made.citizen,
+                questionnaire=phq9,  # what matters here is the evaluation's "change" answer
+                status="completed",
+                authored_at=timezone.now(),
+                answers={"change": ["much-better" if index < 5 else "about-the-same"]},
+            )
+            asked.response, asked.answered_at = response, response.authored_at
+            asked.save(update_fields=["response", "answered_at"])
+    return scored
+
+
+def test_a_leaders_day_tables_and_a_caseloads_kept_rows_give_the_same_report(login, leader, coordinator, rated):
+    """The leader's report sums the day tables; the coordinator's caseload is counted from its kept rows
+    and evaluations. Here both count the same episodes, so every published figure must agree."""
+    from insights import kept
+
+    assert kept.differences() == []
+    _response, theirs = get_json(login(leader))
+    _response, mine = get_json(login(coordinator))
+    assert theirs["rows"] == mine["rows"] and theirs["total"] == mine["total"]
+    row = theirs["rows"][0]
+    assert row["user_evaluations"] == 7  # of 13 ended: 6 unanswered
+    assert row["perceived_benefit_mean"] == 2.83  # (34 − 17) / 6 goals of 6 citizens
+    page = login(leader).get(reverse("insights:report")).content.decode()
+    assert '<span data-cell="shown">2.8</span>' in page  # one decimal on the page
