@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -402,7 +403,7 @@ def build(scope, filters, *, today=None):
         "instruments": [per_instrument[i][1] for i in instrument_keys],
     }
     citizens = episodes.order_by().values("citizen_id").distinct()
-    n_citizens = citizens.count()
+    n_citizens, coordination = _coordination(citizens, filters, today)
     return Report(
         filters=filters,
         rows=rows,
@@ -410,7 +411,7 @@ def build(scope, filters, *, today=None):
         instruments=instrument_keys,
         benefit_distribution=_benefit_distribution(tallies),
         evaluation_answers=_evaluation_answers(tallies),
-        coordination=_coordination(citizens, n_citizens, filters, today),
+        coordination=coordination,
         session_feedback=_session_feedback(citizens, filters),
         citizens=count(n_citizens),
     )
@@ -449,11 +450,14 @@ def _evaluation_answers(tallies):
     return [{"answer": key, "count": published[key]} for key in CHANGE_ANSWERS]
 
 
-def _coordination(citizens, n, filters, today):
-    """Shares (never counts: a count beside the base would give the small remainder back).
+def _coordination(citizens, filters, today):
+    """``(n, shares)``: the report's citizens, and of them the shares (never counts: a count beside
+    the base would give the small remainder back) with a coordinator, a plan in effect, a plan made or
+    revised in the last 12 months, an active responsibility group, a group meeting held in the period.
 
-    One count per figure, each a semi-join of the report's citizens with the rows that qualify
-    (which PostgreSQL runs as a hash join), not one ``EXISTS`` probe per citizen and figure."""
+    One statement: the citizens are found once (a CTE) and each figure is a semi-join of them with
+    the rows that qualify, which the planner runs as a hash join for a municipality and as index
+    probes for a small unit — not one ``EXISTS`` probe per citizen and figure."""
     year_ago = today - datetime.timedelta(days=365)
     after, before = filters.moments()
     since = _midnight(year_ago)
@@ -464,13 +468,18 @@ def _coordination(citizens, n, filters, today):
         "group": Group.objects.filter(status=Group.Status.ACTIVE),
         "meeting": Meeting.objects.filter(status=Meeting.Status.HELD, starts_at__gte=after, starts_at__lt=before),
     }
-    if n < SMALL:  # no share is shown from fewer than five: nothing more to count
-        return dict.fromkeys(having)
-    figures = {
-        key: rows.filter(citizen_id__in=citizens).order_by().values("citizen_id").distinct().count()
-        for key, rows in having.items()
-    }
-    return {key: share(value, n) for key, value in figures.items()}
+    base, params = citizens.query.sql_with_params()
+    params = list(params)
+    figures = ["(SELECT COUNT(*) FROM report_citizens)"]
+    for rows in having.values():
+        sql, more = rows.order_by().values("citizen_id").query.sql_with_params()
+        figures.append(f"(SELECT COUNT(*) FROM report_citizens WHERE citizen_id IN ({sql}))")  # noqa: S608
+        params.extend(more)
+    # Only Django's own compiled SQL is formatted in (above and here); every value is a parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH report_citizens AS ({base}) SELECT {', '.join(figures)}", params)
+        n, *values = cursor.fetchone()
+    return n, {key: share(value, n) for key, value in zip(having, values, strict=True)}
 
 
 def _session_feedback(citizens, filters):

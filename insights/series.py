@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Func, IntegerField, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,19 +95,37 @@ def _median_from_histogram(histogram):
     return (Decimal(at(middle - 1)) + Decimal(at(middle))) / 2
 
 
+class DaysBetween(Func):
+    """Whole days from the second date to the first, as an integer: PostgreSQL subtracts dates to an
+    integer (Django's own date subtraction makes an interval of each row, which costs more to group
+    by than the count it serves); SQLite through the Julian day."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
 def days_histogram(episodes, *group_by):
     """{(group..., days): n} of days from referral to first contact, counted in the database."""
     rows = (
         episodes.filter(first_contact_on__isnull=False)
-        .annotate(days=F("first_contact_on") - F("referral_received"))
+        .annotate(days=DaysBetween("first_contact_on", "referral_received"))
         .order_by()
         .values(*group_by, "days")
         .annotate(n=Count("pk"))
     )
     out = defaultdict(dict)
     for row in rows:
-        days = row["days"].days if isinstance(row["days"], datetime.timedelta) else int(row["days"])
-        out[tuple(row[key] for key in group_by)][days] = row["n"]
+        out[tuple(row[key] for key in group_by)][int(row["days"])] = row["n"]
     return out
 
 

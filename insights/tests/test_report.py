@@ -331,3 +331,27 @@ def test_a_leaders_day_tables_and_a_caseloads_kept_rows_give_the_same_report(log
     assert row["perceived_benefit_mean"] == 2.83  # (34 − 17) / 6 goals of 6 citizens
     page = login(leader).get(reverse("insights:report")).content.decode()
     assert '<span data-cell="shown">2.8</span>' in page  # one decimal on the page
+
+
+def test_coordination_is_shares_of_the_reports_citizens(login, leader, scored):
+    """20 citizens in the leader's unit, all with the coordinator; six with a plan in effect (made in the
+    last year); none in a group. The colleague's five in the other unit are not the report's."""
+    from plans.models import PlanVersion
+
+    for made in scored["episodes"][:6] + scored["episodes"][-5:]:  # six of ours, the colleague's five
+        PlanVersion.objects.create(
+            citizen=made.citizen, number=1, status=PlanVersion.Status.ACTIVE, activated_at=timezone.now()
+        )
+    from insights import report, scope
+
+    built = report.build(scope.report_scope(leader), report.Filters(*report.default_period()))
+    assert built.citizens.value == 20
+    assert built.coordination == {
+        "coordinator": Decimal("100.0"),
+        "plan": Decimal("30.0"),
+        "plan_revised": Decimal("30.0"),
+        "group": Decimal("0.0"),
+        "meeting": Decimal("0.0"),
+    }
+    page = login(leader).get(reverse("insights:report")).content.decode()
+    assert "30 %" in page or "30.0 %" in page
