@@ -94,7 +94,37 @@ def reference_id(reference, resource_type, *, bare=False):
     return int(raw)
 
 
+# ``_format`` values that mean FHIR JSON (the only format here); anything else is a 406.
+JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+
+
+def _check_format(request):
+    wanted = request.GET.get("_format")
+    if wanted is not None and wanted.partition(";")[0].strip().lower() not in JSON_FORMATS:
+        raise BadInput(
+            "This server speaks FHIR JSON only: _format=json or application/fhir+json.",
+            "_format",
+            code="not-supported",
+            status=406,
+        )
+
+
+def _lenient(request):
+    """``Prefer: handling=lenient`` on a search: its unknown parameters are left out (and out of the
+    paging links) instead of refused. True when it applied."""
+    if request.method != "GET" or "handling=lenient" not in request.headers.get("Prefer", "").replace(" ", ""):
+        return False
+    from .search import SEARCH_PARAMETERS, lenient_params  # search builds on this module
+
+    resource_type = request.path_info.removeprefix("/fhir/")
+    if resource_type not in SEARCH_PARAMETERS:
+        return False
+    request.GET = lenient_params(request.GET, resource_type)
+    return True
+
+
 def _check_request(request, kwargs):
+    _check_format(request)
     for name, value in kwargs.items():
         if isinstance(value, int) and not 0 <= value <= MAX_ID:
             raise BadInput(f"The id must be a whole number from 0 to {MAX_ID}.", name)
@@ -119,9 +149,12 @@ def guard(view):
     def wrapped(request, *args, **kwargs):
         try:
             _check_request(request, kwargs)
+            lenient = _lenient(request)
             response = view(request, *args, **kwargs)
         except BadInput as error:
             return error.response()
+        if lenient:
+            response["Preference-Applied"] = "handling=lenient"
         if response.status_code == 405 and "Allow" in response:  # from require_GET and friends
             allowed = response["Allow"]
             response = operation_outcome(405, "not-supported", f"Use {allowed} here.")

@@ -122,7 +122,7 @@ def appointment_search(request):
     detail = "FHIR Appointment search"
 
     def run():
-        check_params(params, {*PATIENT_FIRST, "status"})
+        check_params(params, "Appointment")
         citizen_id = subject_id(params, PATIENT_FIRST)
         statuses = _statuses(params, APPOINTMENT_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
@@ -216,7 +216,7 @@ def composition_search(request):
     detail = "FHIR Composition search"
 
     def run():
-        check_params(params, {"subject", "patient", "status"})
+        check_params(params, "Composition")
         citizen_id = subject_id(params)
         codes = token_codes(params, "status", COMPOSITION_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
@@ -327,7 +327,7 @@ def task_search(request):
     detail = "FHIR Task search"
 
     def run():
-        check_params(params, {*PATIENT_FIRST, "owner", "status"})
+        check_params(params, "Task")
         statuses = _statuses(params, TASK_STATUSES)
         owner_id = _owner_id(params)
         one_citizen = owner_id is None or any(name in params for name in PATIENT_FIRST)

@@ -42,7 +42,7 @@ def total_code(score):
 def questionnaire_search(request):
     params = request.GET
     try:
-        check_params(params, {"code", "url", "name", "title", "_id"})
+        check_params(params, "Questionnaire")
         queryset = Questionnaire.objects.order_by("title", "pk")
         if "url" in params:
             url, bar, version = params["url"].partition("|")
@@ -256,7 +256,7 @@ def _observation_citizen(request, params):
 def observation_search(request):
     params = request.GET
     try:
-        check_params(params, {"subject", "patient", "derived-from", "code", "date"})
+        check_params(params, "Observation")
         citizen_id = _observation_citizen(request, params)
         try:
             access.get_grant_or_404(request, citizen_id, Section.MEASURES, detail="FHIR Observation search")

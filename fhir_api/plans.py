@@ -78,11 +78,11 @@ def _log_read(request, grant, scopes, detail):
     access.log_read(request, grant, seen[0], f"{detail} ({', '.join(seen)})" if len(seen) > 1 else detail)
 
 
-def _search(request, params, known, run):
+def _search(request, params, resource_type, run):
     """Shared frame of a search: parameters checked, then ``run(citizen_id)`` → Bundle, errors as outcomes."""
 
     def search():
-        check_params(params, {"subject", "patient", *known})
+        check_params(params, resource_type)
         return run(subject_id(params))
 
     return respond(search)
@@ -129,7 +129,7 @@ def care_team_search(request):
         _log_read(request, grant, CARE_TEAM_SCOPES, "FHIR CareTeam search")
         return bundle
 
-    return _search(request, request.GET, set(), run)
+    return _search(request, request.GET, "CareTeam", run)
 
 
 # Goal -------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def goal_search(request):
         _log_read(request, grant, GOAL_SCOPES, "FHIR Goal search")
         return bundle
 
-    return _search(request, params, {"lifecycle-status"}, run)
+    return _search(request, params, "Goal", run)
 
 
 # CarePlan ---------------------------------------------------------------------------------------
@@ -284,4 +284,4 @@ def care_plan_search(request):
         _log_read(request, grant, CARE_PLAN_SCOPES, "FHIR CarePlan search")
         return bundle
 
-    return _search(request, params, {"status"}, run)
+    return _search(request, params, "CarePlan", run)

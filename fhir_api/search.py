@@ -14,6 +14,11 @@ from .responses import fhir_response, forbidden, not_found, operation_outcome
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = {"_count", "_offset"}
+# What every search takes besides its own parameters (RESULT_PARAMETERS below documents them).
+GENERAL = {*PAGING, "_format", "_summary", "_total", "_elements"}
+SUMMARIES = {"count", "false"}  # _summary=true/text/data would need a summary view of each type
+TOTALS = {"none", "estimate", "accurate"}
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 
 
 # Paging past this is refused (400): no search has two billion rows, and OFFSET + LIMIT stays in range.
@@ -28,8 +33,67 @@ def base_url(request):
     return request.build_absolute_uri(reverse("fhir:root"))
 
 
-def check_params(params, known):
-    unknown = sorted(set(params) - set(known) - PAGING)
+# Every search parameter the API supports, per resource type: what ``check_params`` accepts and
+# what /fhir/metadata (``fhir_api.capability``) advertises — one list, so the two cannot differ.
+# (name, FHIR search parameter type, what it does here)
+_SUBJECT = (
+    ("subject", "reference", "The patient: Patient/<id> (or the bare id). Required."),
+    ("patient", "reference", "The same as subject."),
+)
+SEARCH_PARAMETERS = {
+    "Patient": (
+        ("identifier", "token", "National identity number: [system|]value (fødselsnummer or D-nummer)."),
+        ("_id", "token", "The resource id."),
+    ),
+    "Questionnaire": (
+        ("url", "uri", "Canonical URL, optionally url|version; without a version the current one."),
+        ("code", "token", "The instrument's LOINC code."),
+        ("name", "string", "Computer-friendly name, exact (case-insensitive)."),
+        ("title", "string", "Part of the title."),
+        ("_id", "token", "The resource id."),
+    ),
+    "Observation": (
+        *_SUBJECT,
+        ("derived-from", "reference", "QuestionnaireResponse/<id>: the scores of one response."),
+        ("code", "token", "The instrument's total-score code (LOINC or SNOMED CT)."),
+        ("date", "date", "When the score applies, with prefixes eq, ge, gt, le, lt; repeatable."),
+    ),
+    "CareTeam": _SUBJECT,
+    "Goal": (*_SUBJECT, ("lifecycle-status", "token", "Goal lifecycle status; comma means or.")),
+    "CarePlan": (*_SUBJECT, ("status", "token", "Plan status (draft, active, revoked, completed, ...).")),
+    "Appointment": (*_SUBJECT, ("status", "token", "Meeting status: booked, fulfilled, cancelled, ...")),
+    "Composition": (*_SUBJECT, ("status", "token", "final, or amended (minutes that correct earlier ones).")),
+    "Task": (
+        ("patient", "reference", "The patient: Patient/<id> (or the bare id); or search by owner."),
+        ("subject", "reference", "The same as patient."),
+        ("owner", "reference", "Practitioner/<id>: the actions one member is responsible for."),
+        ("status", "token", "Task status; comma means or."),
+    ),
+}
+# Paging and result parameters every search takes.
+RESULT_PARAMETERS = (
+    ("_count", "number", f"Page size, at most {MAX_COUNT} (default {DEFAULT_COUNT})."),
+    ("_offset", "number", "Rows to skip: the paging links use it."),
+    ("_summary", "token", "count: only the total, no entries (false: the default)."),
+    ("_total", "token", "none leaves the total out; estimate and accurate both give the exact total."),
+    ("_elements", "string", "Comma-separated top-level elements to keep in each entry (marked SUBSETTED)."),
+    ("_format", "token", "json, application/json or application/fhir+json: this server speaks JSON only."),
+)
+
+
+def lenient_params(params, resource_type):
+    """``params`` without the names ``resource_type``'s search does not know (``Prefer: handling=lenient``)."""
+    known = {name for name, _type, _doc in SEARCH_PARAMETERS[resource_type]} | GENERAL
+    kept = params.copy()
+    for name in set(params) - known:
+        del kept[name]
+    return kept
+
+
+def check_params(params, resource_type):
+    """SearchError for a parameter ``resource_type``'s search does not support."""
+    known = {name for name, _type, _doc in SEARCH_PARAMETERS[resource_type]}
+    unknown = sorted(set(params) - known - GENERAL)
     if unknown:
         raise SearchError(f"Unsupported search parameter: {unknown[0]}", unknown[0], code="not-supported")
 
@@ -77,10 +141,50 @@ def _int_param(params, name, default, maximum=None):
     return min(value, maximum) if maximum else value
 
 
+def _choice(params, name, allowed, default):
+    value = params.get(name, default)
+    if value not in allowed:
+        raise SearchError(f"{name} must be one of: {', '.join(sorted(allowed))}.", name, code="not-supported")
+    return value
+
+
+def _elements(params):
+    """The top-level elements ``_elements`` keeps (resourceType, id and meta always), or None."""
+    if "_elements" not in params:
+        return None
+    names = {name.strip() for value in params.getlist("_elements") for name in value.split(",") if name.strip()}
+    if not names or not all(name.replace("_", "").isalnum() for name in names):
+        raise SearchError("_elements takes comma-separated element names, e.g. _elements=status,code.", "_elements")
+    return names | {"resourceType", "id", "meta"}
+
+
+def _subset(resource, keep):
+    subset = {key: value for key, value in resource.items() if key in keep}
+    meta = dict(subset.get("meta") or {})
+    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+    subset["meta"] = meta
+    return subset
+
+
 def searchset(request, *, url_name, params, queryset, to_resource, resource_type, on_page=None):
-    """One page of ``queryset`` as a searchset Bundle; ``on_page(rows)`` logs what is returned."""
+    """One page of ``queryset`` as a searchset Bundle; ``on_page(rows)`` logs what is returned.
+
+    ``_summary=count`` gives the total and no entries (nothing is read, so nothing is logged);
+    ``_total=none`` leaves the total out; ``_elements`` keeps only the named top-level elements."""
     count = _int_param(params, "_count", DEFAULT_COUNT, MAX_COUNT)
     offset = _int_param(params, "_offset", 0)
+    summary = _choice(params, "_summary", SUMMARIES, "false")
+    with_total = _choice(params, "_total", TOTALS, "accurate") != "none"
+    keep = _elements(params)
+    if summary == "count":
+        return mapping.searchset(
+            [],
+            total=queryset.count(),
+            self_url=request.build_absolute_uri(),
+            next_url=None,
+            base_url=base_url(request),
+            resource_type=resource_type,
+        )
     rows = list(queryset[offset : offset + count])
     # A short page that is not past the end holds the last rows: no COUNT query needed.
     total = offset + len(rows) if len(rows) < count and (rows or offset == 0) else queryset.count()
@@ -92,11 +196,15 @@ def searchset(request, *, url_name, params, queryset, to_resource, resource_type
     def page_url(start):
         return f"{search_url}?{urlencode([*kept, ('_count', count), ('_offset', start)])}"
 
-    return mapping.searchset(
-        [to_resource(row) for row in rows],
+    resources = [to_resource(row) for row in rows]
+    bundle = mapping.searchset(
+        [_subset(resource, keep) for resource in resources] if keep else resources,
         total=total,
         self_url=page_url(offset),
         next_url=page_url(offset + count) if offset + count < total else None,
         base_url=base_url(request),
         resource_type=resource_type,
     )
+    if not with_total:
+        del bundle["total"]
+    return bundle

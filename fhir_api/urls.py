@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import groups, measures, plans, views
+from . import capability, groups, measures, plans, views
 
 app_name = "fhir"
 
 urlpatterns = [
     path("", views.root, name="root"),
+    path("metadata", capability.metadata, name="metadata"),
     path("Patient", views.patient_search, name="patient_search"),
     path("Patient/_search", views.patient_search, name="patient_search_post"),
     path("Patient/<int:citizen_id>", views.patient_read, name="patient_read"),

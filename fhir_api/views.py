@@ -44,7 +44,7 @@ def _patients(user, params):
 def patient_search(request):
     params = request.POST if request.method == "POST" else request.GET
     try:
-        check_params(params, {"identifier", "_id"})
+        check_params(params, "Patient")
         bundle = searchset(
             request,
             url_name="fhir:patient_search",

@@ -26,6 +26,7 @@ PUBLIC = {
     "people:activate",
     "set_language",
     "fhir:root",
+    "fhir:metadata",
     "gatherings:answer",
 }
 # Staff pages that show no single citizen; anonymous users are sent to log in.

@@ -1,0 +1,109 @@
+"""``GET /fhir/metadata``: the CapabilityStatement, made from the API's own routes and search lists.
+
+Nothing here is written beside the code it describes:
+
+* the resource types and their interactions come from ``fhir_api.urls`` — a route ``<Type>``
+  named ``*_search`` is ``search-type`` (``*_search_post``: the same search by POST), ``<Type>/<id>``
+  named ``*_read`` is ``read``, ``*_create`` is ``create``;
+* each type's search parameters are ``fhir_api.search.SEARCH_PARAMETERS``, the very list that
+  ``check_params`` accepts, plus the paging parameters every search takes.
+
+A test asks every advertised interaction and parameter of the running API, and walks the routes,
+so the statement and the code cannot drift apart.
+
+The statement is public, as the FHIR specification expects of the capabilities interaction: it
+names no citizen and no user.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .edge import guard
+from .responses import fhir_response
+from .search import RESULT_PARAMETERS, SEARCH_PARAMETERS
+
+FHIR_VERSION = "4.0.1"
+# The suffix of a route's name → the interaction it is.
+INTERACTIONS = {"search": "search-type", "post": "search-type", "read": "read", "create": "create"}
+INTERACTION_ORDER = ("read", "search-type", "create")
+
+
+def interactions_by_type():
+    """``{resource type: [interaction codes]}`` from the FHIR routes (see the module's docstring)."""
+    from . import urls  # the routes import the views; this module is one of them
+
+    found = {}
+    for pattern in urls.urlpatterns:
+        resource_type = str(pattern.pattern).partition("/")[0]
+        code = INTERACTIONS.get((pattern.name or "").rpartition("_")[2])
+        if not resource_type[:1].isupper() or code is None:
+            continue  # the root and metadata
+        found.setdefault(resource_type, set()).add(code)
+    return {kind: [code for code in INTERACTION_ORDER if code in codes] for kind, codes in found.items()}
+
+
+def _resource(resource_type, codes):
+    resource = {
+        "type": resource_type,
+        "interaction": [{"code": code} for code in codes],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalRead": "not-supported",
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+    }
+    if "search-type" in codes:
+        resource["searchParam"] = [
+            {"name": name, "type": kind, "documentation": documentation}
+            for name, kind, documentation in (*SEARCH_PARAMETERS[resource_type], *RESULT_PARAMETERS)
+        ]
+    return resource
+
+
+def capability_statement(base_url):
+    return {
+        "resourceType": "CapabilityStatement",
+        "url": f"{base_url}metadata",
+        "name": "SamplanFhirApi",
+        "title": "Samplan FHIR API",
+        "status": "active",
+        "experimental": False,
+        "date": timezone.localdate().isoformat(),
+        "publisher": "Samplan",
+        "description": (
+            "Read access to a citizen's individual plan, measures, goals, care team, responsibility-group "
+            "meetings, minutes and actions, and writing questionnaire responses — under the same access "
+            "policy and access log as the screens."
+        ),
+        "kind": "instance",
+        "software": {"name": "Samplan", "version": getattr(settings, "SAMPLAN_VERSION", "dev")},
+        "implementation": {"description": "Samplan", "url": base_url},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Errors are OperationOutcomes; an unsupported search parameter is a 400 naming it.",
+                "security": {
+                    "cors": False,
+                    "description": (
+                        "Every request but this one carries 'Authorization: Bearer <token>': a personal API "
+                        "token, issued to a user in Samplan. The token's user meets the same access policy as "
+                        "on the screens (the citizen decides who sees what), and every read is in the "
+                        "citizen's access log."
+                    ),
+                },
+                "resource": [_resource(kind, codes) for kind, codes in interactions_by_type().items()],
+            }
+        ],
+    }
+
+
+@guard
+@require_GET
+def metadata(request):
+    return fhir_response(capability_statement(request.build_absolute_uri(reverse("fhir:root"))))
