@@ -5,7 +5,7 @@ Nothing here is written beside the code it describes:
 * the resource types and their interactions come from ``fhir_api.urls`` — a route ``<Type>``
   named ``*_search`` is ``search-type`` (``*_search_post``: the same search by POST), ``<Type>/<id>``
   named ``*_read`` is ``read``, ``*_create`` is ``create``;
-* each type's search parameters are ``fhir_api.search.SEARCH_PARAMETERS``, the very list that
+* each type's search parameters are ``fhir_api.parameters.SEARCH_PARAMETERS``, the very list that
   ``check_params`` accepts, plus the paging parameters every search takes.
 
 A test asks every advertised interaction and parameter of the running API, and walks the routes,
@@ -16,13 +16,13 @@ names no citizen and no user.
 """
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .edge import guard
+from .parameters import RESULT_PARAMETERS, SEARCH_PARAMETERS
 from .responses import fhir_response
-from .search import RESULT_PARAMETERS, SEARCH_PARAMETERS
 
 FHIR_VERSION = "4.0.1"
 # The suffix of a route's name → the interaction it is.
@@ -32,10 +32,8 @@ INTERACTION_ORDER = ("read", "search-type", "create")
 
 def interactions_by_type():
     """``{resource type: [interaction codes]}`` from the FHIR routes (see the module's docstring)."""
-    from . import urls  # the routes import the views; this module is one of them
-
     found = {}
-    for pattern in urls.urlpatterns:
+    for pattern in get_resolver().namespace_dict["fhir"][1].url_patterns:
         resource_type = str(pattern.pattern).partition("/")[0]
         code = INTERACTIONS.get((pattern.name or "").rpartition("_")[2])
         if not resource_type[:1].isupper() or code is None:

@@ -24,6 +24,7 @@ from accounts.tokens import user_for_bearer
 from samplan.middleware import MAX_ID, content_length, discard_body, refused_place
 from web import safe_json
 
+from .parameters import SEARCH_PARAMETERS, lenient_params
 from .responses import operation_outcome
 
 DEFAULT_MAX_BODY = 512 * 1024
@@ -114,8 +115,6 @@ def _lenient(request):
     paging links) instead of refused. True when it applied."""
     if request.method != "GET" or "handling=lenient" not in request.headers.get("Prefer", "").replace(" ", ""):
         return False
-    from .search import SEARCH_PARAMETERS, lenient_params  # search builds on this module
-
     resource_type = request.path_info.removeprefix("/fhir/")
     if resource_type not in SEARCH_PARAMETERS:
         return False
