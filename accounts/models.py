@@ -1,10 +1,11 @@
-"""API tokens for machine access; only a hash is stored."""
+"""API tokens and system clients for machine access; only hashes of tokens are stored."""
 
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,10 @@ class ApiToken(models.Model):
         return token
 
 
+def new_client_id():
+    return "sc_" + secrets.token_urlsafe(16)
+
+
 class SystemClientQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(revoked_at__isnull=True)
@@ -59,6 +64,26 @@ class SystemClient(models.Model):
     is_system_client = True
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    client_id = models.CharField(_("client id"), max_length=40, unique=True, default=new_client_id, editable=False)
+    # How it proves who it is (SMART Backend Services, accounts.smart): a JWT signed with a private
+    # key whose public half is here, or at an address Samplan fetches it from.
+    jwks = models.JSONField(
+        _("public key set (JWKS)"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'The client\'s public keys as a JSON Web Key Set: {"keys": [...]} (RSA or EC, for RS384 or ES384).'
+        ),
+    )
+    jwks_url = models.URLField(
+        _("public key set address"), blank=True, help_text=_("Or where Samplan fetches the key set (https).")
+    )
+    scopes = models.CharField(
+        _("allowed scopes"),
+        max_length=500,
+        default="system/*.rs",
+        help_text=_("Space-separated SMART scopes it may ask for: system/*.rs, or narrower (system/Observation.rs)."),
+    )
     units = models.ManyToManyField(
         "people.Organisation",
         verbose_name=_("units"),
@@ -89,3 +114,38 @@ class SystemClient(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class SystemTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        return self.filter(expires_at__gt=now or timezone.now(), client__revoked_at__isnull=True)
+
+
+class SystemToken(models.Model):
+    """An access token issued to a system client by the token endpoint (accounts.smart): short-lived,
+    stored as a hash like ApiToken, with the scopes granted."""
+
+    client = models.ForeignKey(SystemClient, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(max_length=500)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    objects = SystemTokenQuerySet.as_manager()
+
+    def __str__(self):
+        return f"token of {self.client} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class AssertionSeen(models.Model):
+    """A client assertion's ``jti``, kept until the assertion expires: the same one twice is refused."""
+
+    client = models.ForeignKey(SystemClient, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="assertion_once")]
+
+    def __str__(self):
+        return f"{self.client_id}: {self.jti}"

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from . import smart
 from .models import ApiToken, hash_token
 
 
@@ -11,6 +12,8 @@ def user_for_bearer(request):
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    if token.startswith(smart.TOKEN_PREFIX):  # a system client's token from the SMART token endpoint
+        return smart.client_for_token(token.strip())
     api_token = ApiToken.objects.usable().select_related("user").filter(token_hash=hash_token(token.strip())).first()
     if api_token is None:
         return None

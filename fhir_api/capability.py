@@ -20,11 +20,15 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts import smart
+
 from .edge import guard
 from .parameters import RESULT_PARAMETERS, SEARCH_PARAMETERS
 from .responses import fhir_response
 
 FHIR_VERSION = "4.0.1"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+SECURITY_SERVICES = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 # The suffix of a route's name → the interaction it is.
 INTERACTIONS = {"search": "search-type", "post": "search-type", "read": "read", "create": "create"}
 INTERACTION_ORDER = ("read", "search-type", "create")
@@ -62,7 +66,7 @@ def _resource(resource_type, codes):
     return resource
 
 
-def capability_statement(base_url):
+def capability_statement(base_url, token_url):
     return {
         "resourceType": "CapabilityStatement",
         "url": f"{base_url}metadata",
@@ -88,11 +92,20 @@ def capability_statement(base_url):
                 "documentation": "Errors are OperationOutcomes; an unsupported search parameter is a 400 naming it.",
                 "security": {
                     "cors": False,
+                    "extension": [
+                        {
+                            "url": OAUTH_URIS,
+                            "extension": [{"url": "token", "valueUri": token_url}],
+                        }
+                    ],
+                    "service": [{"coding": [{"system": SECURITY_SERVICES, "code": "SMART-on-FHIR"}]}],
                     "description": (
                         "Every request but this one carries 'Authorization: Bearer <token>': a personal API "
-                        "token, issued to a user in Samplan. The token's user meets the same access policy as "
-                        "on the screens (the citizen decides who sees what), and every read is in the "
-                        "citizen's access log."
+                        "token, issued to a user in Samplan, or a system client's access token from the token "
+                        "endpoint (SMART Backend Services: client_credentials with a private_key_jwt assertion, "
+                        "RS384 or ES384; see .well-known/smart-configuration). A user meets the same access "
+                        "policy as on the screens (the citizen decides who sees what); a system client sees the "
+                        "citizens its units serve, within its scopes. Every read is in the citizen's access log."
                     ),
                 },
                 "resource": [_resource(kind, codes) for kind, codes in interactions_by_type().items()],
@@ -104,4 +117,5 @@ def capability_statement(base_url):
 @guard
 @require_GET
 def metadata(request):
-    return fhir_response(capability_statement(request.build_absolute_uri(reverse("fhir:root"))))
+    base_url = request.build_absolute_uri(reverse("fhir:root"))
+    return fhir_response(capability_statement(base_url, smart.token_url(request)))

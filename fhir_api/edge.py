@@ -20,6 +20,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import smart
 from accounts.tokens import user_for_bearer
 from samplan.middleware import MAX_ID, content_length, discard_body, refused_place
 from web import safe_json
@@ -163,6 +164,15 @@ def guard(view):
     return wrapped
 
 
+def _in_scope(request, scopes, kwargs):
+    """Whether a system client's granted scopes allow this request: ``r`` to read one resource, ``s``
+    to search (GET, or POST to ``_search``), ``c`` to create."""
+    resource_type, _slash, rest = request.path_info.removeprefix("/fhir/").partition("/")
+    reading = request.method == "GET"
+    permission = {(True, True): "r", (True, False): "s"}.get((reading, bool(kwargs)), "s" if rest == "_search" else "c")
+    return smart.permits(scopes, resource_type, permission)
+
+
 def bearer_required(view):
     """The edge of every FHIR view: the request is checked (``guard``), then the bearer token; the
     token's user then meets the same access policy as on the screens."""
@@ -174,6 +184,8 @@ def bearer_required(view):
         user = user_for_bearer(request)
         if user is None:
             return operation_outcome(401, "login", "A valid bearer token is required.")
+        if getattr(user, "is_system_client", False) and not _in_scope(request, user.granted_scopes, kwargs):
+            return operation_outcome(403, "forbidden", "The token's scopes do not allow this.")
         request.user = user
         return view(request, *args, **kwargs)
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from accounts import smart
+
 from . import capability, groups, measures, plans, views
 
 app_name = "fhir"
@@ -7,6 +9,7 @@ app_name = "fhir"
 urlpatterns = [
     path("", views.root, name="root"),
     path("metadata", capability.metadata, name="metadata"),
+    path(".well-known/smart-configuration", smart.smart_configuration, name="smart_configuration"),
     path("Patient", views.patient_search, name="patient_search"),
     path("Patient/_search", views.patient_search, name="patient_search_post"),
     path("Patient/<int:citizen_id>", views.patient_read, name="patient_read"),

@@ -27,6 +27,8 @@ PUBLIC = {
     "set_language",
     "fhir:root",
     "fhir:metadata",
+    "fhir:smart_configuration",
+    "accounts:smart_token",
     "gatherings:answer",
 }
 # Staff pages that show no single citizen; anonymous users are sent to log in.

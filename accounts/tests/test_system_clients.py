@@ -14,7 +14,14 @@ def test_admin_registers_a_system_client_that_then_sees_what_its_unit_serves(adm
     assert not SystemClient.objects.exists()
 
     saved = admin_client.post(
-        url, {"name": "Register", "units": [municipality.pk], "sections": [Section.MEASURES, Section.OVERVIEW]}
+        url,
+        {
+            "name": "Register",
+            "units": [municipality.pk],
+            "sections": [Section.MEASURES, Section.OVERVIEW],
+            "scopes": "system/*.rs",
+            "jwks_url": "https://register.example/jwks.json",
+        },
     )
     assert saved.status_code == 302
     client = SystemClient.objects.get()

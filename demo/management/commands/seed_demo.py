@@ -12,12 +12,13 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounts.models import SystemClient
 from demo import bulk, outcomes_story, story
 from gatherings.demo import demo_gatherings
 from improvement.demo import demo_improvement
 from insights import kept
 from pathways.models import PathwayTemplate
-from people.models import Citizen
+from people.models import Citizen, Section
 
 
 class Command(BaseCommand):
@@ -53,4 +54,9 @@ class Command(BaseCommand):
         ).distinct()
         demo_gatherings([orgs[0]], staff["leder"], list(coordinated.order_by("pk")[:12]), staff["koordinator"])
         demo_improvement(orgs[0], staff["leder"], [staff["koordinator"]])
+        # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
+        register = SystemClient.objects.create(
+            name="Demo register", sections=[Section.OVERVIEW, Section.MEASURES], scopes="system/*.rs"
+        )
+        register.units.add(orgs[0])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
