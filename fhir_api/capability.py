@@ -50,11 +50,11 @@ def _resource(resource_type, codes):
     resource = {
         "type": resource_type,
         "interaction": [{"code": code} for code in codes],
-        "versioning": "no-version",
+        "versioning": "versioned",
         "readHistory": False,
         "updateCreate": False,
         "conditionalCreate": False,
-        "conditionalRead": "not-supported",
+        "conditionalRead": "not-match" if "read" in codes else "not-supported",
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
     }

@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponseNotModified
 from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -141,6 +142,18 @@ def _check_request(request, kwargs):
         raise BadInput("A parameter holds a character that is not allowed (e.g. NUL).", place, code="value")
 
 
+def _not_modified(request, response):
+    """A conditional read (``If-None-Match``) of a resource the client already has."""
+    wanted = request.headers.get("If-None-Match")
+    if not wanted or request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return False
+    etag = response.get("ETag")
+    if etag is None:
+        return False
+    have = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
+    return "*" in have or etag.removeprefix("W/") in have
+
+
 def guard(view):
     """Check the request at the edge; ``BadInput`` raised by the view, and a wrong method, become an
     OperationOutcome."""
@@ -155,6 +168,10 @@ def guard(view):
             return error.response()
         if lenient:
             response["Preference-Applied"] = "handling=lenient"
+        if _not_modified(request, response):
+            unchanged = HttpResponseNotModified()
+            unchanged["ETag"] = response["ETag"]
+            return unchanged
         if response.status_code == 405 and "Allow" in response:  # from require_GET and friends
             allowed = response["Allow"]
             response = operation_outcome(405, "not-supported", f"Use {allowed} here.")

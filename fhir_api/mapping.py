@@ -68,7 +68,7 @@ def questionnaire(q):
     """The stored Questionnaire JSON with Samplan's id and version metadata."""
     resource = dict(q.resource)
     resource["id"] = str(q.pk)
-    resource["meta"] = {"versionId": q.version, "lastUpdated": q.imported_at.isoformat()}
+    resource["meta"] = {"lastUpdated": q.imported_at.isoformat()}  # versionId: fhir_api.responses
     return resource
 
 

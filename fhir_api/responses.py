@@ -1,14 +1,45 @@
-"""FHIR R4 JSON responses and OperationOutcome errors."""
+"""FHIR R4 JSON responses and OperationOutcome errors.
 
+Every resource served gets ``meta.versionId``: a digest of its content (what this reader is shown),
+so it changes exactly when the content does — a new rating on a goal, a member leaving the care
+team, a part of the plan the reader may now see. A single resource also gets ``ETag: W/"<versionId>"``;
+``fhir_api.edge`` answers a matching ``If-None-Match`` with 304 (the read is still logged: the door
+was passed). The server keeps no history (no ``vread``), which the CapabilityStatement says.
+"""
+
+import hashlib
 import json
 
+import orjson
 from django.http import HttpResponse
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
+NOT_VERSIONED = {"Bundle", "OperationOutcome", "CapabilityStatement"}
+
+
+def versioned(resource):
+    """``resource`` with ``meta.versionId`` (a digest of everything but that id); its version id.
+    A resource that has one already (a subset of a versioned one) keeps it."""
+    meta = resource.get("meta") or {}
+    if "versionId" not in meta:
+        content = {**resource, "meta": {key: value for key, value in meta.items() if key != "versionId"}}
+        digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
+        resource["meta"] = {"versionId": digest, **meta}
+    return resource["meta"]["versionId"]
 
 
 def fhir_response(resource, status=200):
-    return HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+    kind = resource.get("resourceType")
+    etag = None
+    if kind == "Bundle":
+        for entry in resource.get("entry", ()):
+            versioned(entry["resource"])
+    elif kind not in NOT_VERSIONED:
+        etag = f'W/"{versioned(resource)}"'
+    response = HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+    if etag:
+        response["ETag"] = etag
+    return response
 
 
 def operation_outcome(status, code, diagnostics, *, severity="error", expression=None):

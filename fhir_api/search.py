@@ -10,7 +10,7 @@ from people import access
 from . import mapping
 from .edge import BadInput, reference_id, whole_number
 from .parameters import DEFAULT_COUNT, GENERAL, MAX_COUNT, PAGING, SEARCH_PARAMETERS
-from .responses import fhir_response, forbidden, not_found, operation_outcome
+from .responses import fhir_response, forbidden, not_found, operation_outcome, versioned
 
 SUMMARIES = {"count", "false"}  # _summary=true/text/data would need a summary view of each type
 TOTALS = {"none", "estimate", "accurate"}
@@ -136,6 +136,8 @@ def searchset(request, *, url_name, params, queryset, to_resource, resource_type
         return f"{search_url}?{urlencode([*kept, ('_count', count), ('_offset', start)])}"
 
     resources = [to_resource(row) for row in rows]
+    for resource in resources:
+        versioned(resource)  # of the whole resource, before _elements keeps a part of it
     bundle = mapping.searchset(
         [_subset(resource, keep) for resource in resources] if keep else resources,
         total=total,

@@ -1,0 +1,58 @@
+"""meta.versionId on every resource, ETag on a read, and a conditional read (If-None-Match → 304)."""
+
+import pytest
+
+from accounts.models import ApiToken
+from audit.models import AccessEvent
+
+
+@pytest.fixture
+def ask(client, coordinator):
+    token = ApiToken.issue(coordinator)
+
+    def request(url, data=None, **headers):
+        return client.get(url, data, HTTP_AUTHORIZATION=f"Bearer {token}", **headers)
+
+    return request
+
+
+def test_a_read_has_a_version_and_an_etag_that_a_search_agrees_with(ask, citizen):
+    read = ask(f"/fhir/Patient/{citizen.pk}")
+    version = read.json()["meta"]["versionId"]
+    assert read["ETag"] == f'W/"{version}"'
+    searched = ask("/fhir/Patient").json()["entry"][0]["resource"]
+    assert searched["meta"]["versionId"] == version
+    subset = ask("/fhir/Patient", {"_elements": "gender"}).json()["entry"][0]["resource"]
+    assert subset["meta"]["versionId"] == version  # the resource's version, not the subset's
+
+
+def test_the_version_changes_when_the_content_does_and_only_then(ask, citizen):
+    first = ask(f"/fhir/Patient/{citizen.pk}")["ETag"]
+    assert ask(f"/fhir/Patient/{citizen.pk}")["ETag"] == first
+    citizen.family_name = "Nyttnavn"
+    citizen.save(update_fields=["family_name"])
+    assert ask(f"/fhir/Patient/{citizen.pk}")["ETag"] != first
+
+
+def test_if_none_match_gives_304_while_unchanged_and_the_read_is_still_logged(ask, citizen):
+    etag = ask(f"/fhir/Patient/{citizen.pk}")["ETag"]
+    for header in (etag, etag.removeprefix("W/"), f'"nope", {etag}', "*"):
+        unchanged = ask(f"/fhir/Patient/{citizen.pk}", HTTP_IF_NONE_MATCH=header)
+        assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged["ETag"] == etag, header
+    assert ask(f"/fhir/Patient/{citizen.pk}", HTTP_IF_NONE_MATCH='W/"old"').status_code == 200
+    assert AccessEvent.objects.filter(citizen_id=citizen.pk, action="read").count() == 6
+
+
+def test_other_resources_are_versioned_too(ask, citizen, coordinator, phq9):
+    from measures import actions as measures_actions
+    from people import access
+
+    goal = measures_actions.add_goal(access.grant_for(coordinator, citizen), acting_user=coordinator, text="Sove")
+    before = ask(f"/fhir/Goal/{goal.pk}")
+    measures_actions.rate_goals(access.grant_for(coordinator, citizen), {goal.pk: 6}, acting_user=coordinator)
+    after = ask(f"/fhir/Goal/{goal.pk}")
+    assert before.json()["meta"]["versionId"] != after.json()["meta"]["versionId"]  # the new rating shows
+    questionnaire = ask(f"/fhir/Questionnaire/{phq9.pk}")
+    assert questionnaire["ETag"].startswith('W/"') and questionnaire.json()["meta"]["lastUpdated"]
+    team = ask(f"/fhir/CareTeam/{citizen.pk}")
+    assert team.status_code == 200 and team["ETag"] == f'W/"{team.json()["meta"]["versionId"]}"'
