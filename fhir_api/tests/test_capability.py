@@ -25,7 +25,7 @@ def statement(client):
 
 
 @pytest.fixture
-def ask(client, coordinator):
+def call(client, coordinator):
     token = ApiToken.issue(coordinator)
     return lambda method, url, *args, **kw: getattr(client, method)(
         url, *args, HTTP_AUTHORIZATION=f"Bearer {token}", **kw
@@ -54,27 +54,27 @@ def test_every_route_is_advertised(statement):
     assert routed == advertised
 
 
-def test_every_advertised_interaction_and_parameter_is_served(statement, ask):
+def test_every_advertised_interaction_and_parameter_is_served(statement, call):
     for resource in statement["rest"][0]["resource"]:
         kind = resource["type"]
         for code in (interaction["code"] for interaction in resource["interaction"]):
             if code == "read":
-                answer = ask("get", f"/fhir/{kind}/999999")
+                answer = call("get", f"/fhir/{kind}/999999")
                 assert answer.status_code == 404 and answer.json()["issue"][0]["diagnostics"] == NOT_FOUND_HERE, kind
             elif code == "create":
-                answer = ask("post", f"/fhir/{kind}", data="{}", content_type="application/fhir+json")
+                answer = call("post", f"/fhir/{kind}", data="{}", content_type="application/fhir+json")
                 assert answer.status_code == 400 and answer.json()["issue"][0]["code"] != "not-supported", kind
             else:
                 assert code == "search-type"
                 for parameter in resource["searchParam"]:
-                    answer = ask("get", f"/fhir/{kind}", {parameter["name"]: "1"})
+                    answer = call("get", f"/fhir/{kind}", {parameter["name"]: "1"})
                     if answer.status_code == 400:
                         diagnostics = answer.json()["issue"][0]["diagnostics"]
                         assert not diagnostics.startswith("Unsupported search parameter"), (kind, parameter)
-                answer = ask("get", f"/fhir/{kind}", {"not-a-parameter": "1"})
+                answer = call("get", f"/fhir/{kind}", {"not-a-parameter": "1"})
                 assert answer.status_code == 400, kind
                 assert answer.json()["issue"][0]["expression"] == ["not-a-parameter"], kind
-        assert ask("delete", f"/fhir/{kind}/1").status_code == 405  # not advertised, not served
+        assert call("delete", f"/fhir/{kind}/1").status_code == 405  # not advertised, not served
 
 
 def test_a_type_the_server_does_not_have_is_a_404_outcome(client):

@@ -7,18 +7,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 
-from accounts.models import ApiToken
 from audit.models import AccessEvent
-
-
-@pytest.fixture
-def ask(client, coordinator):
-    token = ApiToken.issue(coordinator)
-
-    def request(url, data=None, **headers):
-        return client.get(url, data, HTTP_AUTHORIZATION=f"Bearer {token}", **headers)
-
-    return request
 
 
 @pytest.fixture

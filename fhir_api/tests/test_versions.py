@@ -1,19 +1,6 @@
 """meta.versionId on every resource, ETag on a read, and a conditional read (If-None-Match → 304)."""
 
-import pytest
-
-from accounts.models import ApiToken
 from audit.models import AccessEvent
-
-
-@pytest.fixture
-def ask(client, coordinator):
-    token = ApiToken.issue(coordinator)
-
-    def request(url, data=None, **headers):
-        return client.get(url, data, HTTP_AUTHORIZATION=f"Bearer {token}", **headers)
-
-    return request
 
 
 def test_a_read_has_a_version_and_an_etag_that_a_search_agrees_with(ask, citizen):
