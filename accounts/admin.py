@@ -70,6 +70,10 @@ class SystemClientAdmin(admin.ModelAdmin):
     filter_horizontal = ["units"]
     readonly_fields = ["client_id", "created_at", "created_by"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The client id is made when the client is saved: nothing to show before.
+        return self.readonly_fields if obj is not None else ["created_at", "created_by"]
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "jwks_url":
             kwargs["assume_scheme"] = "https"  # a key set is fetched over https
