@@ -38,6 +38,7 @@ SEARCH_PARAMETERS = {
     "CarePlan": (*_SUBJECT, ("status", "token", "Plan status (draft, active, revoked, completed, ...).")),
     "Appointment": (*_SUBJECT, ("status", "token", "Meeting status: booked, fulfilled, cancelled, ...")),
     "Composition": (*_SUBJECT, ("status", "token", "final, or amended (minutes that correct earlier ones).")),
+    "Group": (),  # the reader's Groups (fhir_api.cohorts): a few, each with its number of members
     "Task": (
         ("patient", "reference", "The patient: Patient/<id> (or the bare id); or search by owner."),
         ("subject", "reference", "The same as patient."),

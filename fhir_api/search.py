@@ -80,6 +80,11 @@ def _int_param(params, name, default, maximum=None):
     return min(value, maximum) if maximum else value
 
 
+def _count(rows):
+    """How many: a QuerySet counts in the database, a short list (the reader's Groups) in Python."""
+    return len(rows) if isinstance(rows, list) else rows.count()
+
+
 def _choice(params, name, allowed, default):
     value = params.get(name, default)
     if value not in allowed:
@@ -118,7 +123,7 @@ def searchset(request, *, url_name, params, queryset, to_resource, resource_type
     if summary == "count":
         return mapping.searchset(
             [],
-            total=queryset.count(),
+            total=_count(queryset),
             self_url=request.build_absolute_uri(),
             next_url=None,
             base_url=base_url(request),
@@ -126,7 +131,7 @@ def searchset(request, *, url_name, params, queryset, to_resource, resource_type
         )
     rows = list(queryset[offset : offset + count])
     # A short page that is not past the end holds the last rows: no COUNT query needed.
-    total = offset + len(rows) if len(rows) < count and (rows or offset == 0) else queryset.count()
+    total = offset + len(rows) if len(rows) < count and (rows or offset == 0) else _count(queryset)
     if rows and on_page is not None:
         on_page(rows)
     search_url = request.build_absolute_uri(reverse(url_name))

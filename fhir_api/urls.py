@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts import smart
 
-from . import capability, groups, measures, plans, views
+from . import capability, cohorts, groups, measures, plans, views
 
 app_name = "fhir"
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path("Appointment/<int:meeting_id>", groups.appointment_read, name="appointment_read"),
     path("Composition", groups.composition_search, name="composition_search"),
     path("Composition/<int:minutes_id>", groups.composition_read, name="composition_read"),
+    # A unit's citizens or a coordinator's caseload (not a responsibility group).
+    path("Group", cohorts.group_search, name="group_search"),
+    path("Group/<str:group_id>", cohorts.group_read, name="group_read"),
     path("Task", groups.task_search, name="task_search"),
     path("Task/<int:task_id>", groups.task_read, name="task_read"),
 ]

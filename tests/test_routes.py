@@ -79,7 +79,16 @@ CITIZEN_OBJECTS_ELSEWHERE = {
 }
 # The search parameter that names the citizen, where it is not ``subject``.
 PATIENT_PARAMETER = {"fhir:appointment_search": "patient", "fhir:task_search": "patient"}
-FHIR_LIST = {"fhir:patient_search", "fhir:patient_search_post", "fhir:questionnaire_search", "fhir:questionnaire_read"}
+FHIR_LIST = {
+    "fhir:patient_search",
+    "fhir:patient_search_post",
+    "fhir:questionnaire_search",
+    "fhir:questionnaire_read",
+    # A unit's citizens or a caseload: members only those the reader may open, each read logged
+    # (fhir_api/tests/test_cohorts.py).
+    "fhir:group_search",
+    "fhir:group_read",
+}
 # No login: a secret token in the address is the key (the staff member's calendar feed).
 TOKEN_URLS = {"notify:feed"}
 # A public page whose key is in the address (a course-evaluation card's code): a bad key is a 400.
@@ -300,7 +309,8 @@ def test_a_bad_token_gets_404_and_reads_nothing(name, client, objects):
 
 @pytest.mark.parametrize("name", sorted(FHIR_LIST))
 def test_fhir_search_needs_a_token(name, client, phq9):
-    kwargs = {"questionnaire_id": phq9.pk} if name == "fhir:questionnaire_read" else {}
+    kwargs = {"fhir:questionnaire_read": {"questionnaire_id": phq9.pk}, "fhir:group_read": {"group_id": "unit-1"}}
+    kwargs = kwargs.get(name, {})
     assert client.get(reverse(name, kwargs=kwargs)).status_code == 401
 
 

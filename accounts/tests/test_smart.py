@@ -282,3 +282,12 @@ def test_the_key_command_registers_a_key_whose_private_half_signs_and_can_issue_
     assert ask_token(client, assertion(system, private, alg="ES384", kid="samplan-cli")).status_code == 200
     response = client.get("/fhir/Patient", HTTP_AUTHORIZATION=f"Bearer {lines[-1]}")
     assert response.status_code == 200 and response.json()["total"] == 1
+
+
+def test_a_system_client_reads_the_group_of_its_unit(client, system, keys, citizen, municipality):
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token_for(client, system, keys)['access_token']}"}
+    listed = client.get("/fhir/Group", **bearer).json()
+    assert [entry["resource"]["id"] for entry in listed["entry"]] == [f"unit-{municipality.pk}"]  # no caseload
+    group = client.get(f"/fhir/Group/unit-{municipality.pk}", **bearer).json()
+    assert group["member"] == [{"entity": {"reference": f"Patient/{citizen.pk}"}}]
+    assert AccessEvent.objects.get(citizen_id=citizen.pk, action="read").client_id == system.pk
