@@ -117,7 +117,7 @@ def _key_set(client):
     if data is None:
         try:
             fetched = jwt.PyJWKClient(client.jwks_url, cache_jwk_set=False, timeout=5).fetch_data()
-        except jwt.PyJWKClientError:
+        except (jwt.PyJWKClientError, ValueError):  # unreachable, or not JSON
             raise Refused("invalid_client", "The client's key set could not be fetched.") from None
         data = json.dumps(fetched)
         cache.set(cache_key, data, 300)

@@ -3,6 +3,7 @@ with it sees what its units serve, within its scopes; every refusal is the spec'
 
 import datetime
 import json
+import socket
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -11,6 +12,7 @@ import jwt
 import pytest
 import time_machine
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
@@ -227,6 +229,16 @@ def test_a_key_set_at_an_address_is_fetched(client, system, keys):
         system.save(update_fields=["jwks", "jwks_url"])
         assert ask_token(client, assertion(system, keys["rsa"])).status_code == 200
         assert ask_token(client, assertion(system, keys["stranger"])).json()["error"] == "invalid_client"
+        _KeySet.body = b"<html>not a key set</html>"
+        cache.clear()  # the fetched set is kept five minutes
+        garbage = ask_token(client, assertion(system, keys["rsa"]))
+        assert garbage.status_code == 400 and garbage.json()["error"] == "invalid_client"
+        with socket.socket() as closed:  # a port that was free a moment ago: nothing answers there
+            closed.bind(("127.0.0.1", 0))
+            free_port = closed.getsockname()[1]
+        system.jwks_url = f"http://127.0.0.1:{free_port}/nothing-listens-here"
+        system.save(update_fields=["jwks_url"])
+        assert ask_token(client, assertion(system, keys["rsa"])).json()["error"] == "invalid_client"
     finally:
         server.shutdown()
 
