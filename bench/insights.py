@@ -311,6 +311,7 @@ def load(count, seed, chunk):
                 "email",
                 "preferred_language",
                 "created_at",
+                "updated_at",
             ],
         ),
         "member": Table(
@@ -550,6 +551,7 @@ def load(count, seed, chunk):
                     f"9{rng.randint(0, 9999999):07d}",
                     "",
                     "nb",
+                    stamp(start, 8),
                     stamp(start, 8),
                 )
                 T["member"].add(

@@ -19,6 +19,7 @@ def patient(citizen):
     resource = {
         "resourceType": "Patient",
         "id": str(citizen.pk),
+        "meta": {"lastUpdated": citizen.updated_at.isoformat()},
         "identifier": [{"system": identifier_system(citizen.national_id), "value": citizen.national_id}],
         "name": [{"use": "official", "family": citizen.family_name, "given": citizen.given_name.split()}],
         "birthDate": citizen.date_of_birth.isoformat(),
@@ -78,6 +79,7 @@ def questionnaire_response(response, items):
     resource = {
         "resourceType": "QuestionnaireResponse",
         "id": str(response.pk),
+        "meta": {"lastUpdated": response.updated_at.isoformat()},
         "identifier": identifier,
         "questionnaire": response.questionnaire.canonical,
         "status": response.status,
@@ -99,6 +101,7 @@ def observation(score, total_code):
     resource = {
         "resourceType": "Observation",
         "id": str(score.pk),
+        "meta": {"lastUpdated": score.created_at.isoformat()},  # a score is never changed
         "status": "final",
         "category": [
             {
@@ -456,6 +459,7 @@ def composition(minutes, sections):
     resource = {
         "resourceType": "Composition",
         "id": str(minutes.pk),
+        "meta": {"lastUpdated": minutes.signed_at.isoformat()},  # signed minutes never change
         "status": "amended" if minutes.corrects_id else "final",
         "type": _concept(DOCUMENT_TYPE_SYSTEM, GROUP_MINUTES, _("Minutes of a group meeting")),
         "category": [_meeting_kind(kind)],
@@ -489,6 +493,7 @@ def task(task, *, plan_version_id=None):
     resource = {
         "resourceType": "Task",
         "id": str(task.pk),
+        "meta": {"lastUpdated": task.updated_at.isoformat()},
         "status": task.status,  # Samplan's statuses are FHIR's codes
         "intent": "order",
         "description": task.what,

@@ -4,14 +4,17 @@ Every resource served gets ``meta.versionId``: a digest of its content (what thi
 so it changes exactly when the content does — a new rating on a goal, a member leaving the care
 team, a part of the plan the reader may now see. A single resource also gets ``ETag: W/"<versionId>"``;
 ``fhir_api.edge`` answers a matching ``If-None-Match`` with 304 (the read is still logged: the door
-was passed). The server keeps no history (no ``vread``), which the CapabilityStatement says.
+was passed). The server keeps no history (no ``vread``), which the CapabilityStatement says. Where a resource has
+``meta.lastUpdated`` (from the rows its content comes from), a read also has ``Last-Modified``.
 """
 
+import datetime
 import hashlib
 import json
 
 import orjson
 from django.http import HttpResponse
+from django.utils.http import http_date
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 NOT_VERSIONED = {"Bundle", "OperationOutcome", "CapabilityStatement"}
@@ -39,6 +42,9 @@ def fhir_response(resource, status=200):
     response = HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
     if etag:
         response["ETag"] = etag
+        updated = (resource.get("meta") or {}).get("lastUpdated")
+        if updated:
+            response["Last-Modified"] = http_date(datetime.datetime.fromisoformat(updated).timestamp())
     return response
 
 

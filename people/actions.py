@@ -187,7 +187,7 @@ def set_preferred_language(user, language):
         changed = (
             Citizen.objects.filter(pk=citizen.pk)
             .exclude(preferred_language=language)
-            .update(preferred_language=language)
+            .update(preferred_language=language, updated_at=timezone.now())  # .update() skips auto_now
         )
         citizen.preferred_language = language
         if changed:

@@ -128,6 +128,7 @@ class Citizen(models.Model):
     email = models.EmailField(_("email"), blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=5, choices=Language, default=Language.NB)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # FHIR Patient's meta.lastUpdated
 
     class Meta:
         ordering = ["family_name", "given_name"]

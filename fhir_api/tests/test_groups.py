@@ -556,7 +556,8 @@ def test_draft_minutes_are_a_logged_404_even_for_their_writer(api, coordinator, 
     # The same answer as for minutes that do not exist.
     assert api(coordinator)(f"/fhir/Composition/{draft.pk + 1000}").content == response.content
     minutes = actions.sign_minutes(grant, draft, acting_user=coordinator, expected_revision=draft.revision)
-    assert valid(api(coordinator)(f"/fhir/Composition/{minutes.pk}")).status == "final"
+    signed = valid(api(coordinator)(f"/fhir/Composition/{minutes.pk}"))
+    assert signed.status == "final" and signed.meta.lastUpdated == minutes.signed_at  # signed minutes never change
 
 
 def test_an_action_in_a_part_the_reader_may_not_see_is_a_logged_404(api, nav, citizen, tasks):
@@ -566,7 +567,8 @@ def test_an_action_in_a_part_the_reader_may_not_see_is_a_logged_404(api, nav, ci
     refusal = denials(nav, citizen).get()
     assert (refusal.section, refusal.detail) == (GROUP, f"FHIR Task {prescription.pk}")
     assert not reads(nav, citizen).exists()
-    assert valid(call(f"/fhir/Task/{training.pk}")).description == "Søke arbeidstrening"
+    read = valid(call(f"/fhir/Task/{training.pk}"))
+    assert read.description == "Søke arbeidstrening" and read.meta.lastUpdated == training.updated_at
 
 
 def test_a_shielded_member_reads_neither_the_part_nor_the_action_they_are_shielded_from(

@@ -43,3 +43,52 @@ def test_other_resources_are_versioned_too(ask, citizen, coordinator, phq9):
     assert questionnaire["ETag"].startswith('W/"') and questionnaire.json()["meta"]["lastUpdated"]
     team = ask(f"/fhir/CareTeam/{citizen.pk}")
     assert team.status_code == 200 and team["ETag"] == f'W/"{team.json()["meta"]["versionId"]}"'
+
+
+def test_last_updated_follows_the_citizen_and_is_the_reads_last_modified(ask, citizen):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+    from django.utils.http import parse_http_date
+
+    from people import actions
+
+    first = ask(f"/fhir/Patient/{citizen.pk}")
+    updated = datetime.datetime.fromisoformat(first.json()["meta"]["lastUpdated"])
+    assert parse_http_date(first["Last-Modified"]) == int(updated.timestamp())
+    later = timezone.now() + datetime.timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        citizen.phone = "99887766"
+        citizen.save()
+    assert datetime.datetime.fromisoformat(ask(f"/fhir/Patient/{citizen.pk}").json()["meta"]["lastUpdated"]) == later
+    even_later = later + datetime.timedelta(hours=1)
+    from django.contrib.auth import get_user_model
+
+    citizen.user = get_user_model().objects.create_user(username="selv")
+    citizen.save(update_fields=["user"])
+    with time_machine.travel(even_later, tick=False):  # set with .update(), which skips auto_now
+        assert actions.set_preferred_language(citizen.user, "en")
+    read = ask(f"/fhir/Patient/{citizen.pk}").json()
+    assert datetime.datetime.fromisoformat(read["meta"]["lastUpdated"]) == even_later
+
+
+def test_scores_and_responses_say_when_they_were_written(ask, citizen, phq9):
+    from decimal import Decimal
+
+    from measures.models import QuestionnaireResponse, Score
+
+    response = QuestionnaireResponse.objects.create(citizen=citizen, questionnaire=phq9, status="completed")
+    score = Score.objects.create(
+        response=response,
+        citizen=citizen,
+        instrument="phq9",
+        total=Decimal(9),
+        result={},
+        effective_at=response.created_at,
+    )
+    observation = ask(f"/fhir/Observation/{score.pk}")
+    assert observation.json()["meta"]["lastUpdated"] == score.created_at.isoformat()
+    assert "Last-Modified" in observation
+    read = ask(f"/fhir/QuestionnaireResponse/{response.pk}").json()
+    assert read["meta"]["lastUpdated"] == response.updated_at.isoformat()
