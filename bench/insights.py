@@ -362,9 +362,10 @@ def load(count, seed, chunk):
                 "created_by_id",
                 "created_at",
                 "closed_at",
+                "updated_at",
             ],
         ),
-        "rating": Table(raw, "measures_goalrating", ["goal_id", "rating", "rated_at", "rated_by_id"]),
+        "rating": Table(raw, "measures_goalrating", ["goal_id", "rating", "rated_at", "rated_by_id", "recorded_at"]),
         "response": Table(
             raw,
             "measures_questionnaireresponse",
@@ -492,10 +493,11 @@ def load(count, seed, chunk):
                 coordinator.pk,
                 stamp(contact, 11),
                 stamp(end, 12) if ended else None,
+                stamp(end, 12) if ended else stamp(contact, 11),
             )
             rating, day = rng.randint(1, 5), contact
             while day <= last_day:
-                T["rating"].add(goal_id, rating, stamp(day, 11, 30), coordinator.pk)
+                T["rating"].add(goal_id, rating, stamp(day, 11, 30), coordinator.pk, stamp(day, 11, 30))
                 rating = clamp(rating + rng.choice((-1, 0, 1, 1)), 1, 10)
                 day += datetime.timedelta(days=28)
         if ended:

@@ -196,10 +196,15 @@ def care_team(citizen, members):
 
 
 def goal(goal):
-    """A goal in the citizen's words; ``latest_rating``/``latest_rated_at`` annotated (or None)."""
+    """A goal in the citizen's words; ``latest_rating``/``latest_rated_at``/``last_recorded_at``
+    annotated (or None). Changed last when the goal was, or a rating was written down (a rating may
+    be dated back to the conversation: its recorded time is what moves)."""
+    recorded = getattr(goal, "last_recorded_at", None)
+    updated = max(goal.updated_at, recorded) if recorded else goal.updated_at
     resource = {
         "resourceType": "Goal",
         "id": str(goal.pk),
+        "meta": {"lastUpdated": updated.isoformat()},
         "lifecycleStatus": "active" if goal.is_open else "completed",
         "description": {"text": goal.text},
         "subject": {"reference": f"Patient/{goal.citizen_id}"},

@@ -136,11 +136,13 @@ def care_team_search(request):
 
 
 def _goals():
-    """Goals with their latest rating, in one query."""
+    """Goals with their latest rating and when a rating was last written down, in one query."""
     latest = GoalRating.objects.filter(goal=OuterRef("pk")).order_by("-rated_at", "-pk")
+    recorded = GoalRating.objects.filter(goal=OuterRef("pk")).order_by("-recorded_at")
     return Goal.objects.annotate(
         latest_rating=Subquery(latest.values("rating")[:1]),
         latest_rated_at=Subquery(latest.values("rated_at")[:1]),
+        last_recorded_at=Subquery(recorded.values("recorded_at")[:1]),
     ).order_by("created_at", "pk")
 
 

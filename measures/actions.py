@@ -281,6 +281,6 @@ def close_goal(grant: Grant, goal, *, acting_user):
     if goal.citizen_id != grant.citizen.pk:
         raise PermissionDenied
     goal.closed_at = timezone.now()
-    goal.save(update_fields=["closed_at"])
+    goal.save(update_fields=["closed_at", "updated_at"])  # auto_now moves only when named here
     _log_write(grant, acting_user=acting_user, detail=f"closed goal {goal.pk}")
     return goal

@@ -157,6 +157,7 @@ class Goal(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)  # with its ratings' recorded_at: FHIR Goal's lastUpdated
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -174,6 +175,8 @@ class GoalRating(models.Model):
     rating = models.PositiveSmallIntegerField(_("where am I now (1–10)"))
     rated_at = models.DateTimeField(default=timezone.now)
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # When it was written down, which rated_at (the conversation's time) need not be.
+    recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["rated_at", "id"]

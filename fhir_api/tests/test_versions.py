@@ -92,3 +92,31 @@ def test_scores_and_responses_say_when_they_were_written(ask, citizen, phq9):
     assert "Last-Modified" in observation
     read = ask(f"/fhir/QuestionnaireResponse/{response.pk}").json()
     assert read["meta"]["lastUpdated"] == response.updated_at.isoformat()
+
+
+def test_a_goal_changes_when_it_is_closed_or_a_rating_is_written_down_even_if_dated_back(ask, citizen, coordinator):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from measures import actions as measures_actions
+    from people import access
+
+    grant = access.grant_for(coordinator, citizen)
+    goal = measures_actions.add_goal(grant, acting_user=coordinator, text="Sove bedre")
+
+    def last_updated():
+        return datetime.datetime.fromisoformat(ask(f"/fhir/Goal/{goal.pk}").json()["meta"]["lastUpdated"])
+
+    assert last_updated() == goal.updated_at
+    written = timezone.now() + datetime.timedelta(hours=3)
+    with time_machine.travel(written, tick=False):  # a rating from last week's conversation, written today
+        measures_actions.rate_goals(
+            grant, {goal.pk: 7}, acting_user=coordinator, rated_at=written - datetime.timedelta(days=7)
+        )
+    assert last_updated() == written
+    closed = written + datetime.timedelta(hours=1)
+    with time_machine.travel(closed, tick=False):
+        measures_actions.close_goal(grant, goal, acting_user=coordinator)
+    assert last_updated() == closed
