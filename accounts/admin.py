@@ -14,10 +14,16 @@ from . import smart
 from .models import SystemClient
 
 
-def _https_by_default(db_field, **kwargs):
+def _https_by_default(db_field, kwargs):
+    """A key set is fetched over https: an address typed without a scheme means https. Both the form
+    class (built at import) and the admin (which builds its own fields) ask this."""
     if isinstance(db_field, models.URLField):
-        kwargs["assume_scheme"] = "https"  # a key set is fetched over https
-    return db_field.formfield(**kwargs)
+        kwargs["assume_scheme"] = "https"
+    return kwargs
+
+
+def _formfield(db_field, **kwargs):
+    return db_field.formfield(**_https_by_default(db_field, kwargs))
 
 
 class SystemClientForm(forms.ModelForm):
@@ -26,7 +32,7 @@ class SystemClientForm(forms.ModelForm):
     class Meta:
         model = SystemClient
         fields = ["name", "units", "sections", "scopes", "jwks", "jwks_url", "revoked_at"]
-        formfield_callback = _https_by_default
+        formfield_callback = _formfield
 
     def clean_scopes(self):
         text = self.cleaned_data["scopes"]
@@ -75,9 +81,7 @@ class SystemClientAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else ["created_at", "created_by"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "jwks_url":
-            kwargs["assume_scheme"] = "https"  # a key set is fetched over https
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **_https_by_default(db_field, kwargs))
 
     def save_model(self, request, obj, form, change):
         if not change:

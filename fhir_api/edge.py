@@ -185,8 +185,12 @@ def _in_scope(request, scopes, kwargs):
     """Whether a system client's granted scopes allow this request: ``r`` to read one resource, ``s``
     to search (GET, or POST to ``_search``), ``c`` to create."""
     resource_type, _slash, rest = request.path_info.removeprefix("/fhir/").partition("/")
-    reading = request.method == "GET"
-    permission = {(True, True): "r", (True, False): "s"}.get((reading, bool(kwargs)), "s" if rest == "_search" else "c")
+    if request.method == "GET":
+        permission = "r" if kwargs else "s"
+    elif rest == "_search":
+        permission = "s"
+    else:
+        permission = "c"
     return smart.permits(scopes, resource_type, permission)
 
 

@@ -102,8 +102,13 @@ def score_contribution(row):
     }
 
 
+def day_of(row):
+    """The day an episode, or a kept row of one, is counted on: (unit, pathway, referral date)."""
+    return tuple(getattr(row, column) for column in EPISODE_DAY)
+
+
 def score_key(row):
-    return (row.unit_id, row.template_id, row.referral_received, row.instrument)
+    return (*day_of(row), row.instrument)
 
 
 class ScoreDeltas:
@@ -151,39 +156,22 @@ def _add_to_days(rows):
         cursor.execute(sql, params)
 
 
-def recount_scores(kept=None):
-    """``{score key: {column: sum}}`` from the kept score rows (default: all) — what DayScore should hold."""
-    rows = EpisodeScore.objects.all() if kept is None else kept
-    deltas = ScoreDeltas()
-    for row in (
-        rows.order_by()
-        .only(
-            "unit_id",
-            "template_id",
-            "referral_received",
-            "instrument",
-            "scores",
-            "first_total",
-            "last_total",
-            "direction",
-            "at_caseness_first",
-            "recovered",
-        )
-        .iterator(chunk_size=5000)
-    ):
-        deltas.add(row)
-    return {key: values for key, values in deltas.by_key.items() if any(values.values())}
-
-
 def score_sums(kept, *group_by):
-    """``{group: {column: sum}}`` over kept score rows (a caseload's report), by ``group_by`` columns."""
+    """``{group: {column: sum}}`` of ``score_contribution`` over kept score rows, by ``group_by``
+    columns: what DayScore should hold (by its key), or a caseload's report (by unit, pathway, instrument)."""
     out = defaultdict(lambda: dict.fromkeys(SCORE_COLUMNS, 0))
     fields = ("scores", "first_total", "last_total", "direction", "at_caseness_first", "recovered")
-    for row in kept.order_by().only(*group_by, *fields):
+    for row in kept.order_by().only(*group_by, *fields).iterator(chunk_size=5000):
         target = out[tuple(getattr(row, column) for column in group_by)]
         for column, value in score_contribution(row).items():
             target[column] += value
     return out
+
+
+def recount_scores():
+    """``{score key: {column: sum}}`` from every kept score row — what DayScore should hold."""
+    sums = score_sums(EpisodeScore.objects.all(), *EPISODE_DAY, "instrument")
+    return {key: values for key, values in sums.items() if any(values.values())}
 
 
 # DayCount: counted from the kept goals and the evaluations ---------------------------------------
@@ -243,12 +231,11 @@ def _day(value):
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _keys_filter(keys, prefix=""):
+def _keys_filter(keys, prefix="", day="referral_received"):
+    """Rows of the days ``keys``: kept rows (``referral_received``), through ``episode__``, or DayCount's ``day``."""
     where = Q()
-    for unit_id, template_id, day in keys:
-        where |= Q(
-            **{f"{prefix}unit_id": unit_id, f"{prefix}template_id": template_id, f"{prefix}referral_received": day}
-        )
+    for unit_id, template_id, date in keys:
+        where |= Q(**{f"{prefix}unit_id": unit_id, f"{prefix}template_id": template_id, f"{prefix}{day}": date})
     return where
 
 
@@ -262,12 +249,12 @@ def recount_counts(keys=None):
 
 def refresh_counts(keys):
     """Count the days ``keys`` ({(unit_id, template_id, referral day)}) again, in the caller's transaction."""
-    keys = sorted({key for key in keys if None not in key})
+    keys = sorted({key for key in keys if key and None not in key})
     if not keys:
         return
     _lock(keys)
     fresh = recount_counts(keys)
-    DayCount.objects.filter(Q(*[Q(unit_id=u, template_id=t, day=d) for u, t, d in keys], _connector=Q.OR)).delete()
+    DayCount.objects.filter(_keys_filter(keys, day="day")).delete()
     DayCount.objects.bulk_create(
         DayCount(unit_id=u, template_id=t, day=d, **values) for (u, t, d), values in sorted(fresh.items())
     )

@@ -196,11 +196,7 @@ def ratings_written(ratings):
             new[key] = _goal_row(episode, rating)
     EpisodeGoal.objects.bulk_create(new.values())
     EpisodeGoal.objects.bulk_update(rows.values(), GOAL_FIELDS)
-    days.refresh_counts({_day_key(episode) for episode, _rating in pairs})
-
-
-def _day_key(episode):
-    return (episode.unit_id, episode.template_id, episode.referral_received)
+    days.refresh_counts({days.day_of(episode) for episode, _rating in pairs})
 
 
 def episode_changed(episode, *, old_day=None):
@@ -209,7 +205,7 @@ def episode_changed(episode, *, old_day=None):
     its old kept rows were counted on, if it moved."""
     scores, goals = recompute(Episode.objects.filter(pk=episode.pk))
     old_scores = list(EpisodeScore.objects.filter(episode_id=episode.pk))
-    touched = {_day_key(episode), old_day, *map(_day_key, old_scores)}
+    touched = {days.day_of(episode), old_day, *map(days.day_of, old_scores)}
     touched |= set(EpisodeGoal.objects.filter(episode_id=episode.pk).values_list(*days.EPISODE_DAY))
     EpisodeScore.objects.filter(episode_id=episode.pk).delete()
     EpisodeGoal.objects.filter(episode_id=episode.pk).delete()
@@ -221,7 +217,7 @@ def episode_changed(episode, *, old_day=None):
     for row in scores:
         deltas.add(row)
     deltas.apply()
-    days.refresh_counts({key for key in touched if key})
+    days.refresh_counts(touched)
 
 
 def evaluation_changed(scheduled):

@@ -91,14 +91,29 @@ class RowTally:
     template_id: int
     course_tally: object = course.EMPTY
     instruments: dict = field(default_factory=dict)
-    goals: int = 0
+    counts: dict = field(default_factory=dict)  # insights.days.COUNT_COLUMNS, summed over the row
     goal_citizens: int = 0  # exact enough for the rule of five (see _resolve_goal_citizens)
     goal_citizens_low: int = 0
-    counts: dict = field(default_factory=dict)  # the day tables' columns (insights.days.COUNT_COLUMNS)
-    goal_first_sum: int = 0
-    goal_last_sum: int = 0
-    evaluations_asked: int = 0
-    evaluations_answered: int = 0
+
+    @property
+    def goals(self):
+        return self.counts.get("goals", 0)
+
+    @property
+    def goal_first_sum(self):
+        return self.counts.get("goal_first_sum", 0)
+
+    @property
+    def goal_last_sum(self):
+        return self.counts.get("goal_last_sum", 0)
+
+    @property
+    def evaluations_asked(self):
+        return self.counts.get("evaluations_asked", 0)
+
+    @property
+    def evaluations_answered(self):
+        return self.counts.get("evaluations_answered", 0)
 
 
 @dataclass
@@ -239,13 +254,7 @@ def _tally_rows(scope, filters, episodes, today):
     for (unit_id, template_id), sums in counts.items():
         target = row(unit_id, template_id)
         target.counts = sums
-        target.goals, target.goal_first_sum, target.goal_last_sum = (
-            sums["goals"],
-            sums["goal_first_sum"],
-            sums["goal_last_sum"],
-        )
         target.goal_citizens_low, target.goal_citizens = sums["goal_citizens_low"], sums["goal_citizens"]
-        target.evaluations_asked, target.evaluations_answered = sums["evaluations_asked"], sums["evaluations_answered"]
     _resolve_goal_citizens(rows, scope, filters, episodes)
     return rows
 
