@@ -35,6 +35,9 @@ from .models import AssertionSeen, SystemClient, SystemToken, hash_token
 ALGORITHMS = ("RS384", "ES384")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = datetime.timedelta(minutes=5)
+# Clocks differ a little: a client that sets exp to its now + 300 s, rounded (smart-on-fhir's
+# bulk-data-client does), may be a moment over five minutes by ours.
+CLOCK_SKEW = datetime.timedelta(seconds=10)
 TOKEN_LIFETIME = datetime.timedelta(minutes=5)
 TOKEN_PREFIX = "sst_"
 # system/<Type or *>.<permissions in c r u d s order>; SMART v1's .read and .write read as rs and cud.
@@ -178,7 +181,7 @@ def _verify(assertion, client, header, request):
         if claims["sub"] != client.client_id:
             raise Refused("invalid_client", "The assertion's sub must be the client id.")
         expires = datetime.datetime.fromtimestamp(claims["exp"], tz=datetime.UTC)
-        if expires - now > MAX_ASSERTION_LIFETIME:
+        if expires - now > MAX_ASSERTION_LIFETIME + CLOCK_SKEW:
             raise Refused("invalid_client", "The assertion may expire at most five minutes ahead.")
         return claims, expires
     raise Refused("invalid_client", "The assertion is not signed with a key registered for the client.")

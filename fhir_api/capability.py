@@ -32,6 +32,26 @@ SECURITY_SERVICES = "http://terminology.hl7.org/CodeSystem/restful-security-serv
 # The suffix of a route's name → the interaction it is.
 INTERACTIONS = {"search": "search-type", "post": "search-type", "read": "read", "create": "create"}
 INTERACTION_ORDER = ("read", "search-type", "create")
+# Bulk Data Access (IG 2.0.0): a route named ``*_export`` is the $export operation at its level.
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+EXPORT_DEFINITIONS = {
+    "": f"{BULK_DATA}/OperationDefinition/export",
+    "Patient": f"{BULK_DATA}/OperationDefinition/patient-export",
+    "Group": f"{BULK_DATA}/OperationDefinition/group-export",
+}
+
+
+def export_levels():
+    """The levels with an ``$export`` route: "" (the system), or the resource type."""
+    return [
+        str(pattern.pattern).partition("$")[0].partition("/")[0]
+        for pattern in get_resolver().namespace_dict["fhir"][1].url_patterns
+        if (pattern.name or "").endswith("_export")
+    ]
+
+
+def _export_operation(level):
+    return {"name": "export", "definition": EXPORT_DEFINITIONS[level]}
 
 
 def interactions_by_type():
@@ -58,6 +78,8 @@ def _resource(resource_type, codes):
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
     }
+    if resource_type in export_levels():
+        resource["operation"] = [_export_operation(resource_type)]
     if "search-type" in codes:
         resource["searchParam"] = [
             {"name": name, "type": kind, "documentation": documentation}
@@ -78,10 +100,12 @@ def capability_statement(base_url, token_url):
         "publisher": "Samplan",
         "description": (
             "Read access to a citizen's individual plan, measures, goals, care team, responsibility-group "
-            "meetings, minutes and actions, and writing questionnaire responses — under the same access "
+            "meetings, minutes and actions, writing questionnaire responses, and bulk export (Bulk Data "
+            "Access 2.0: $export at patient, group and system level, NDJSON) — under the same access "
             "policy and access log as the screens."
         ),
         "kind": "instance",
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "software": {"name": "Samplan", "version": getattr(settings, "SAMPLAN_VERSION", "dev")},
         "implementation": {"description": "Samplan", "url": base_url},
         "fhirVersion": FHIR_VERSION,
@@ -109,6 +133,7 @@ def capability_statement(base_url, token_url):
                     ),
                 },
                 "resource": [_resource(kind, codes) for kind, codes in interactions_by_type().items()],
+                "operation": [_export_operation(level) for level in export_levels() if level == ""],
             }
         ],
     }

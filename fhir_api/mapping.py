@@ -172,11 +172,13 @@ def member_reference(member):
     return {"display": member.display_name}
 
 
-def care_team(citizen, members):
-    """The citizen's care team (``members``: the active ones, user and organisation loaded)."""
+def care_team(citizen, members, *, last_updated):
+    """The citizen's care team (``members``: the active ones, user and organisation loaded);
+    ``last_updated``: when a member was last added or ended."""
     resource = {
         "resourceType": "CareTeam",
         "id": str(citizen.pk),
+        "meta": {"lastUpdated": last_updated.isoformat()},
         "status": "active",
         "subject": {"reference": f"Patient/{citizen.pk}"},
     }
@@ -272,7 +274,7 @@ def _crisis_plan(plan, version, status):
     return resource
 
 
-def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids=()):
+def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids=(), last_updated=None):
     """One plan version as a CarePlan, holding only what the caller passes in.
 
     ``texts`` are the PlanTexts the reader may see; ``interventions`` (tiltak) and ``crisis_plans``
@@ -282,6 +284,7 @@ def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids
     resource = {
         "resourceType": "CarePlan",
         "id": str(version.pk),
+        "meta": {"lastUpdated": (last_updated or version.updated_at).isoformat()},
         "status": status,
         "intent": "plan",
         "title": f"Individuell plan {version.number}",

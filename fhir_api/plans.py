@@ -91,13 +91,21 @@ def _search(request, params, resource_type, run):
 # CareTeam ---------------------------------------------------------------------------------------
 
 
-def _active_members():
-    members = CareTeamMember.objects.active().select_related("user", "organisation").order_by("active_from", "pk")
-    return Prefetch("care_team", queryset=members, to_attr="active_members")
+def team_members():
+    """Every member row, ended ones too: they say when the team last changed."""
+    return CareTeamMember.objects.select_related("user", "organisation").order_by("active_from", "pk")
+
+
+def team_resource(citizen, members):
+    """The citizen's CareTeam from all its ``members`` rows: the active ones are the participants;
+    lastUpdated is when a member was last added or ended."""
+    changed = max((moment for m in members for moment in (m.added_at, m.ended_at) if moment), default=None)
+    active = [member for member in members if member.is_active]
+    return mapping.care_team(citizen, active, last_updated=changed or citizen.created_at)
 
 
 def _care_team(citizen):
-    return mapping.care_team(citizen, citizen.active_members)
+    return team_resource(citizen, citizen.team_members)
 
 
 @bearer_required
@@ -109,7 +117,7 @@ def care_team_read(request, citizen_id):
         return not_found()
     except access.SectionDenied:
         return forbidden()
-    prefetch_related_objects([grant.citizen], _active_members())
+    prefetch_related_objects([grant.citizen], Prefetch("care_team", queryset=team_members(), to_attr="team_members"))
     return fhir_response(_care_team(grant.citizen))
 
 
@@ -122,7 +130,9 @@ def care_team_search(request):
             request,
             url_name="fhir:care_team_search",
             params=request.GET,
-            queryset=Citizen.objects.filter(pk=citizen_id).prefetch_related(_active_members()),
+            queryset=Citizen.objects.filter(pk=citizen_id).prefetch_related(
+                Prefetch("care_team", queryset=team_members(), to_attr="team_members")
+            ),
             to_resource=_care_team,
             resource_type="CareTeam",
         )
@@ -190,27 +200,31 @@ def goal_search(request):
 
 
 class _VisiblePlan:
-    """Maps plan versions of one citizen to CarePlans holding only what ``grant`` may see.
+    """Maps plan versions to CarePlans holding only what ``may_see`` (one grant's sections) allows.
 
-    The rows of the versions (tiltak, crisis plans) and the open goals are loaded once, on the
-    first version mapped, for all of ``versions``: a fixed number of queries per page.
+    A read and a search map one citizen's versions; an export maps the versions of many citizens
+    whose grants allow the same sections. The rows of the versions (tiltak, crisis plans) and the
+    open goals are loaded once, on the first version mapped, for all of ``versions``: a fixed
+    number of queries per page or batch.
     """
 
-    def __init__(self, grant, versions):
-        self.grant, self.versions = grant, versions
+    def __init__(self, may_see, versions, citizen_ids):
+        self.may_see, self.versions, self.citizen_ids = may_see, versions, citizen_ids
         self.loaded = False
 
     def _load(self):
-        may_see = self.grant.may_see
+        may_see = self.may_see
         self.interventions = self.crisis_plans = None
+        self.goals = {}
         if may_see(Section.PLAN):
             self.interventions = self._by_version(
                 PlanIntervention.objects.filter(version__in=self.versions).select_related("responsible__user")
             )
-            goals = Goal.objects.filter(citizen=self.grant.citizen, closed_at__isnull=True).order_by("created_at", "pk")
-            self.goal_ids = list(goals.values_list("pk", flat=True))
-        else:
-            self.goal_ids = []
+            goals = Goal.objects.filter(citizen_id__in=self.citizen_ids, closed_at__isnull=True).order_by(
+                "created_at", "pk"
+            )
+            for citizen_id, pk, updated_at in goals.values_list("citizen_id", "pk", "updated_at"):
+                self.goals.setdefault(citizen_id, []).append((pk, updated_at))
         if may_see(Section.CRISIS_PLAN):
             crisis_plans = CrisisPlan.objects.filter(version__in=self.versions).prefetch_related(
                 Prefetch("contacts", queryset=CareTeamMember.objects.select_related("user").order_by("pk"))
@@ -228,24 +242,29 @@ class _VisiblePlan:
     def care_plan(self, version):
         if not self.loaded:
             self._load()
+        # Goals belong to the citizen, not to a version: the current ones go with a current plan,
+        # and a change to one of them changes that plan.
+        goals = self.goals.get(version.citizen_id, ()) if version.status != PlanVersion.Status.ARCHIVED else ()
         return mapping.care_plan(
             version,
             texts=version.visible_texts,
             interventions=None if self.interventions is None else self.interventions.get(version.pk, []),
             crisis_plans=None if self.crisis_plans is None else self.crisis_plans.get(version.pk, []),
-            # Goals belong to the citizen, not to a version: the current ones go with a current plan.
-            goal_ids=self.goal_ids if version.status != PlanVersion.Status.ARCHIVED else (),
+            goal_ids=[pk for pk, _updated in goals],
+            last_updated=max([version.updated_at, *(updated for _pk, updated in goals)]),
         )
 
 
-def _plan_versions(grant):
-    """The citizen's plan versions, newest first, with the texts ``grant`` may see."""
-    keys = [key for key, scope in TEXT_SCOPE.items() if grant.may_see(scope)]
-    return (
-        PlanVersion.objects.filter(citizen=grant.citizen)
+def visible_plans(may_see, citizen_ids):
+    """The plan versions of ``citizen_ids`` (newest first) with the texts ``may_see`` allows, and
+    their mapper to CarePlans."""
+    keys = [key for key, scope in TEXT_SCOPE.items() if may_see(scope)]
+    versions = (
+        PlanVersion.objects.filter(citizen_id__in=citizen_ids)
         .prefetch_related(Prefetch("texts", queryset=PlanText.objects.filter(key__in=keys), to_attr="visible_texts"))
-        .order_by("-number")
+        .order_by("citizen_id", "-number")
     )
+    return versions, _VisiblePlan(may_see, versions, citizen_ids)
 
 
 @bearer_required
@@ -260,8 +279,8 @@ def care_plan_read(request, version_id):
         return not_found()
     except access.SectionDenied:
         return forbidden()
-    versions = _plan_versions(grant).filter(pk=version_id)
-    return fhir_response(_VisiblePlan(grant, versions).care_plan(versions.get()))
+    versions, plans = visible_plans(grant.may_see, [citizen_id])
+    return fhir_response(plans.care_plan(versions.get(pk=version_id)))
 
 
 @bearer_required
@@ -272,7 +291,7 @@ def care_plan_search(request):
     def run(citizen_id):
         statuses = [s for code in token_codes(params, "status", CARE_PLAN_STATUSES) for s in CARE_PLAN_STATUSES[code]]
         grant = _grant(request, citizen_id, CARE_PLAN_SCOPES, "FHIR CarePlan search", log=False)
-        versions = _plan_versions(grant)
+        versions, plans = visible_plans(grant.may_see, [citizen_id])
         if "status" in params:
             versions = versions.filter(status__in=statuses)
         bundle = searchset(
@@ -280,7 +299,7 @@ def care_plan_search(request):
             url_name="fhir:care_plan_search",
             params=params,
             queryset=versions,
-            to_resource=_VisiblePlan(grant, versions).care_plan,
+            to_resource=plans.care_plan,
             resource_type="CarePlan",
         )
         _log_read(request, grant, CARE_PLAN_SCOPES, "FHIR CarePlan search")

@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts import smart
 
-from . import capability, cohorts, groups, measures, plans, views
+from . import bulk, capability, cohorts, groups, measures, plans, views
 
 app_name = "fhir"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("", views.root, name="root"),
     path("metadata", capability.metadata, name="metadata"),
     path(".well-known/smart-configuration", smart.smart_configuration, name="smart_configuration"),
+    # Bulk Data Access: kick-off at three levels, then the export's status and files.
+    path("$export", bulk.system_export, name="system_export"),
+    path("Patient/$export", bulk.patient_export, name="patient_export"),
+    path("Group/<str:group_id>/$export", bulk.group_export, name="group_export"),
+    path("bulk/<uuid:export_id>", bulk.bulk_status, name="bulk_status"),
+    path("bulk/<uuid:export_id>/<str:name>", bulk.bulk_file, name="bulk_file"),
     path("Patient", views.patient_search, name="patient_search"),
     path("Patient/_search", views.patient_search, name="patient_search_post"),
     path("Patient/<int:citizen_id>", views.patient_read, name="patient_read"),

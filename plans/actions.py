@@ -78,7 +78,7 @@ def start_draft(grant: Grant, *, acting_user):
     if existing is not None:
         if existing.status == PlanVersion.Status.APPROVED:
             existing.status = PlanVersion.Status.DRAFT
-            existing.save(update_fields=["status"])
+            existing.save(update_fields=["status", "updated_at"])
             _bump(existing)
             _log_write(
                 grant, acting_user=acting_user, section=Section.PLAN, detail=f"reopened plan proposal {existing.number}"
@@ -124,7 +124,9 @@ APPROVALS_WITHDRAWN = {"approved_by_citizen_at": None, "approved_by_guardian_at"
 
 
 def _bump(version):
-    PlanVersion.objects.filter(pk=version.pk).update(content_revision=F("content_revision") + 1, **APPROVALS_WITHDRAWN)
+    PlanVersion.objects.filter(pk=version.pk).update(
+        content_revision=F("content_revision") + 1, updated_at=timezone.now(), **APPROVALS_WITHDRAWN
+    )
 
 
 def _editable(grant, version):
@@ -179,6 +181,7 @@ def save_period(
         pk=version.pk, content_revision=expected_revision, status=PlanVersion.Status.DRAFT
     ).update(
         content_revision=F("content_revision") + 1,
+        updated_at=timezone.now(),
         period_start=period_start,
         period_end=period_end,
         next_revision=next_revision,
@@ -371,10 +374,10 @@ def activate(grant: Grant, version, *, acting_user):
         raise ValidationError(_("The plan is not complete: %(missing)s") % {"missing": "; ".join(missing)})
     now = timezone.now()
     PlanVersion.objects.filter(citizen=grant.citizen, status=PlanVersion.Status.ACTIVE).update(
-        status=PlanVersion.Status.ARCHIVED, archived_at=now
+        status=PlanVersion.Status.ARCHIVED, archived_at=now, updated_at=now
     )
     version.status, version.activated_at = PlanVersion.Status.ACTIVE, now
-    version.save(update_fields=["status", "activated_at"])
+    version.save(update_fields=["status", "activated_at", "updated_at"])
     _log_write(grant, acting_user=acting_user, section=Section.PLAN, detail=f"activated plan {version.number}")
     return version
 

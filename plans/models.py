@@ -58,6 +58,9 @@ class PlanVersion(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # FHIR CarePlan's meta.lastUpdated: every change through plans.actions moves it (an update()
+    # names it; auto_now does not reach an update()).
+    updated_at = models.DateTimeField(auto_now=True)
     approved_by_citizen_at = models.DateTimeField(null=True, blank=True)
     approved_by_guardian_at = models.DateTimeField(null=True, blank=True)
     approved_by_guardian = models.ForeignKey(

@@ -89,6 +89,15 @@ FHIR_LIST = {
     "fhir:group_search",
     "fhir:group_read",
 }
+# Bulk export: kick-off, status and files. Each export is its requester's alone and holds only what
+# the policy lets them see when it runs, each citizen logged (fhir_api/tests/test_bulk.py).
+FHIR_BULK = {
+    "fhir:system_export",
+    "fhir:patient_export",
+    "fhir:group_export",
+    "fhir:bulk_status",
+    "fhir:bulk_file",
+}
 # No login: a secret token in the address is the key (the staff member's calendar feed).
 TOKEN_URLS = {"notify:feed"}
 # A public page whose key is in the address (a course-evaluation card's code): a bad key is a 400.
@@ -135,6 +144,7 @@ def test_every_url_has_a_name_and_a_case():
             | LOGIN_REQUIRED
             | CITIZEN_OBJECTS_ELSEWHERE
             | FHIR_LIST
+            | FHIR_BULK
             | TOKEN_URLS
             | SESSION_OR_BEARER
             | KEY_IN_ADDRESS
@@ -312,6 +322,14 @@ def test_fhir_search_needs_a_token(name, client, phq9):
     kwargs = {"fhir:questionnaire_read": {"questionnaire_id": phq9.pk}, "fhir:group_read": {"group_id": "unit-1"}}
     kwargs = kwargs.get(name, {})
     assert client.get(reverse(name, kwargs=kwargs)).status_code == 401
+
+
+@pytest.mark.parametrize("name", sorted(FHIR_BULK))
+def test_bulk_export_needs_a_token(name, client):
+    kwargs = {"group_id": "unit-1", "export_id": "00000000-0000-0000-0000-000000000000", "name": "Patient-1.ndjson"}
+    pattern = dict(ROUTES)[name]
+    url = reverse(name, kwargs={key: kwargs[key] for key in pattern.pattern.converters})
+    assert client.get(url, HTTP_PREFER="respond-async").status_code == 401
 
 
 FHIR_ELSEWHERE = sorted(CITIZEN_OBJECTS_ELSEWHERE - {"people:emergency_review"})

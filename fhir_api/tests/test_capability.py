@@ -50,8 +50,18 @@ def test_the_statement_is_valid_r4_and_names_the_server(statement):
 
 def test_every_route_is_advertised(statement):
     advertised = {resource["type"] for resource in statement["rest"][0]["resource"]}
-    routed = {str(pattern.pattern).partition("/")[0] for pattern in urls.urlpatterns} - {"", "metadata", ".well-known"}
-    assert routed == advertised
+    routed = {str(pattern.pattern).partition("/")[0] for pattern in urls.urlpatterns}
+    assert routed - {"", "metadata", ".well-known", "$export", "bulk"} == advertised
+    # Bulk export: each $export route is an operation at its level (the status and file URLs the
+    # server hands out are no interaction of their own).
+    exports = {
+        str(p.pattern).partition("$")[0].rstrip("/").partition("/")[0]
+        for p in urls.urlpatterns
+        if "$export" in str(p.pattern)
+    }
+    rest = statement["rest"][0]
+    operated = {r["type"] for r in rest["resource"] if any(o["name"] == "export" for o in r.get("operation", []))}
+    assert exports == operated | ({""} if any(o["name"] == "export" for o in rest.get("operation", [])) else set())
 
 
 def test_every_advertised_interaction_and_parameter_is_served(statement, call):

@@ -1,0 +1,323 @@
+"""Bulk export: the NDJSON files of one ``BulkExport``, written on the task queue (``fhir_api.tasks``).
+
+What goes in is decided when the export runs, not when it was asked for: the requester's citizens
+(``people.access``, the one policy: a coordinator's active roles minus their blocks, a system
+client's units) and each citizen's grant, section by section, exactly as a read of the same
+resource would. A blocked member or an ended role is honoured even if it changed after kick-off.
+
+Citizens are taken in batches of ``BATCH`` ids. Per batch: their grants (a fixed number of
+queries), one access-log event per citizen naming the resource types taken (written before any of
+their data reaches a file, so nothing leaves unlogged), then each type's rows for the citizens
+whose grant allows it, streamed to that type's file. Memory holds one batch, whatever the size.
+
+``since`` keeps a resource only if its ``meta.lastUpdated`` is later. What is written during the
+export may be in it or not (its lastUpdated is then after ``transactionTime``, so a later export
+``_since`` that time takes it again: a duplicate, never a loss).
+"""
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.log import event, record_all
+from audit.models import AccessEvent
+from measures import fhir_forms
+from measures.models import Questionnaire, QuestionnaireResponse, Score
+from people import access
+from people.models import Section
+
+from . import cohorts, mapping
+from .measures import total_code
+from .models import BulkExport, BulkFile
+from .plans import CARE_PLAN_SCOPES, CARE_TEAM_SCOPES, GOAL_SCOPES, _goals, team_members, team_resource, visible_plans
+from .responses import versioned
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+ROWS = 5000  # rows fetched per round trip within a batch
+EXPORT_SECTION = "bulk_export"
+
+# Every type the export writes, in the order it writes them, with the sections that let a reader
+# see it (any of them); Questionnaire is no citizen's data (the forms the responses answer).
+TYPES = {
+    "Patient": (Section.OVERVIEW,),
+    "CareTeam": CARE_TEAM_SCOPES,
+    "Goal": GOAL_SCOPES,
+    "CarePlan": CARE_PLAN_SCOPES,
+    "QuestionnaireResponse": (Section.MEASURES,),
+    "Observation": (Section.MEASURES,),
+    "Questionnaire": (),
+}
+
+
+class Cancelled(Exception):
+    pass
+
+
+def export_dir(export_id):
+    return settings.BULK_EXPORT_DIR / str(export_id)
+
+
+def delete_files(export):
+    shutil.rmtree(export_dir(export.pk), ignore_errors=True)
+    BulkFile.objects.filter(export=export).delete()
+
+
+@dataclass
+class _Out:
+    """One type's NDJSON file, opened at its first line (owner-only permissions)."""
+
+    path: object
+    handle: object = None
+    count: int = 0
+    size: int = 0
+
+    def write(self, resource):
+        versioned(resource)
+        line = orjson.dumps(resource) + b"\n"
+        if self.handle is None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.handle.write(line)
+        self.count += 1
+        self.size += len(line)
+
+
+@dataclass
+class _Run:
+    export: BulkExport
+    requester: object
+    outs: dict = field(default_factory=dict)
+
+    def out(self, resource_type):
+        if resource_type not in self.outs:
+            self.outs[resource_type] = _Out(export_dir(self.export.pk) / f"{resource_type}-1.ndjson")
+        return self.outs[resource_type]
+
+    def write_all(self, resource_type, resources):
+        out = self.out(resource_type)
+        for resource in resources:
+            out.write(resource)
+
+    def close(self):
+        for out in self.outs.values():
+            if out.handle is not None:
+                out.handle.close()
+
+
+def _citizens(export, requester):
+    """The ids of the citizens the export is about, as the policy says now."""
+    if export.level == BulkExport.Level.GROUP:
+        cohort = next((c for c in cohorts.cohorts(requester) if c.id == export.group_id), None)
+        if cohort is None:
+            raise PermissionError("The group is no longer one the requester may read.")
+        citizens = cohorts.members(requester, cohort)
+    else:
+        citizens = access.visible_to(requester)
+    return list(citizens.order_by("pk").values_list("pk", flat=True))
+
+
+def _since(export, field_name):
+    return Q(**{f"{field_name}__gt": export.since}) if export.since else Q()
+
+
+def _patients(run, grants):
+    since = run.export.since
+    for citizen in sorted((g.citizen for g in grants.values()), key=lambda c: c.pk):
+        if since is None or citizen.updated_at > since:
+            yield mapping.patient(citizen)
+
+
+def _care_teams(run, grants):
+    ids = sorted(grants)
+    members = {}
+    for member in team_members().filter(citizen_id__in=ids):
+        members.setdefault(member.citizen_id, []).append(member)
+    since = run.export.since
+    for pk in ids:
+        resource = team_resource(grants[pk].citizen, members.get(pk, []))
+        if since is None or datetime.fromisoformat(resource["meta"]["lastUpdated"]) > since:
+            yield resource
+
+
+def _goal_rows(run, grants):
+    since = run.export.since
+    goals = _goals().filter(citizen_id__in=list(grants)).order_by("citizen_id", "created_at", "pk")
+    if since:
+        goals = goals.filter(Q(updated_at__gt=since) | Q(last_recorded_at__gt=since))
+    return (mapping.goal(goal) for goal in goals.iterator(chunk_size=ROWS))
+
+
+def _care_plans(run, grants):
+    """Citizens whose grants show the same sections share one set of queries."""
+    by_sections = {}
+    for pk, grant in grants.items():
+        by_sections.setdefault(grant.sections, []).append(pk)
+    since = run.export.since
+    for sections, ids in by_sections.items():
+        versions, plans = visible_plans(sections.__contains__, ids)
+        for version in versions:
+            resource = plans.care_plan(version)
+            if since is None or datetime.fromisoformat(resource["meta"]["lastUpdated"]) > since:
+                yield resource
+
+
+def _responses(run, grants):
+    rows = (
+        QuestionnaireResponse.objects.filter(citizen_id__in=list(grants))
+        .filter(_since(run.export, "updated_at"))
+        .select_related("questionnaire")
+        .order_by("citizen_id", "pk")
+    )
+    for response in rows.iterator(chunk_size=ROWS):
+        yield mapping.questionnaire_response(response, fhir_forms.questionnaire_items(response.questionnaire))
+
+
+def _observations(run, grants):
+    rows = (
+        Score.objects.filter(citizen_id__in=list(grants))
+        .filter(_since(run.export, "created_at"))
+        .order_by("citizen_id", "effective_at", "pk")
+    )
+    for score in rows.iterator(chunk_size=ROWS):
+        yield mapping.observation(score, total_code(score))
+
+
+PER_CITIZEN = {
+    "Patient": _patients,
+    "CareTeam": _care_teams,
+    "Goal": _goal_rows,
+    "CarePlan": _care_plans,
+    "QuestionnaireResponse": _responses,
+    "Observation": _observations,
+}
+
+
+def _types_seen(grant, types):
+    return [t for t in types if t in PER_CITIZEN and any(grant.may_see(s) for s in TYPES[t])]
+
+
+def _log(run, grants, types):
+    """One read per exported citizen, naming what was taken: what the citizen sees in their log."""
+    detail_for = {}
+    events = []
+    for pk, grant in grants.items():
+        seen = tuple(_types_seen(grant, types))
+        if not seen:
+            continue
+        detail = detail_for.setdefault(seen, f"FHIR bulk export {run.export.pk}: {', '.join(seen)}")
+        events.append(
+            event(
+                actor=run.requester,
+                citizen_id=pk,
+                action=AccessEvent.Action.READ,
+                section=EXPORT_SECTION,
+                ground=grant.ground,
+                role=grant.role_label,
+                detail=detail,
+            )
+        )
+    record_all(events)
+    return len(events)
+
+
+def _check_not_cancelled(export):
+    status = BulkExport.objects.filter(pk=export.pk).values_list("status", flat=True).first()
+    if status != BulkExport.Status.RUNNING:
+        raise Cancelled
+
+
+def _write(run):
+    export, types = run.export, run.export.types
+    ids = _citizens(export, run.requester)
+    taken = 0
+    for start in range(0, len(ids), BATCH):
+        _check_not_cancelled(export)
+        grants = access.grants_for(run.requester, ids[start : start + BATCH])
+        taken += _log(run, grants, types)
+        for resource_type in types:
+            if resource_type not in PER_CITIZEN:
+                continue
+            allowed = {pk: g for pk, g in grants.items() if any(g.may_see(s) for s in TYPES[resource_type])}
+            if allowed:
+                run.write_all(resource_type, PER_CITIZEN[resource_type](run, allowed))
+        done = min(start + BATCH, len(ids))
+        BulkExport.objects.filter(pk=export.pk).update(progress=f"{done} of {len(ids)} citizens", citizens=taken)
+    if "Questionnaire" in types:
+        questionnaires = Questionnaire.objects.filter(_since(export, "imported_at")).order_by("pk")
+        run.write_all("Questionnaire", (mapping.questionnaire(q) for q in questionnaires))
+    return taken
+
+
+def _expiry(now):
+    return now + timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
+
+
+def run_export(export_id):
+    """Write the export's files; it ends done, failed or (if cancelled meanwhile) with no files."""
+    started = BulkExport.objects.filter(pk=export_id, status=BulkExport.Status.QUEUED).update(
+        status=BulkExport.Status.RUNNING, transaction_time=timezone.now(), progress="started"
+    )
+    if not started:
+        return
+    export = BulkExport.objects.select_related("user", "client").get(pk=export_id)
+    requester = export.requester
+    run = _Run(export, requester)
+    try:
+        if not requester.is_active:
+            raise PermissionError("The requester's access has ended.")
+        export_dir(export.pk).mkdir(mode=0o700, parents=True, exist_ok=True)
+        taken = _write(run)
+        run.close()
+        _check_not_cancelled(export)
+    except Cancelled:
+        run.close()
+        delete_files(export)
+        return
+    except Exception as error:
+        run.close()
+        delete_files(export)
+        logger.exception("Bulk export %s failed", export.pk)
+        reason = str(error) if isinstance(error, PermissionError) else "The export failed on the server."
+        now = timezone.now()
+        BulkExport.objects.filter(pk=export.pk).update(
+            status=BulkExport.Status.FAILED, error=reason, finished_at=now, expires_at=_expiry(now)
+        )
+        return
+    BulkFile.objects.bulk_create(
+        BulkFile(export=export, resource_type=kind, count=out.count, size=out.size)
+        for kind, out in run.outs.items()
+        if out.count
+    )
+    now = timezone.now()
+    finished = BulkExport.objects.filter(pk=export.pk, status=BulkExport.Status.RUNNING).update(
+        status=BulkExport.Status.DONE,
+        progress="done",
+        citizens=taken,
+        finished_at=now,
+        expires_at=_expiry(now),
+    )
+    if not finished:  # cancelled between the last check and now
+        delete_files(export)
+
+
+def expire(now=None):
+    """Delete the files of every export past its time; how many exports expired."""
+    now = now or timezone.now()
+    due = list(
+        BulkExport.objects.filter(
+            status__in=[BulkExport.Status.DONE, BulkExport.Status.FAILED], expires_at__lte=now
+        ).only("pk")
+    )
+    for export in due:
+        delete_files(export)
+    BulkExport.objects.filter(pk__in=[e.pk for e in due]).update(status=BulkExport.Status.EXPIRED)
+    return len(due)
