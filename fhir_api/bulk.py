@@ -126,7 +126,8 @@ def _kick_off(request, level, group_id=""):
     since = _since(params)
     requester = request.user
     types = _types(params, requester, level)
-    if BulkExport.objects.of(requester).unfinished().exists():
+    running = BulkExport.objects.of(requester).unfinished().filter(created_at__gte=export.stale_before(timezone.now()))
+    if running.exists():
         response = operation_outcome(429, "throttled", "An export of yours is still running; wait for it first.")
         response["Retry-After"] = "30"
         return response

@@ -283,9 +283,9 @@ def run_export(export_id):
         delete_files(export)
         return
     except Exception as error:
+        logger.exception("Bulk export %s failed", export.pk)
         run.close()
         delete_files(export)
-        logger.exception("Bulk export %s failed", export.pk)
         reason = str(error) if isinstance(error, PermissionError) else "The export failed on the server."
         now = timezone.now()
         BulkExport.objects.filter(pk=export.pk).update(
@@ -309,9 +309,19 @@ def run_export(export_id):
         delete_files(export)
 
 
+def stale_before(now):
+    """An export queued or running since before this has been lost (a worker that died): it fails."""
+    return now - timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
+
+
 def expire(now=None):
-    """Delete the files of every export past its time; how many exports expired."""
+    """Delete the files of every export past its time, and fail the ones lost on the way; how many
+    exports expired."""
     now = now or timezone.now()
+    lost = BulkExport.objects.unfinished().filter(created_at__lt=stale_before(now))
+    for export in lost.only("pk"):
+        delete_files(export)
+    lost.update(status=BulkExport.Status.FAILED, error="The export was lost on the server.", expires_at=now)
     due = list(
         BulkExport.objects.filter(
             status__in=[BulkExport.Status.DONE, BulkExport.Status.FAILED], expires_at__lte=now

@@ -254,7 +254,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 FHIR_MAX_BODY_BYTES = env.int("FHIR_MAX_BODY_BYTES", default=512 * 1024)
 # Bulk Data export ($export): where the NDJSON files are written (keep it off the web server's
 # static paths and inside what is encrypted at rest), and how long they stay before they are deleted.
-BULK_EXPORT_DIR = env.path("BULK_EXPORT_DIR", default=VAR_DIR / "exports")
+BULK_EXPORT_DIR = Path(env.str("BULK_EXPORT_DIR", default=str(VAR_DIR / "exports")))
 BULK_EXPORT_EXPIRES_HOURS = env.int("BULK_EXPORT_EXPIRES_HOURS", default=24)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

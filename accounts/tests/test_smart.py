@@ -303,3 +303,18 @@ def test_a_system_client_reads_the_group_of_its_unit(client, system, keys, citiz
     group = client.get(f"/fhir/Group/unit-{municipality.pk}", **bearer).json()
     assert group["member"] == [{"entity": {"reference": f"Patient/{citizen.pk}"}}]
     assert AccessEvent.objects.get(citizen_id=citizen.pk, action="read").client_id == system.pk
+
+
+def test_the_key_command_writes_the_private_key_as_a_jwk_that_signs(client, system, tmp_path):
+    import os
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "key.json"
+    call_command("system_client_key", "Register", "--jwk", str(path), stdout=StringIO())
+    assert os.stat(path).st_mode & 0o777 == 0o600  # a private key: the owner's alone
+    jwk = json.loads(path.read_text())
+    assert jwk["kid"] == "samplan-cli" and jwk["alg"] == "ES384" and "d" in jwk
+    private = jwt.algorithms.ECAlgorithm.from_jwk(jwk)
+    assert ask_token(client, assertion(system, private, alg="ES384", kid="samplan-cli")).status_code == 200

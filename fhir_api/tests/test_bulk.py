@@ -382,3 +382,14 @@ def test_the_capability_statement_names_the_export_operations(client):
     by_type = {r["type"]: r for r in rest["resource"]}
     for resource_type, name in (("Patient", "export"), ("Group", "export")):
         assert name in [o["name"] for o in by_type[resource_type].get("operation", [])]
+
+
+def test_an_export_lost_on_the_way_fails_and_no_longer_holds_the_requester_back(bulk, coordinator, world, settings):
+    settings.BULK_EXPORT_EXPIRES_HOURS = 2
+    token = token_of(coordinator)
+    kicked = bulk.kick_off(token, "/fhir/Patient/$export", run=False)  # a worker that never comes
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=3)):
+        assert bulk.kick_off(token, "/fhir/Patient/$export", run=False).status_code == 202
+        call_command("expire_bulk_exports")
+        response = bulk.get(token, kicked["Content-Location"])
+    assert response.status_code == 500 and "lost" in response.json()["issue"][0]["diagnostics"]
