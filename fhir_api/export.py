@@ -321,7 +321,7 @@ def expire(now=None):
     lost = BulkExport.objects.unfinished().filter(created_at__lt=stale_before(now))
     for export in lost.only("pk"):
         delete_files(export)
-    lost.update(status=BulkExport.Status.FAILED, error="The export was lost on the server.", expires_at=now)
+    lost.update(status=BulkExport.Status.FAILED, error="The export was lost on the server.", expires_at=_expiry(now))
     due = list(
         BulkExport.objects.filter(
             status__in=[BulkExport.Status.DONE, BulkExport.Status.FAILED], expires_at__lte=now
