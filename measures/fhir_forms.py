@@ -8,6 +8,7 @@ the action, which stores and scores them.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -77,7 +78,18 @@ class Item:
     max_length: int | None = None
 
     def option(self, code):
-        return next((o for o in self.options if o.code == code), None)
+        """The option with ``code`` (the first, should two share it), or None; any value may be asked."""
+        try:
+            return self._options_by_code.get(code)
+        except TypeError:  # a list or an object from a client's JSON is no option's code
+            return None
+
+    @cached_property
+    def _options_by_code(self):
+        found = {}
+        for option in self.options:
+            found.setdefault(option.code, option)
+        return found
 
     @property
     def is_scale(self):

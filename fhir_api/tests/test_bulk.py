@@ -17,6 +17,7 @@ from audit.models import AccessEvent
 from fhir_api.export import EXPORT_SECTION
 from fhir_api.models import BulkExport
 from measures import actions as measures_actions
+from measures.models import Score
 from people import access
 from people.models import Block, CareTeamMember, Organisation, Section
 from plans import actions as plan_actions
@@ -393,3 +394,27 @@ def test_an_export_lost_on_the_way_fails_and_no_longer_holds_the_requester_back(
         call_command("expire_bulk_exports")
         response = bulk.get(token, kicked["Content-Location"])
     assert response.status_code == 500 and "lost" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_an_exported_resource_is_what_a_read_of_it_gives(bulk, coordinator, world, shipped):
+    """Same mapping, same versionId: a client may mix exports and reads (and If-None-Match them)."""
+    grant = access.grant_for(coordinator, world["mine"][0])
+    started = measures_actions.start_response(grant, shipped["gad7"], acting_user=coordinator)  # in progress
+    Score.objects.create(  # a score without a total: its reason comes from the scoring's working
+        response=started,
+        citizen=world["mine"][0],
+        instrument="gad7",
+        total=None,
+        result={"reason": "Too many items missing"},
+        effective_at=timezone.now(),
+    )
+    token = token_of(coordinator)
+    files = bulk.files(token, bulk.manifest(token, bulk.kick_off(token, "/fhir/Patient/$export")))
+    assert len(files["QuestionnaireResponse"]) == 2
+    assert [o.get("dataAbsentReason", {}).get("text") for o in files["Observation"]] == [None, "Too many items missing"]
+    for resource_type, resources in files.items():
+        for resource in resources:
+            read = bulk.get(token, f"/fhir/{resource_type}/{resource['id']}")
+            assert read.status_code == 200, (resource_type, resource["id"])
+            assert read.json() == resource, resource_type
+            assert read["ETag"] == f'W/"{resource["meta"]["versionId"]}"'
