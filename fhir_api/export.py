@@ -18,9 +18,9 @@ export may be in it or not (its lastUpdated is then after ``transactionTime``, s
 import logging
 import os
 import shutil
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import orjson
 from django.conf import settings

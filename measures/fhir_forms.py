@@ -8,8 +8,8 @@ the action, which stores and scores them.
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
