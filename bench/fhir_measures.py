@@ -22,6 +22,21 @@ successful replies. Finally gunicorn is stopped and the database dropped. Traffi
 Besides requests/s and latency it reports the CPU each request cost in gunicorn, in PostgreSQL and
 in wrk (all on the same machine), the ceiling that gives on this machine's cores, and how busy the
 rest of the machine was: figures taken while other work ran are not comparable.
+
+**Side by side with another FHIR server** (issue 15: Medplum, ``../shared/anchors/medplum``):
+
+    uv run python bench/fhir_measures.py --compare ../shared/anchors/fhir_load.sh \
+        --medplum /work/anchor-medplum [--other BASE TOKEN PATIENT CANONICAL] [--rounds 2] [--duration 20s]
+
+seeds and starts Samplan as above, then drives each server with the same harness (``fhir_load.sh``:
+wrk, ``--concurrency`` connections, the POST of a completed PHQ-9 and the 52-week Observation search
+with ``date=ge`` a year ago), Samplan then the other, ``--rounds`` times, nothing else running.
+``--medplum ANCHOR_DIR`` starts Medplum with its ``anchor.sh`` (and stops it after), takes a token
+and the patient and questionnaire from ``medplum-ids.json``; ``--other`` names any server instead.
+Beside the figures: the machine-speed loop before and after, and the raw PostgreSQL limit for the
+same rows (``raw_pg_limit``: a minimal psycopg client, no web stack, ``--concurrency`` connections,
+each write transaction three inserts — response, score, access event — and each read 52 rows by
+index). It prints each workload's requests/s and p95 for both and the ratio Samplan ÷ other.
 """
 
 import argparse
@@ -155,6 +170,189 @@ def count_check(name, result, served, stored_counts):
     return [f"{name}: stored rows = successful replies, no errors", passed, detail]
 
 
+# Side by side ------------------------------------------------------------------------------------
+
+
+RAW_TABLES = """
+CREATE TABLE IF NOT EXISTS bench_raw_response (id bigserial PRIMARY KEY, citizen int, answers jsonb,
+    created timestamptz DEFAULT now());
+CREATE TABLE IF NOT EXISTS bench_raw_score (id bigserial PRIMARY KEY, response bigint, citizen int,
+    total numeric, effective timestamptz DEFAULT now());
+CREATE TABLE IF NOT EXISTS bench_raw_event (id bigserial PRIMARY KEY, citizen int, detail text,
+    at timestamptz DEFAULT now());
+CREATE INDEX IF NOT EXISTS bench_raw_score_citizen ON bench_raw_score (citizen, effective);
+"""
+
+
+def raw_pg_limit(database, concurrency, seconds=10):
+    """Write transactions/s and reads/s PostgreSQL itself gives for the hot paths' rows, from a
+    minimal client (psycopg, one connection per thread, no web stack)."""
+    import threading
+
+    import psycopg
+
+    url = f"{harness.PG_SERVER}/{database}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(RAW_TABLES)
+        connection.execute(
+            "INSERT INTO bench_raw_score (citizen, total, effective)"
+            " SELECT 1, 9, now() - make_interval(weeks => g) FROM generate_series(1, 52) g"
+        )
+    answers = json.dumps({f"phq9-{i}": ["LA6569-3"] for i in range(1, 10)})
+
+    def write(cursor):
+        with cursor.connection.transaction():
+            cursor.execute("INSERT INTO bench_raw_response (citizen, answers) VALUES (2, %s) RETURNING id", (answers,))
+            response = cursor.fetchone()[0]
+            cursor.execute("INSERT INTO bench_raw_score (response, citizen, total) VALUES (%s, 2, 9)", (response,))
+            cursor.execute("INSERT INTO bench_raw_event (citizen, detail) VALUES (2, 'completed phq9')")
+
+    def read(cursor):
+        cursor.execute("SELECT id, total, effective FROM bench_raw_score WHERE citizen = 1 ORDER BY effective")
+        assert len(cursor.fetchall()) == 52
+
+    figures = {}
+    for name, work in (("write", write), ("read", read)):
+        counts, stop = [0] * concurrency, time.monotonic() + seconds
+
+        def loop(slot, work=work, stop=stop, counts=counts):
+            with psycopg.connect(url) as connection, connection.cursor() as cursor:
+                connection.autocommit = True
+                while time.monotonic() < stop:
+                    work(cursor)
+                    counts[slot] += 1
+
+        threads = [threading.Thread(target=loop, args=(slot,)) for slot in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        figures[name] = sum(counts) / seconds
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE bench_raw_response, bench_raw_score, bench_raw_event")
+    return figures
+
+
+def fhir_load(harness_script, base, token, patient, canonical, workload, duration, concurrency):
+    """One workload of the shared harness, the way ``fhir_load.sh`` runs it (its Lua script, wrk
+    with 2 threads, a 5 s warm-up, then ``duration`` measured): {req_s, p50_ms, p95_ms, …}.
+
+    Each workload is run on its own so that the search reads a patient the POSTs do not grow:
+    Samplan stores a score Observation per response (Medplum stores none), so a search of the
+    POSTs' patient would read more than 52 entries — not equal work."""
+    lua = Path(harness_script).with_name("fhir_wrk.lua")
+    since = (datetime.date.today() - timedelta(days=365)).isoformat()
+    url = f"{base}/QuestionnaireResponse"
+    if workload == "obs_search":
+        url = f"{base}/Observation?subject=Patient/{patient}&code=http://loinc.org%7C{PHQ9_LOINC}&date=ge{since}&_count=100"
+    env = {
+        **os.environ,
+        "FHIR_TOKEN": token,
+        "FHIR_PATIENT_ID": str(patient),
+        "FHIR_QUESTIONNAIRE": canonical,
+        "PHQ9_LINKIDS": ",".join(f"phq9-{i}" for i in range(1, 10)),
+        "FHIR_WORKLOAD": workload,
+    }
+    wrk = ["wrk", "-t2", f"-c{concurrency}", "--timeout", "10s", "-s", str(lua)]
+    subprocess.run([*wrk, "-d5s", url], env=env, capture_output=True, check=True)
+    result = subprocess.run([*wrk, f"-d{duration}", "--latency", url], env=env, capture_output=True, text=True)
+    line = next((row for row in result.stdout.splitlines() if row.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"no RESULT from wrk on {url}: {result.stdout}{result.stderr}")
+    _name, req_s, p50, p95, p99, non2xx, errors = line.split()[1:]
+    return {
+        "req_s": float(req_s),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "non2xx": int(non2xx),
+        "errors": int(errors),
+    }
+
+
+def _medplum(anchor_dir, action):
+    script = harness.ROOT.parent / "shared" / "anchors" / "medplum" / "anchor.sh"
+    if not script.exists():
+        script = Path(__file__).resolve().parents[2] / "shared" / "anchors" / "medplum" / "anchor.sh"
+    result = subprocess.run(
+        [str(script), action],
+        env={**os.environ, "ANCHOR_DIR": str(anchor_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=script.parent,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"anchor.sh {action} failed: {result.stdout}{result.stderr}")
+    return result.stdout.strip()
+
+
+def compare(args, port, token, ids):
+    """Samplan and the other server, back to back, ``args.rounds`` times; the figures and ratios."""
+    samplan = (f"http://127.0.0.1:{port}/fhir", token, ids["post_citizen"], f"{PHQ9_URL}|1.0.0")
+    medplum_started = False
+    if args.medplum:
+        log("starting Medplum (anchor.sh start)")
+        log(_medplum(args.medplum, "start"))
+        medplum_started = True
+        known = json.loads((Path(args.medplum) / "medplum-ids.json").read_text())
+        other = ("http://127.0.0.1:8103/fhir/R4", _medplum(args.medplum, "token"), known["patient"], known["canonical"])
+    else:
+        other = tuple(args.other)
+    figures = {"reference_ms_before": harness.reference_ms(), "rounds": []}
+    # Samplan's search reads the seeded citizen's 52 weeks; its POSTs go to another citizen.
+    servers = {
+        "samplan": {"obs_search": (samplan[0], token, ids["series_citizen"]), "qr_post": samplan[:3]},
+        "other": {"obs_search": other[:3], "qr_post": other[:3]},
+    }
+    canonicals = {"samplan": samplan[3], "other": other[3]}
+    try:
+        for number in range(args.rounds):
+            one = {}
+            for name, workloads in servers.items():
+                one[name] = {}
+                for workload in ("obs_search", "qr_post"):  # the search first: nothing it reads has grown
+                    base, server_token, patient = workloads[workload]
+                    log(f"round {number + 1}: {name} {workload} ({base})")
+                    one[name][workload] = fhir_load(
+                        args.compare,
+                        base,
+                        server_token,
+                        patient,
+                        canonicals[name],
+                        workload,
+                        args.duration,
+                        args.concurrency,
+                    )
+                    log(f"  {one[name][workload]}")
+            figures["rounds"].append(one)
+    finally:
+        if medplum_started:
+            _medplum(args.medplum, "stop")
+    figures["reference_ms_after"] = harness.reference_ms()
+    return figures
+
+
+def report_compare(figures, raw, args):
+    print()
+    print(
+        f"Side by side, concurrency {args.concurrency}, {args.duration} per run; reference loop "
+        f"{figures['reference_ms_before']:.0f} ms before, {figures['reference_ms_after']:.0f} ms after"
+    )
+    print(
+        f"raw PostgreSQL (psycopg, {args.concurrency} connections, no web stack): "
+        f"{raw['write']:.0f} write transactions/s, {raw['read']:.0f} reads/s"
+    )
+    print(f"{'round':<6} {'workload':<11} {'Samplan req/s':>14} {'p95':>7} {'other req/s':>12} {'p95':>7} {'ratio':>6}")
+    for number, one in enumerate(figures["rounds"], start=1):
+        for workload in ("qr_post", "obs_search"):
+            mine, theirs = one["samplan"][workload], one["other"][workload]
+            print(
+                f"{number:<6} {workload:<11} {mine['req_s']:>14.0f} {mine['p95_ms']:>7.1f}"
+                f" {theirs['req_s']:>12.0f} {theirs['p95_ms']:>7.1f} {mine['req_s'] / theirs['req_s']:>6.2f}"
+            )
+
+
 # Main -------------------------------------------------------------------------------------------
 
 
@@ -169,6 +367,11 @@ def main():
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seed-citizens", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--compare", metavar="FHIR_LOAD_SH", help="side by side with the shared harness")
+    parser.add_argument("--medplum", metavar="ANCHOR_DIR", help="with --compare: start and measure Medplum")
+    parser.add_argument("--other", nargs=4, metavar=("BASE", "TOKEN", "PATIENT", "CANONICAL"))
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare: rounds (default 2)")
+    parser.add_argument("--duration", default="20s", help="with --compare: wrk duration per run (default 20s)")
     args = parser.parse_args()
     if args.seed_citizens:
         return seed_citizens()
@@ -198,6 +401,16 @@ def main():
         status, bundle = harness.wait_until_up(lambda: http_get(port, get_path, token), server)
         if status != 200 or bundle.get("total") != WEEKS or len(bundle.get("entry", [])) != WEEKS:
             raise SystemExit(f"the year of PHQ-9 Observations is wrong: {status} total={bundle.get('total')}")
+
+        if args.compare:
+            figures = compare(args, port, token, ids)
+            harness.stop(server)
+            server = None
+            figures["raw_pg"] = raw_pg_limit(args.database, args.concurrency)
+            report_compare(figures, figures["raw_pg"], args)
+            if args.json:
+                args.json.write_text(json.dumps(figures, indent=2))
+            return 0
 
         common = {"port": port, "token": token, "concurrency": args.concurrency, "time_limit": args.time_limit}
         post = {"mode": "post", "path": "/fhir/QuestionnaireResponse", "patient": ids["post_citizen"], **common}

@@ -30,12 +30,16 @@ from django.utils import timezone
 
 from audit.log import event, record_all
 from audit.models import AccessEvent
+from groups.models import GroupTask
+from groups.sections import GROUP
+from groups.shielding import Shielding
 from measures import fhir_forms
 from measures.models import Questionnaire, QuestionnaireResponse, Score
 from people import access
 from people.models import Section
 
 from . import cohorts, mapping
+from .groups import _meetings, _signed_minutes, _Tasks, _VisibleMinutes
 from .measures import total_code
 from .models import BulkExport, BulkFile
 from .plans import CARE_PLAN_SCOPES, CARE_TEAM_SCOPES, GOAL_SCOPES, _goals, team_members, team_resource, visible_plans
@@ -58,6 +62,9 @@ TYPES = {
     "CarePlan": CARE_PLAN_SCOPES,
     "QuestionnaireResponse": (Section.MEASURES,),
     "Observation": (Section.MEASURES,),
+    "Appointment": (GROUP,),
+    "Composition": (GROUP,),
+    "Task": (GROUP,),
     "Questionnaire": (),
 }
 
@@ -224,6 +231,48 @@ def _observations(run, grants):
         yield mapping.observation(score, total_code(score))
 
 
+# Responsibility groups: the same querysets and mappers as the searches (``fhir_api.groups``), over a
+# batch; minutes and actions cut to what the agreement's shielding lets the requester see.
+
+
+def _appointments(run, grants):
+    meetings = _meetings().filter(citizen_id__in=list(grants)).order_by("citizen_id", "-starts_at", "-pk")
+    since = run.export.since
+    for meeting in meetings:
+        resource = mapping.appointment(meeting)
+        if since is None or _changed_after(resource, since):
+            yield resource
+
+
+def _changed_after(resource, since):
+    updated = (resource.get("meta") or {}).get("lastUpdated")
+    return updated is None or datetime.fromisoformat(updated) > since  # none known: always taken
+
+
+def _compositions(run, grants):
+    shielding = Shielding(run.requester, grants)
+    minutes = _signed_minutes().filter(citizen_id__in=list(grants)).filter(_since(run.export, "signed_at"))
+    by_citizen = {}
+    for one in minutes.order_by("citizen_id", "-signed_at", "-pk"):
+        by_citizen.setdefault(one.citizen_id, []).append(one)
+    for citizen_id, page in by_citizen.items():
+        visible = _VisibleMinutes(grants[citizen_id], shielding)
+        visible.load(page)
+        yield from (visible.composition(one) for one in page)
+
+
+def _tasks(run, grants):
+    tasks = list(
+        GroupTask.objects.filter(Shielding(run.requester, grants).visible_tasks())
+        .filter(_since(run.export, "updated_at"))
+        .select_related("responsible__care_team_member__user")
+        .order_by("citizen_id", "due_on", "pk")
+    )
+    mapper = _Tasks()
+    mapper.load(tasks)
+    return (mapper.task(task) for task in tasks)
+
+
 PER_CITIZEN = {
     "Patient": _patients,
     "CareTeam": _care_teams,
@@ -231,6 +280,9 @@ PER_CITIZEN = {
     "CarePlan": _care_plans,
     "QuestionnaireResponse": _responses,
     "Observation": _observations,
+    "Appointment": _appointments,
+    "Composition": _compositions,
+    "Task": _tasks,
 }
 
 

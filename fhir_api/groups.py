@@ -30,7 +30,7 @@ from plans.models import PlanIntervention, PlanVersion
 
 from . import mapping
 from .edge import bearer_required, reference_id
-from .search import SearchError, check_params, respond, searchset, subject_id, token_codes
+from .search import SearchError, check_params, last_updated, respond, searchset, subject_id, token_codes
 
 # Appointment and Task name the citizen ``patient``; ``subject`` is taken too, as on every search.
 PATIENT_FIRST = ("patient", "subject")
@@ -223,6 +223,7 @@ def composition_search(request):
         minutes = _signed_minutes().filter(citizen_id=citizen_id).order_by("-signed_at", "-pk")
         if codes:
             minutes = minutes.filter(reduce(operator.or_, (COMPOSITION_STATUSES[code] for code in codes)))
+        minutes = last_updated(minutes, params, "signed_at")
         visible = _visible_minutes(request, grant)
         bundle = searchset(
             request,
@@ -341,6 +342,7 @@ def task_search(request):
             tasks = tasks.filter(responsible_user_id=owner_id)
         if statuses is not None:
             tasks = tasks.filter(status__in=statuses)
+        tasks = last_updated(tasks, params, "updated_at")
         page, mapper = [], _Tasks()
 
         def load(rows):

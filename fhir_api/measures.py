@@ -1,12 +1,9 @@
 """FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
 
-import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 from pydantic import ValidationError as PydanticValidationError
 
@@ -18,7 +15,7 @@ from people.models import Section
 from . import mapping
 from .edge import BadInput, bearer_required, read_json, reference_id, whole_number
 from .responses import fhir_response, not_found, operation_outcome
-from .search import SearchError, check_params, searchset
+from .search import SearchError, check_params, date_filters, last_updated, searchset
 
 WHO5_SNOMED = ("http://snomed.info/sct", "1144665009", "WHO-5 Well-being Index score")
 
@@ -55,6 +52,7 @@ def questionnaire_search(request):
             queryset = queryset.filter(title__icontains=params["title"])
         if "_id" in params:
             queryset = queryset.filter(pk=whole_number(params["_id"], "_id"))
+        queryset = last_updated(queryset, params, "imported_at")
         bundle = searchset(
             request,
             url_name="fhir:questionnaire_search",
@@ -190,52 +188,6 @@ def questionnaire_response_read(request, response_id):
 # Observation --------------------------------------------------------------------------------------
 
 
-# Days a search may name: the day after and the time zones around it must stay within Python's dates.
-SEARCH_DAYS = (datetime.date(1, 1, 3), datetime.date(9999, 12, 29))
-
-
-def _search_moment(raw):
-    """A day as ``datetime.date`` or a moment as an aware datetime; None if it is neither (or is
-    too near the ends of the calendar to compare, e.g. 9999-12-31)."""
-    try:
-        moment = parse_date(raw) if "T" not in raw else parse_datetime(raw)
-    except ValueError:  # well formed but impossible, e.g. 2026-02-30
-        return None
-    if moment is None:
-        return None
-    day = moment.date() if isinstance(moment, datetime.datetime) else moment
-    if not SEARCH_DAYS[0] <= day <= SEARCH_DAYS[1]:
-        return None
-    if isinstance(moment, datetime.datetime) and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-def _date_filters(queryset, values):
-    """FHIR date prefixes. A day is the whole day in the server's time zone, as a range of
-    ``effective_at`` (which the citizen/instrument/effective_at index serves)."""
-    for value in values:
-        prefix, raw = (value[:2], value[2:]) if value[:2] in ("ge", "le", "gt", "lt", "eq") else ("eq", value)
-        moment = _search_moment(raw)
-        if moment is None:
-            raise SearchError(f"date {value!r} is not a date (use e.g. ge2026-01-01).", "date")
-        if isinstance(moment, datetime.datetime):
-            lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
-            queryset = queryset.filter(**{f"effective_at__{lookup}": moment})
-            continue
-        start = timezone.make_aware(datetime.datetime.combine(moment, datetime.time()))
-        end = timezone.make_aware(datetime.datetime.combine(moment + datetime.timedelta(days=1), datetime.time()))
-        ranges = {
-            "ge": {"effective_at__gte": start},
-            "gt": {"effective_at__gte": end},
-            "le": {"effective_at__lt": end},
-            "lt": {"effective_at__lt": start},
-            "eq": {"effective_at__gte": start, "effective_at__lt": end},
-        }
-        queryset = queryset.filter(**ranges[prefix])
-    return queryset
-
-
 def _observation_citizen(request, params):
     """The one citizen an Observation search is about, checked and logged; SearchError otherwise."""
     if "derived-from" in params:
@@ -271,7 +223,7 @@ def observation_search(request):
             if code == WHO5_SNOMED[1]:
                 keys.append("who5")
             queryset = queryset.filter(instrument__in=keys)
-        queryset = _date_filters(queryset, params.getlist("date"))
+        queryset = last_updated(date_filters(queryset, params, "date", "effective_at"), params, "created_at")
         bundle = searchset(
             request,
             url_name="fhir:observation_search",

@@ -9,6 +9,7 @@ import operator
 from functools import reduce
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.views.decorators.http import require_GET
 
@@ -20,7 +21,7 @@ from plans.models import TEXT_SCOPE, CrisisPlan, PlanIntervention, PlanText, Pla
 from . import mapping
 from .edge import bearer_required
 from .responses import fhir_response, forbidden, not_found
-from .search import check_params, respond, searchset, subject_id, token_codes
+from .search import check_params, last_updated, respond, searchset, subject_id, token_codes
 
 # Sections that show something in a CarePlan; the order picks the section a read is logged under.
 CARE_PLAN_SCOPES = (
@@ -156,6 +157,14 @@ def _goals():
     ).order_by("created_at", "pk")
 
 
+def _goals_changed_as_searched(goals, params):
+    """``_lastUpdated`` on a goal: the later of its own change and its last rating written down."""
+    if "_lastUpdated" not in params:
+        return goals
+    changed = Greatest("updated_at", Coalesce("last_recorded_at", "updated_at"))
+    return last_updated(goals.annotate(changed_at=changed), params, "changed_at")
+
+
 @bearer_required
 @require_GET
 def goal_read(request, goal_id):
@@ -182,6 +191,7 @@ def goal_search(request):
         goals = _goals().filter(citizen_id=citizen_id)
         if "lifecycle-status" in params:
             goals = goals.filter(reduce(operator.or_, (GOAL_STATUSES[code] for code in codes)))
+        goals = _goals_changed_as_searched(goals, params)
         bundle = searchset(
             request,
             url_name="fhir:goal_search",

@@ -1,9 +1,12 @@
 """Searchset Bundles with ``_count``/``_offset`` paging, shared by every resource type."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from people import access
 
@@ -56,6 +59,58 @@ def token_codes(params, name, known):
         if code not in known:
             raise SearchError(f"{name} {code!r} is not a code this resource uses.", name)
     return codes
+
+
+# Days a search may name: the day after and the time zones around it must stay within Python's dates.
+SEARCH_DAYS = (datetime.date(1, 1, 3), datetime.date(9999, 12, 29))
+PREFIXES = ("ge", "le", "gt", "lt", "eq")
+
+
+def _search_moment(raw):
+    """A day as ``datetime.date`` or a moment as an aware datetime; None if it is neither (or is
+    too near the ends of the calendar to compare, e.g. 9999-12-31)."""
+    try:
+        moment = parse_date(raw) if "T" not in raw else parse_datetime(raw)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        return None
+    if moment is None:
+        return None
+    day = moment.date() if isinstance(moment, datetime.datetime) else moment
+    if not SEARCH_DAYS[0] <= day <= SEARCH_DAYS[1]:
+        return None
+    if isinstance(moment, datetime.datetime) and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def date_filters(queryset, params, name, field):
+    """The ``name`` parameter's values (FHIR date prefixes eq, ge, gt, le, lt; repeatable) as filters
+    on ``field``. A day is the whole day in the server's time zone, a range of ``field``."""
+    for value in params.getlist(name):
+        prefix, raw = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
+        moment = _search_moment(raw)
+        if moment is None:
+            raise SearchError(f"{name} {value!r} is not a date (use e.g. ge2026-01-01).", name)
+        if isinstance(moment, datetime.datetime):
+            lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
+            queryset = queryset.filter(**{f"{field}__{lookup}": moment})
+            continue
+        start = timezone.make_aware(datetime.datetime.combine(moment, datetime.time()))
+        end = timezone.make_aware(datetime.datetime.combine(moment + datetime.timedelta(days=1), datetime.time()))
+        ranges = {
+            "ge": {f"{field}__gte": start},
+            "gt": {f"{field}__gte": end},
+            "le": {f"{field}__lt": end},
+            "lt": {f"{field}__lt": start},
+            "eq": {f"{field}__gte": start, f"{field}__lt": end},
+        }
+        queryset = queryset.filter(**ranges[prefix])
+    return queryset
+
+
+def last_updated(queryset, params, field):
+    """``_lastUpdated`` on ``field`` (the column, or annotation, the resource's meta.lastUpdated is)."""
+    return date_filters(queryset, params, "_lastUpdated", field)
 
 
 def respond(run):

@@ -10,7 +10,7 @@ from people.national_id import DNR_SYSTEM, FNR_SYSTEM
 from . import mapping
 from .edge import bearer_required, whole_number
 from .responses import fhir_response, not_found, operation_outcome
-from .search import SearchError, check_params, searchset
+from .search import SearchError, check_params, last_updated, searchset
 
 IDENTIFIER_SYSTEMS = {FNR_SYSTEM, DNR_SYSTEM}
 
@@ -36,7 +36,7 @@ def _patients(user, params):
         citizens = citizens.filter(national_id=value.strip())
     if "_id" in params:
         citizens = citizens.filter(pk=whole_number(params["_id"], "_id"))
-    return citizens
+    return last_updated(citizens, params, "updated_at")
 
 
 @bearer_required

@@ -752,3 +752,43 @@ def test_query_counts_do_not_grow_with_meetings_minutes_or_tasks(
     assert one == [8, 10, 10, 10, 12]
     # A read: whose row it is (the citizen, for the door), then the queries of a search's page of one.
     assert read == [9, 11, 11, 11]
+
+
+# Bulk export --------------------------------------------------------------------------------------
+
+
+def test_a_bulk_export_holds_the_groups_papers_as_the_searches_show_them_shielding_and_all(
+    client,
+    api,
+    coordinator,
+    grant,
+    gp,
+    citizen,
+    group,
+    meeting,
+    coordinator_member,
+    gp_member,
+    nav_member,
+    tasks,
+    django_capture_on_commit_callbacks,
+):
+    import json
+
+    write_minutes(grant, meeting, coordinator)
+    shield_gp_from_medication(grant, group, coordinator, coordinator_member, gp_member, nav_member)
+    token = ApiToken.issue(gp)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_PREFER": "respond-async"}
+    with django_capture_on_commit_callbacks(execute=True):
+        kicked = client.get("/fhir/Patient/$export", {"_type": "Appointment,Composition,Task"}, **headers)
+    manifest = client.get(kicked["Content-Location"], **headers).json()
+    exported = {}
+    for output in manifest["output"]:
+        lines = b"".join(client.get(output["url"], **headers).streaming_content).decode().splitlines()
+        exported[output["type"]] = [json.loads(line) for line in lines]
+    call = api(gp)
+    for kind in ("Appointment", "Composition", "Task"):
+        bundle = call(f"/fhir/{kind}", data={"patient": f"Patient/{citizen.pk}", "_count": 100}).json()
+        searched = [entry["resource"] for entry in bundle.get("entry", [])]
+        assert searched, kind
+        assert sorted(exported[kind], key=lambda r: r["id"]) == sorted(searched, key=lambda r: r["id"]), kind
+    assert SAID[Section.MEDICATION] not in json.dumps(exported)  # the GP is shielded from the medication part

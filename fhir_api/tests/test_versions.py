@@ -120,3 +120,67 @@ def test_a_goal_changes_when_it_is_closed_or_a_rating_is_written_down_even_if_da
     with time_machine.travel(closed, tick=False):
         measures_actions.close_goal(grant, goal, acting_user=coordinator)
     assert last_updated() == closed
+
+
+def test_last_updated_is_a_search_parameter(ask, citizen, coordinator):
+    """``_lastUpdated`` finds what changed after (or before) a moment, by the same lastUpdated a read shows."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from measures import actions as measures_actions
+    from people import access
+
+    grant = access.grant_for(coordinator, citizen)
+    sleeping, walking = (measures_actions.add_goal(grant, acting_user=coordinator, text=t) for t in ("Sove", "Gå"))
+    later = timezone.now() + datetime.timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        measures_actions.rate_goals(grant, {walking.pk: 5}, acting_user=coordinator)  # a rating moves the goal
+    since = (later - datetime.timedelta(hours=1)).isoformat()
+
+    def goal_ids(*values):
+        params = {"subject": f"Patient/{citizen.pk}", "_lastUpdated": list(values)}
+        return [int(entry["resource"]["id"]) for entry in ask("/fhir/Goal", params).json().get("entry", [])]
+
+    assert goal_ids(f"gt{since}") == [walking.pk]
+    assert goal_ids(f"le{since}") == [sleeping.pk]
+    assert goal_ids(f"ge{later.date().isoformat()}") == [walking.pk]  # a day: the whole day
+    assert goal_ids(f"ge{timezone.localdate().isoformat()}", f"lt{later.date().isoformat()}") == [sleeping.pk]
+    patients = ask("/fhir/Patient", {"_lastUpdated": f"gt{since}"}).json()
+    assert patients["total"] == 0
+    refused = ask("/fhir/Patient", {"_lastUpdated": "yesterday"})
+    assert refused.status_code == 400 and refused.json()["issue"][0]["expression"] == ["_lastUpdated"]
+
+
+def test_a_care_plan_and_a_care_team_say_when_they_last_changed(ask, citizen, coordinator, gp, gp_office):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from people import access
+    from people import actions as people_actions
+    from people.models import CareTeamMember
+    from plans import actions as plan_actions
+
+    grant = access.grant_for(coordinator, citizen)
+    plan = plan_actions.start_draft(grant, acting_user=coordinator)
+
+    def last(path):
+        return datetime.datetime.fromisoformat(ask(path).json()["meta"]["lastUpdated"])
+
+    edited = timezone.now() + datetime.timedelta(hours=2)
+    with time_machine.travel(edited, tick=False):
+        revision = plan.texts.get(key="what_matters").revision
+        plan_actions.save_text(
+            grant, plan, "what_matters", "Å bo hjemme", expected_revision=revision, acting_user=coordinator
+        )
+    assert last(f"/fhir/CarePlan/{plan.pk}") == edited
+    assert ask(f"/fhir/CarePlan/{plan.pk}")["Last-Modified"]  # a read says it as an HTTP date too
+    joined = edited + datetime.timedelta(hours=1)
+    with time_machine.travel(joined, tick=False):
+        people_actions.add_care_team_member(
+            grant, acting_user=coordinator, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, sections=[]
+        )
+    assert last(f"/fhir/CareTeam/{citizen.pk}") == joined
