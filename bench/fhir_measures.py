@@ -270,10 +270,10 @@ def fhir_load(harness_script, base, token, patient, canonical, workload, duratio
     }
 
 
-def _medplum(anchor_dir, action):
-    script = harness.ROOT.parent / "shared" / "anchors" / "medplum" / "anchor.sh"
-    if not script.exists():
-        script = Path(__file__).resolve().parents[2] / "shared" / "anchors" / "medplum" / "anchor.sh"
+def _medplum(args, action):
+    """``anchor.sh action`` of the Medplum anchor beside the shared harness (``anchors/medplum``)."""
+    script = Path(args.compare).resolve().parent / "medplum" / "anchor.sh"
+    anchor_dir = args.medplum
     result = subprocess.run(
         [str(script), action],
         env={**os.environ, "ANCHOR_DIR": str(anchor_dir)},
@@ -293,10 +293,10 @@ def compare(args, port, token, ids):
     medplum_started = False
     if args.medplum:
         log("starting Medplum (anchor.sh start)")
-        log(_medplum(args.medplum, "start"))
+        log(_medplum(args, "start"))
         medplum_started = True
         known = json.loads((Path(args.medplum) / "medplum-ids.json").read_text())
-        other = ("http://127.0.0.1:8103/fhir/R4", _medplum(args.medplum, "token"), known["patient"], known["canonical"])
+        other = ("http://127.0.0.1:8103/fhir/R4", _medplum(args, "token"), known["patient"], known["canonical"])
     else:
         other = tuple(args.other)
     figures = {"reference_ms_before": harness.reference_ms(), "rounds": []}
@@ -328,7 +328,7 @@ def compare(args, port, token, ids):
             figures["rounds"].append(one)
     finally:
         if medplum_started:
-            _medplum(args.medplum, "stop")
+            _medplum(args, "stop")
     figures["reference_ms_after"] = harness.reference_ms()
     return figures
 
