@@ -143,8 +143,6 @@ def questionnaire_response_create(request):
     if key:
         key = f"{identifier.get('system', '')}|{key}" if identifier.get("system") else key
         key = f"{request.user.pk}:{key}"[:200]
-    else:
-        key = None
     # The items are read once and checked once, here; the action stores what passed. A replayed
     # identifier is answered by the action before it looks at the answers.
     answers = fhir_forms.check_answers(
@@ -158,6 +156,7 @@ def questionnaire_response_create(request):
             acting_user=request.user,
             status=status,
             idempotency_key=key or str(uuid.uuid4()),
+            fresh_key=not key,
         )
     except ValidationError as error:
         return _item_errors(error.message_dict)

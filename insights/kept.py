@@ -135,6 +135,13 @@ def _merge_goal(row, rating):
 # As data is written -------------------------------------------------------------------------------
 
 
+def _update(rows, fields):
+    """Save each changed row (usually one or two): a plain UPDATE each, where ``bulk_update``'s CASE
+    per field cost a third of a questionnaire response's POST in Python."""
+    for row in rows:
+        row.save(update_fields=fields)
+
+
 def score_written(score):
     if score.total is None or not _counts(score.instrument):
         return
@@ -161,7 +168,7 @@ def score_written(score):
             changed.append(_classify(row))
             deltas.change(before, row)
     EpisodeScore.objects.bulk_create(new)
-    EpisodeScore.objects.bulk_update(changed, SCORE_FIELDS)
+    _update(changed, SCORE_FIELDS)
     deltas.apply()
 
 
@@ -195,7 +202,7 @@ def ratings_written(ratings):
         else:
             new[key] = _goal_row(episode, rating)
     EpisodeGoal.objects.bulk_create(new.values())
-    EpisodeGoal.objects.bulk_update(rows.values(), GOAL_FIELDS)
+    _update(rows.values(), GOAL_FIELDS)
     days.refresh_counts({days.day_of(episode) for episode, _rating in pairs})
 
 

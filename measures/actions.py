@@ -204,10 +204,13 @@ def submit_response(grant: Grant, response, answers, *, acting_user):
 
 
 @transaction.atomic(durable=True)
-def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempotency_key, status):
-    """A whole response at once (the FHIR API). The same idempotency key stores it only once."""
+def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempotency_key, status, fresh_key=False):
+    """A whole response at once (the FHIR API). The same idempotency key stores it only once.
+
+    ``fresh_key``: the caller made the key just now (a random UUID, the client sent no identifier),
+    so no response can have it: neither the lookup nor the savepoint that guards a race is needed."""
     _require_measures(grant)
-    existing = QuestionnaireResponse.objects.filter(idempotency_key=idempotency_key).first()
+    existing = None if fresh_key else QuestionnaireResponse.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
             raise ValidationError({"identifier": _("This identifier is already used for another response.")})
@@ -217,20 +220,24 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
     errors = answers.errors if complete else answers.invalid
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            response = QuestionnaireResponse.objects.create(  # completed at once: one INSERT, no UPDATE
-                citizen=grant.citizen,
-                questionnaire=questionnaire,
-                author=acting_user,
-                entered_on_behalf=not grant.is_self,
-                idempotency_key=idempotency_key,
-                answers=answers.values,
-                status=QuestionnaireResponse.Status.COMPLETED if complete else QuestionnaireResponse.Status.IN_PROGRESS,
-                authored_at=timezone.now() if complete else None,
-            )
-    except IntegrityError:  # the same key arrived twice at once
-        return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
+    fields = {
+        "citizen": grant.citizen,
+        "questionnaire": questionnaire,
+        "author": acting_user,
+        "entered_on_behalf": not grant.is_self,
+        "idempotency_key": idempotency_key,
+        "answers": answers.values,
+        "status": QuestionnaireResponse.Status.COMPLETED if complete else QuestionnaireResponse.Status.IN_PROGRESS,
+        "authored_at": timezone.now() if complete else None,
+    }
+    if fresh_key:
+        response = QuestionnaireResponse.objects.create(**fields)  # completed at once: one INSERT, no UPDATE
+    else:
+        try:
+            with transaction.atomic():
+                response = QuestionnaireResponse.objects.create(**fields)
+        except IntegrityError:  # the same key arrived twice at once
+            return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
     if complete:
         _score_and_log_completion(grant, response, answers.items, acting_user=acting_user)
     else:
