@@ -295,6 +295,8 @@ def compare(args, port, token, ids):
         log("starting Medplum (anchor.sh start)")
         log(_medplum(args, "start"))
         medplum_started = True
+        log("letting Medplum settle for 60 s (it keeps a core busy for a while after it starts)")
+        time.sleep(60)
         known = json.loads((Path(args.medplum) / "medplum-ids.json").read_text())
         other = ("http://127.0.0.1:8103/fhir/R4", _medplum(args, "token"), known["patient"], known["canonical"])
     else:

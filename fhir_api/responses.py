@@ -10,7 +10,6 @@ was passed). The server keeps no history (no ``vread``), which the CapabilitySta
 
 import datetime
 import hashlib
-import json
 
 import orjson
 from django.http import HttpResponse
@@ -39,7 +38,7 @@ def fhir_response(resource, status=200):
             versioned(entry["resource"])
     elif kind not in NOT_VERSIONED:
         etag = f'W/"{versioned(resource)}"'
-    response = HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+    response = HttpResponse(orjson.dumps(resource), status=status, content_type=FHIR_JSON)
     if etag:
         response["ETag"] = etag
         updated = (resource.get("meta") or {}).get("lastUpdated")
