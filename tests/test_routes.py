@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from audit.models import AccessEvent
+from fhir_api.models import BulkExport, BulkFile
 from groups import actions as group_actions
 from groups.models import LearningLog
 from journal import actions as journal_actions
@@ -234,6 +235,18 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
     log = LearningLog.objects.create(
         group=group, citizen=citizen, number=1, event_on=timezone.localdate(), outcome="success", event="Godt møte"
     )
+    # A finished bulk export of the coordinator's, with one (empty) file.
+    export = BulkExport.objects.create(
+        user=coordinator,
+        level=BulkExport.Level.PATIENT,
+        types=["Patient"],
+        request_url="http://testserver/fhir/Patient/$export",
+        status=BulkExport.Status.DONE,
+        transaction_time=timezone.now(),
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    BulkFile.objects.create(export=export, resource_type="Patient")
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -254,6 +267,8 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "task_id": task.pk,
         "minutes_id": minutes.pk,
         "log_id": log.pk,
+        "export_id": export.pk,
+        "name": "Patient-1.ndjson",
     }
 
 
