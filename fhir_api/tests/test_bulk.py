@@ -418,3 +418,25 @@ def test_an_exported_resource_is_what_a_read_of_it_gives(bulk, coordinator, worl
             assert read.status_code == 200, (resource_type, resource["id"])
             assert read.json() == resource, resource_type
             assert read["ETag"] == f'W/"{resource["meta"]["versionId"]}"'
+
+
+@pytest.mark.parametrize("level", ["patient", "group", "system"])
+def test_each_level_takes_type_and_since(bulk, coordinator, register, municipality, world, level):
+    """At each level, ``_type`` keeps the types asked for and ``_since`` what changed after it."""
+    url = {
+        "patient": "/fhir/Patient/$export",
+        "group": f"/fhir/Group/unit-{municipality.pk}/$export",
+        "system": "/fhir/$export",
+    }[level]
+    odd = world["mine"][1]
+    later = timezone.now() + datetime.timedelta(hours=1)
+    with time_machine.travel(later):
+        # A system client's token lives five minutes: issued in the hour the test travels to.
+        token = smart.issue_token(register, "system/*.rs") if level == "system" else token_of(coordinator)
+        odd.email = "odd@example.no"
+        odd.save()
+        since = (later - datetime.timedelta(minutes=1)).isoformat()
+        kicked = bulk.kick_off(token, url, {"_type": "Patient,Goal", "_since": since})
+        files = bulk.files(token, bulk.manifest(token, kicked))
+    assert set(files) == {"Patient"}  # no goal changed since; Odd did
+    assert patients(files) == [odd.pk]
