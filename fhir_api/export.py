@@ -39,10 +39,18 @@ from people import access
 from people.models import Section
 
 from . import cohorts, mapping
-from .groups import _meetings, _signed_minutes, _Tasks, _VisibleMinutes
+from .groups import TaskMapper, VisibleMinutes, meetings_with_participants, signed_minutes
 from .measures import total_code
 from .models import BulkExport, BulkFile
-from .plans import CARE_PLAN_SCOPES, CARE_TEAM_SCOPES, GOAL_SCOPES, _goals, team_members, team_resource, visible_plans
+from .plans import (
+    CARE_PLAN_SCOPES,
+    CARE_TEAM_SCOPES,
+    GOAL_SCOPES,
+    goals_with_ratings,
+    team_members,
+    team_resource,
+    visible_plans,
+)
 from .responses import versioned
 
 logger = logging.getLogger(__name__)
@@ -162,7 +170,7 @@ def _care_teams(run, grants):
 
 def _goal_rows(run, grants):
     since = run.export.since
-    goals = _goals().filter(citizen_id__in=list(grants)).order_by("citizen_id", "created_at", "pk")
+    goals = goals_with_ratings().filter(citizen_id__in=list(grants)).order_by("citizen_id", "created_at", "pk")
     if since:
         goals = goals.filter(Q(updated_at__gt=since) | Q(last_recorded_at__gt=since))
     return (mapping.goal(goal) for goal in goals)
@@ -236,7 +244,9 @@ def _observations(run, grants):
 
 
 def _appointments(run, grants):
-    meetings = _meetings().filter(citizen_id__in=list(grants)).order_by("citizen_id", "-starts_at", "-pk")
+    meetings = (
+        meetings_with_participants().filter(citizen_id__in=list(grants)).order_by("citizen_id", "-starts_at", "-pk")
+    )
     since = run.export.since
     for meeting in meetings:
         resource = mapping.appointment(meeting)
@@ -251,12 +261,12 @@ def _changed_after(resource, since):
 
 def _compositions(run, grants):
     shielding = Shielding(run.requester, grants)
-    minutes = _signed_minutes().filter(citizen_id__in=list(grants)).filter(_since(run.export, "signed_at"))
+    minutes = signed_minutes().filter(citizen_id__in=list(grants)).filter(_since(run.export, "signed_at"))
     by_citizen = {}
     for one in minutes.order_by("citizen_id", "-signed_at", "-pk"):
         by_citizen.setdefault(one.citizen_id, []).append(one)
     for citizen_id, page in by_citizen.items():
-        visible = _VisibleMinutes(grants[citizen_id], shielding)
+        visible = VisibleMinutes(grants[citizen_id], shielding)
         visible.load(page)
         yield from (visible.composition(one) for one in page)
 
@@ -268,7 +278,7 @@ def _tasks(run, grants):
         .select_related("responsible__care_team_member__user")
         .order_by("citizen_id", "due_on", "pk")
     )
-    mapper = _Tasks()
+    mapper = TaskMapper()
     mapper.load(tasks)
     return (mapper.task(task) for task in tasks)
 

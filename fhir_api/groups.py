@@ -110,7 +110,7 @@ def _participants():
     return Prefetch("participants", queryset=participants)
 
 
-def _meetings():
+def meetings_with_participants():
     return Meeting.objects.select_related("agreement").prefetch_related(_participants())
 
 
@@ -126,7 +126,7 @@ def appointment_search(request):
         citizen_id = subject_id(params, PATIENT_FIRST)
         statuses = _statuses(params, APPOINTMENT_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
-        meetings = _meetings().filter(citizen_id=citizen_id).order_by("-starts_at", "-pk")
+        meetings = meetings_with_participants().filter(citizen_id=citizen_id).order_by("-starts_at", "-pk")
         if statuses is not None:
             meetings = meetings.filter(status__in=statuses)
         bundle = searchset(
@@ -150,7 +150,9 @@ def appointment_read(request, meeting_id):
 
     def run():
         grant = _read_grant(request, Meeting, meeting_id, detail)
-        appointment = _map_one(_the_row(request, grant, _meetings(), meeting_id, detail), mapping.appointment)
+        appointment = _map_one(
+            _the_row(request, grant, meetings_with_participants(), meeting_id, detail), mapping.appointment
+        )
         _log_sections(request, grant, (), detail)
         return appointment
 
@@ -160,7 +162,7 @@ def appointment_read(request, meeting_id):
 # Composition ------------------------------------------------------------------------------------
 
 
-class _VisibleMinutes:
+class VisibleMinutes:
     """Maps one citizen's signed minutes to Compositions holding only the parts the reader may see,
     and remembers which sections it showed. Interventions are looked up once per page."""
 
@@ -200,12 +202,12 @@ class _VisibleMinutes:
         return mapping.composition(minutes, shown)
 
 
-def _signed_minutes():
+def signed_minutes():
     return Minutes.objects.filter(status=Minutes.Status.SIGNED).select_related("meeting", "signed_by")
 
 
 def _visible_minutes(request, grant):
-    return _VisibleMinutes(grant, Shielding(request.user, {grant.citizen.pk: grant}))
+    return VisibleMinutes(grant, Shielding(request.user, {grant.citizen.pk: grant}))
 
 
 @bearer_required
@@ -220,7 +222,7 @@ def composition_search(request):
         citizen_id = subject_id(params)
         codes = token_codes(params, "status", COMPOSITION_STATUSES)
         grant = _group_grant(request, citizen_id, detail)
-        minutes = _signed_minutes().filter(citizen_id=citizen_id).order_by("-signed_at", "-pk")
+        minutes = signed_minutes().filter(citizen_id=citizen_id).order_by("-signed_at", "-pk")
         if codes:
             minutes = minutes.filter(reduce(operator.or_, (COMPOSITION_STATUSES[code] for code in codes)))
         minutes = last_updated(minutes, params, "signed_at")
@@ -248,7 +250,7 @@ def composition_read(request, minutes_id):
 
     def run():
         grant = _read_grant(request, Minutes, minutes_id, detail)
-        minutes = _the_row(request, grant, _signed_minutes(), minutes_id, detail)
+        minutes = _the_row(request, grant, signed_minutes(), minutes_id, detail)
         visible = _visible_minutes(request, grant)
         composition = _map_one(minutes, visible.composition, visible.load)
         _log_sections(request, grant, visible.shown, detail)
@@ -260,7 +262,7 @@ def composition_read(request, minutes_id):
 # Task -------------------------------------------------------------------------------------------
 
 
-class _Tasks:
+class TaskMapper:
     """Maps actions to Tasks; the CarePlan an open action without a plan version is based on is the
     citizen's active plan, looked up once per page. A closed action is not linked to a plan made later."""
 
@@ -343,7 +345,7 @@ def task_search(request):
         if statuses is not None:
             tasks = tasks.filter(status__in=statuses)
         tasks = last_updated(tasks, params, "updated_at")
-        page, mapper = [], _Tasks()
+        page, mapper = [], TaskMapper()
 
         def load(rows):
             page.extend(rows)
@@ -375,7 +377,7 @@ def task_read(request, task_id):
     def run():
         grant = _read_grant(request, GroupTask, task_id, detail)
         task = _the_row(request, grant, _visible_tasks(request, {grant.citizen.pk: grant}), task_id, detail)
-        mapper = _Tasks()
+        mapper = TaskMapper()
         resource = _map_one(task, mapper.task, mapper.load)
         _log_sections(request, grant, {task.section}, detail)
         return resource

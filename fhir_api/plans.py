@@ -146,7 +146,7 @@ def care_team_search(request):
 # Goal -------------------------------------------------------------------------------------------
 
 
-def _goals():
+def goals_with_ratings():
     """Goals with their latest rating and when a rating was last written down, in one query."""
     latest = GoalRating.objects.filter(goal=OuterRef("pk")).order_by("-rated_at", "-pk")
     recorded = GoalRating.objects.filter(goal=OuterRef("pk")).order_by("-recorded_at")
@@ -168,7 +168,7 @@ def _goals_changed_as_searched(goals, params):
 @bearer_required
 @require_GET
 def goal_read(request, goal_id):
-    goal = _goals().filter(pk=goal_id).first()
+    goal = goals_with_ratings().filter(pk=goal_id).first()
     if goal is None:
         return not_found()
     try:
@@ -188,7 +188,7 @@ def goal_search(request):
     def run(citizen_id):
         codes = token_codes(params, "lifecycle-status", GOAL_STATUSES)
         grant = _grant(request, citizen_id, GOAL_SCOPES, "FHIR Goal search", log=False)
-        goals = _goals().filter(citizen_id=citizen_id)
+        goals = goals_with_ratings().filter(citizen_id=citizen_id)
         if "lifecycle-status" in params:
             goals = goals.filter(reduce(operator.or_, (GOAL_STATUSES[code] for code in codes)))
         goals = _goals_changed_as_searched(goals, params)
