@@ -440,3 +440,18 @@ def test_each_level_takes_type_and_since(bulk, coordinator, register, municipali
         files = bulk.files(token, bulk.manifest(token, kicked))
     assert set(files) == {"Patient"}  # no goal changed since; Odd did
     assert patients(files) == [odd.pk]
+
+
+def test_a_citizen_reached_only_by_emergency_access_is_not_exported(bulk, coordinator, world, make_staff):
+    """Emergency access opens a record in an emergency; it does not let a record be taken out in bulk."""
+    from people import actions as people_actions
+
+    on_call = make_staff("vakt")
+    people_actions.start_emergency_access(
+        acting_user=on_call, citizen=world["mine"][0], reason="Akutt krise, trenger kriseplanen nå"
+    )
+    assert access.grant_for(on_call, world["mine"][0]).ground == "emergency"
+    token = token_of(on_call)
+    files = bulk.files(token, bulk.manifest(token, bulk.kick_off(token, "/fhir/Patient/$export")))
+    assert "Patient" not in files
+    assert not AccessEvent.objects.filter(section=EXPORT_SECTION).exists()
