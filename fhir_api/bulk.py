@@ -14,6 +14,8 @@ The export itself runs on the task queue (``fhir_api.tasks``, ``fhir_api.export`
 one export running at a time (429 with ``Retry-After`` otherwise).
 """
 
+import logging
+
 from django.db import transaction
 from django.http import FileResponse, JsonResponse
 from django.urls import reverse
@@ -29,6 +31,8 @@ from . import cohorts, export, tasks
 from .edge import BadInput, bearer_required, read_json
 from .models import BulkExport, BulkFile
 from .responses import not_found, operation_outcome
+
+logger = logging.getLogger(__name__)
 
 NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = {NDJSON, "application/ndjson", "ndjson"}
@@ -135,12 +139,23 @@ def _kick_off(request, level, group_id=""):
     job = BulkExport.objects.create(
         level=level, group_id=group_id, types=types, since=since, request_url=request.build_absolute_uri(), **owner
     )
-    transaction.on_commit(lambda: tasks.run_bulk_export.enqueue(str(job.pk)))
+    transaction.on_commit(lambda: _enqueue(job))
     response = operation_outcome(
         202, "informational", "The export has started: poll Content-Location.", severity="information"
     )
     response["Content-Location"] = request.build_absolute_uri(reverse("fhir:bulk_status", args=[job.pk]))
     return response
+
+
+def _enqueue(job):
+    """After commit; a queue that refuses fails the export (its status says so) instead of the request."""
+    try:
+        tasks.run_bulk_export.enqueue(str(job.pk))
+    except Exception as error:
+        logger.error("Bulk export %s could not be queued (%s)", job.pk, type(error).__name__)
+        BulkExport.objects.filter(pk=job.pk).update(
+            status=BulkExport.Status.FAILED, error="The export could not be queued; try again later."
+        )
 
 
 def _outcome_of(run):

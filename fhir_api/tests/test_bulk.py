@@ -455,3 +455,17 @@ def test_a_citizen_reached_only_by_emergency_access_is_not_exported(bulk, coordi
     files = bulk.files(token, bulk.manifest(token, bulk.kick_off(token, "/fhir/Patient/$export")))
     assert "Patient" not in files
     assert not AccessEvent.objects.filter(section=EXPORT_SECTION).exists()
+
+
+def test_a_queue_that_refuses_fails_the_export_not_the_request(bulk, coordinator, world, monkeypatch):
+    class Away:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("the queue's database is away")
+
+    monkeypatch.setattr("fhir_api.tasks.run_bulk_export", Away())
+    token = token_of(coordinator)
+    kicked = bulk.kick_off(token, "/fhir/Patient/$export")
+    assert kicked.status_code == 202
+    status = bulk.get(token, kicked["Content-Location"])
+    assert status.status_code == 500 and "could not be queued" in status.json()["issue"][0]["diagnostics"]
+    assert bulk.kick_off(token, "/fhir/Patient/$export", run=False).status_code == 202  # not held back
