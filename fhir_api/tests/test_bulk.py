@@ -469,3 +469,12 @@ def test_a_queue_that_refuses_fails_the_export_not_the_request(bulk, coordinator
     status = bulk.get(token, kicked["Content-Location"])
     assert status.status_code == 500 and "could not be queued" in status.json()["issue"][0]["diagnostics"]
     assert bulk.kick_off(token, "/fhir/Patient/$export", run=False).status_code == 202  # not held back
+
+
+def test_the_citizen_sees_in_their_access_log_who_took_their_data(bulk, register, municipality, citizen, login):
+    token = smart.issue_token(register, "system/*.rs")
+    bulk.manifest(token, bulk.kick_off(token, "/fhir/$export", {"_type": "Patient,Observation"}))
+    page = login(citizen.user).get(f"/citizens/{citizen.pk}/access-log/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Register (system client)" in text and "Bulk export (FHIR)" in text
