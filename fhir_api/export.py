@@ -18,12 +18,14 @@ export may be in it or not (its lastUpdated is then after ``transactionTime``, s
 import logging
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import orjson
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -362,6 +364,42 @@ def _expiry(now):
     return now + timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
 
 
+@contextmanager
+def _fast_timestamps():
+    """While an export reads (PostgreSQL, a UTC session, as Django's is): timestamps parsed by
+    ``datetime.fromisoformat`` instead of psycopg's general text loader, a fifth of the rows' cost.
+    The same aware UTC datetimes; anything it cannot read falls back to the usual loader."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    adapters = connection.connection.adapters
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    oid = adapters.types["timestamptz"].oid
+    usual = adapters.get_loader(oid, Format.TEXT)
+
+    class Fast(Loader):
+        timezone = getattr(usual, "timezone", None)  # Django's backend reads it off the loader
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self.fallback = usual(oid, context)
+
+        def load(self, data):
+            text = bytes(data).decode()
+            if text.endswith("+00") and text[4] == "-":
+                return datetime.fromisoformat(text)
+            return self.fallback.load(data)
+
+    adapters.register_loader(oid, Fast)
+    try:
+        yield
+    finally:
+        adapters.register_loader(oid, usual)
+
+
 def run_export(export_id):
     """Write the export's files; it ends done, failed or (if cancelled meanwhile) with no files."""
     started = BulkExport.objects.filter(pk=export_id, status=BulkExport.Status.QUEUED).update(
@@ -376,7 +414,8 @@ def run_export(export_id):
         if not requester.is_active:
             raise PermissionError("The requester's access has ended.")
         export_dir(export.pk).mkdir(mode=0o700, parents=True, exist_ok=True)
-        taken = _write(run)
+        with _fast_timestamps():
+            taken = _write(run)
         run.close()
         _check_not_cancelled(export)
     except Cancelled:
