@@ -28,9 +28,10 @@ rest of the machine was: figures taken while other work ran are not comparable.
     uv run python bench/fhir_measures.py --compare ../shared/anchors/fhir_load.sh \
         --medplum /work/anchor-medplum [--other BASE TOKEN PATIENT CANONICAL] [--rounds 2] [--duration 20s]
 
-seeds and starts Samplan as above, then drives each server with the same harness (``fhir_load.sh``:
-wrk, ``--concurrency`` connections, the POST of a completed PHQ-9 and the 52-week Observation search
-with ``date=ge`` a year ago), Samplan then the other, ``--rounds`` times, nothing else running.
+seeds and starts Samplan as above, then drives each server with the shared harness's Lua script
+beside ``fhir_load.sh`` and its wrk settings (``--concurrency`` connections, a 5 s warm-up; the POST
+of a completed PHQ-9 and the 52-week Observation search with ``date=ge`` a year ago), each workload
+on its own and the search first (see ``fhir_load``), Samplan then the other, ``--rounds`` times.
 ``--medplum ANCHOR_DIR`` starts Medplum with its ``anchor.sh`` (and stops it after), takes a token
 and the patient and questionnaire from ``medplum-ids.json``; ``--other`` names any server instead.
 Beside the figures: the machine-speed loop before and after, and the raw PostgreSQL limit for the
@@ -290,11 +291,9 @@ def _medplum(args, action):
 def compare(args, port, token, ids):
     """Samplan and the other server, back to back, ``args.rounds`` times; the figures and ratios."""
     samplan = (f"http://127.0.0.1:{port}/fhir", token, ids["post_citizen"], f"{PHQ9_URL}|1.0.0")
-    medplum_started = False
     if args.medplum:
         log("starting Medplum (anchor.sh start)")
         log(_medplum(args, "start"))
-        medplum_started = True
         log("letting Medplum settle for 60 s (it keeps a core busy for a while after it starts)")
         time.sleep(60)
         known = json.loads((Path(args.medplum) / "medplum-ids.json").read_text())
@@ -329,7 +328,7 @@ def compare(args, port, token, ids):
                     log(f"  {one[name][workload]}")
             figures["rounds"].append(one)
     finally:
-        if medplum_started:
+        if args.medplum:  # started above, or this line is not reached
             _medplum(args, "stop")
     figures["reference_ms_after"] = harness.reference_ms()
     return figures

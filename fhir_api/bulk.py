@@ -28,7 +28,7 @@ from accounts import smart
 from people import access
 
 from . import cohorts, export, tasks
-from .edge import BadInput, bearer_required, read_json
+from .edge import BadInput, bearer_required, prefers, read_json
 from .models import BulkExport, BulkFile
 from .responses import not_found, operation_outcome
 
@@ -36,13 +36,10 @@ logger = logging.getLogger(__name__)
 
 NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = {NDJSON, "application/ndjson", "ndjson"}
+# What a kick-off understands; the IG's others (_typeFilter, patient, _elements, ...) are refused by
+# name, or dropped with Prefer: handling=lenient.
 KICK_OFF_PARAMETERS = {"_type", "_since", "_outputFormat"}
-# Parameters of the IG this server does not support: refused by name (or dropped when lenient).
 RETRY_SECONDS = 2
-
-
-def _lenient(request):
-    return "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "")
 
 
 def _post_parameters(request):
@@ -64,15 +61,16 @@ def _post_parameters(request):
 
 
 def _parameters(request):
-    pairs = _post_parameters(request) if request.method == "POST" else list(request.GET.lists())
-    if request.method == "GET":
-        pairs = [(name, value) for name, values in pairs for value in values]
+    if request.method == "POST":
+        pairs = _post_parameters(request)
+    else:
+        pairs = [(name, value) for name, values in request.GET.lists() for value in values]
     params = {}
     for name, value in pairs:
         if name == "_format":
             continue  # checked at the edge
         if name not in KICK_OFF_PARAMETERS:
-            if _lenient(request):
+            if prefers(request, "handling=lenient"):
                 continue
             raise BadInput(f"Unsupported export parameter: {name}", name, code="not-supported")
         params.setdefault(name, []).append(value)
@@ -100,15 +98,15 @@ def _since(params):
     return moment
 
 
-def _allowed_types(requester, level):
+def _allowed_types(requester):
     types = list(export.TYPES)
     if access.is_system_client(requester):
         types = [t for t in types if smart.permits(requester.granted_scopes, t, "r")]
     return types
 
 
-def _types(params, requester, level):
-    allowed = _allowed_types(requester, level)
+def _types(params, requester):
+    allowed = _allowed_types(requester)
     asked = [t.strip() for value in params.get("_type", []) for t in value.split(",") if t.strip()]
     if not asked:
         if not allowed:
@@ -123,13 +121,13 @@ def _types(params, requester, level):
 
 
 def _kick_off(request, level, group_id=""):
-    if "respond-async" not in request.headers.get("Prefer", ""):
+    if not prefers(request, "respond-async"):
         raise BadInput("A bulk export is asynchronous: send Prefer: respond-async.", "Prefer", code="required")
     params = _parameters(request)
     _output_format(params)
     since = _since(params)
     requester = request.user
-    types = _types(params, requester, level)
+    types = _types(params, requester)
     running = BulkExport.objects.of(requester).unfinished().filter(created_at__gte=export.stale_before(timezone.now()))
     if running.exists():
         response = operation_outcome(429, "throttled", "An export of yours is still running; wait for it first.")
@@ -193,7 +191,7 @@ def _own_export(request, export_id):
     if job is None:
         return None
     if job.expires_at is not None and job.expires_at <= timezone.now() and job.status != BulkExport.Status.EXPIRED:
-        export.expire(now=timezone.now())
+        export.expire(among=BulkExport.objects.filter(pk=job.pk))
         job.refresh_from_db()
     if job.status in (BulkExport.Status.CANCELLED, BulkExport.Status.EXPIRED):
         return None

@@ -66,7 +66,7 @@ def interactions_by_type():
     return {kind: [code for code in INTERACTION_ORDER if code in codes] for kind, codes in found.items()}
 
 
-def _resource(resource_type, codes):
+def _resource(resource_type, codes, levels):
     resource = {
         "type": resource_type,
         "interaction": [{"code": code} for code in codes],
@@ -78,7 +78,7 @@ def _resource(resource_type, codes):
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
     }
-    if resource_type in export_levels():
+    if resource_type in levels:
         resource["operation"] = [_export_operation(resource_type)]
     if "search-type" in codes:
         resource["searchParam"] = [
@@ -89,6 +89,7 @@ def _resource(resource_type, codes):
 
 
 def capability_statement(base_url, token_url):
+    levels = export_levels()
     return {
         "resourceType": "CapabilityStatement",
         "url": f"{base_url}metadata",
@@ -132,8 +133,8 @@ def capability_statement(base_url, token_url):
                         "citizens its units serve, within its scopes. Every read is in the citizen's access log."
                     ),
                 },
-                "resource": [_resource(kind, codes) for kind, codes in interactions_by_type().items()],
-                "operation": [_export_operation(level) for level in export_levels() if level == ""],
+                "resource": [_resource(kind, codes, levels) for kind, codes in interactions_by_type().items()],
+                "operation": [_export_operation("")] if "" in levels else [],
             }
         ],
     }

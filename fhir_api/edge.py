@@ -112,10 +112,16 @@ def _check_format(request):
         )
 
 
+def prefers(request, preference):
+    """Whether the ``Prefer`` header asks for ``preference`` (e.g. ``respond-async``, ``handling=lenient``)."""
+    asked = request.headers.get("Prefer", "").split(",")
+    return preference in {"".join(part.split()).split(";")[0].lower() for part in asked}
+
+
 def _lenient(request):
     """``Prefer: handling=lenient`` on a search: its unknown parameters are left out (and out of the
     paging links) instead of refused. True when it applied."""
-    if request.method != "GET" or "handling=lenient" not in request.headers.get("Prefer", "").replace(" ", ""):
+    if request.method != "GET" or not prefers(request, "handling=lenient"):
         return False
     resource_type = request.path_info.removeprefix("/fhir/")
     if resource_type not in SEARCH_PARAMETERS:

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 import orjson
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, TextField
+from django.db.models import Q, TextField, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -48,10 +48,10 @@ from .plans import (
     CARE_PLAN_SCOPES,
     CARE_TEAM_SCOPES,
     GOAL_SCOPES,
+    care_team,
     goals_with_ratings,
-    team_members,
-    team_resource,
     visible_plans,
+    with_team_members,
 )
 from .responses import versioned
 
@@ -157,23 +157,27 @@ def _since(export, field_name):
     return Q(**{f"{field_name}__gt": export.since}) if export.since else Q()
 
 
+def _newer(resources, since):
+    """The resources whose ``meta.lastUpdated`` is after ``since`` (all without it); one that has
+    none (an Appointment) is always taken."""
+    for resource in resources:
+        updated = (resource.get("meta") or {}).get("lastUpdated")
+        if since is None or updated is None or datetime.fromisoformat(updated) > since:
+            yield resource
+
+
+def _citizens_of(grants):
+    return [grants[pk].citizen for pk in sorted(grants)]
+
+
 def _patients(run, grants):
-    since = run.export.since
-    for citizen in sorted((g.citizen for g in grants.values()), key=lambda c: c.pk):
-        if since is None or citizen.updated_at > since:
-            yield mapping.patient(citizen)
+    return _newer(map(mapping.patient, _citizens_of(grants)), run.export.since)
 
 
 def _care_teams(run, grants):
-    ids = sorted(grants)
-    members = {}
-    for member in team_members().filter(citizen_id__in=ids):
-        members.setdefault(member.citizen_id, []).append(member)
-    since = run.export.since
-    for pk in ids:
-        resource = team_resource(grants[pk].citizen, members.get(pk, []))
-        if since is None or datetime.fromisoformat(resource["meta"]["lastUpdated"]) > since:
-            yield resource
+    citizens = _citizens_of(grants)
+    prefetch_related_objects(citizens, with_team_members())
+    return _newer(map(care_team, citizens), run.export.since)
 
 
 def _goal_rows(run, grants):
@@ -189,13 +193,9 @@ def _care_plans(run, grants):
     by_sections = {}
     for pk, grant in grants.items():
         by_sections.setdefault(grant.sections, []).append(pk)
-    since = run.export.since
     for sections, ids in by_sections.items():
         versions, plans = visible_plans(sections.__contains__, ids)
-        for version in versions:
-            resource = plans.care_plan(version)
-            if since is None or datetime.fromisoformat(resource["meta"]["lastUpdated"]) > since:
-                yield resource
+        yield from _newer(map(plans.care_plan, versions), run.export.since)
 
 
 # The responses' and scores' rows are read as named tuples (``values_list(named=True)``) with the
@@ -255,16 +255,7 @@ def _appointments(run, grants):
     meetings = (
         meetings_with_participants().filter(citizen_id__in=list(grants)).order_by("citizen_id", "-starts_at", "-pk")
     )
-    since = run.export.since
-    for meeting in meetings:
-        resource = mapping.appointment(meeting)
-        if since is None or _changed_after(resource, since):
-            yield resource
-
-
-def _changed_after(resource, since):
-    updated = (resource.get("meta") or {}).get("lastUpdated")
-    return updated is None or datetime.fromisoformat(updated) > since  # none known: always taken
+    return _newer(map(mapping.appointment, meetings), run.export.since)
 
 
 def _compositions(run, grants):
@@ -304,8 +295,13 @@ PER_CITIZEN = {
 }
 
 
+def _shows(grant, resource_type):
+    """Whether ``grant`` shows any of the sections a ``resource_type`` is read under."""
+    return any(grant.may_see(section) for section in TYPES[resource_type])
+
+
 def _types_seen(grant, types):
-    return [t for t in types if t in PER_CITIZEN and any(grant.may_see(s) for s in TYPES[t])]
+    return [t for t in types if t in PER_CITIZEN and _shows(grant, t)]
 
 
 def _log(run, grants, types):
@@ -349,7 +345,7 @@ def _write(run):
         for resource_type in types:
             if resource_type not in PER_CITIZEN:
                 continue
-            allowed = {pk: g for pk, g in grants.items() if any(g.may_see(s) for s in TYPES[resource_type])}
+            allowed = {pk: grant for pk, grant in grants.items() if _shows(grant, resource_type)}
             if allowed:
                 run.write_all(resource_type, PER_CITIZEN[resource_type](run, allowed))
         done = min(start + BATCH, len(ids))
@@ -414,17 +410,17 @@ def run_export(export_id):
         if not requester.is_active:
             raise PermissionError("The requester's access has ended.")
         export_dir(export.pk).mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _fast_timestamps():
-            taken = _write(run)
-        run.close()
+        try:
+            with _fast_timestamps():
+                taken = _write(run)
+        finally:
+            run.close()  # however the writing ends
         _check_not_cancelled(export)
     except Cancelled:
-        run.close()
         delete_files(export)
         return
     except Exception as error:
         logger.exception("Bulk export %s failed", export.pk)
-        run.close()
         delete_files(export)
         reason = str(error) if isinstance(error, PermissionError) else "The export failed on the server."
         now = timezone.now()
@@ -454,18 +450,17 @@ def stale_before(now):
     return now - timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
 
 
-def expire(now=None):
-    """Delete the files of every export past its time, and fail the ones lost on the way; how many
-    exports expired."""
+def expire(now=None, among=None):
+    """Delete the files of every export past its time (of ``among``, by default all), and fail the
+    ones lost on the way; how many exports expired."""
     now = now or timezone.now()
-    lost = BulkExport.objects.unfinished().filter(created_at__lt=stale_before(now))
+    among = BulkExport.objects.all() if among is None else among
+    lost = among.unfinished().filter(created_at__lt=stale_before(now))
     for export in lost.only("pk"):
         delete_files(export)
     lost.update(status=BulkExport.Status.FAILED, error="The export was lost on the server.", expires_at=_expiry(now))
     due = list(
-        BulkExport.objects.filter(
-            status__in=[BulkExport.Status.DONE, BulkExport.Status.FAILED], expires_at__lte=now
-        ).only("pk")
+        among.filter(status__in=[BulkExport.Status.DONE, BulkExport.Status.FAILED], expires_at__lte=now).only("pk")
     )
     for export in due:
         delete_files(export)

@@ -274,17 +274,18 @@ def _crisis_plan(plan, version, status):
     return resource
 
 
-def care_plan(version, *, texts, interventions=None, crisis_plans=None, goal_ids=(), last_updated=None):
+def care_plan(version, *, texts, last_updated, interventions=None, crisis_plans=None, goal_ids=()):
     """One plan version as a CarePlan, holding only what the caller passes in.
 
     ``texts`` are the PlanTexts the reader may see; ``interventions`` (tiltak) and ``crisis_plans``
-    are None when the reader may not see them; ``goal_ids`` the citizen's open goals.
+    are None when the reader may not see them; ``goal_ids`` the citizen's open goals;
+    ``last_updated`` when any of it last changed.
     """
     status = CARE_PLAN_STATUS[version.status]
     resource = {
         "resourceType": "CarePlan",
         "id": str(version.pk),
-        "meta": {"lastUpdated": (last_updated or version.updated_at).isoformat()},
+        "meta": {"lastUpdated": last_updated.isoformat()},
         "status": status,
         "intent": "plan",
         "title": f"Individuell plan {version.number}",

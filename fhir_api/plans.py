@@ -92,21 +92,20 @@ def _search(request, params, resource_type, run):
 # CareTeam ---------------------------------------------------------------------------------------
 
 
-def team_members():
-    """Every member row, ended ones too: they say when the team last changed."""
-    return CareTeamMember.objects.select_related("user", "organisation").order_by("active_from", "pk")
+def with_team_members():
+    """Every member row of a citizen as ``citizen.team_members``, ended ones too: they say when the
+    team last changed."""
+    members = CareTeamMember.objects.select_related("user", "organisation").order_by("active_from", "pk")
+    return Prefetch("care_team", queryset=members, to_attr="team_members")
 
 
-def team_resource(citizen, members):
-    """The citizen's CareTeam from all its ``members`` rows: the active ones are the participants;
-    lastUpdated is when a member was last added or ended."""
+def care_team(citizen):
+    """The citizen's CareTeam (``with_team_members`` prefetched): the active members are the
+    participants; lastUpdated is when a member was last added or ended."""
+    members = citizen.team_members
     changed = max((moment for m in members for moment in (m.added_at, m.ended_at) if moment), default=None)
     active = [member for member in members if member.is_active]
     return mapping.care_team(citizen, active, last_updated=changed or citizen.created_at)
-
-
-def _care_team(citizen):
-    return team_resource(citizen, citizen.team_members)
 
 
 @bearer_required
@@ -118,8 +117,8 @@ def care_team_read(request, citizen_id):
         return not_found()
     except access.SectionDenied:
         return forbidden()
-    prefetch_related_objects([grant.citizen], Prefetch("care_team", queryset=team_members(), to_attr="team_members"))
-    return fhir_response(_care_team(grant.citizen))
+    prefetch_related_objects([grant.citizen], with_team_members())
+    return fhir_response(care_team(grant.citizen))
 
 
 @bearer_required
@@ -131,10 +130,8 @@ def care_team_search(request):
             request,
             url_name="fhir:care_team_search",
             params=request.GET,
-            queryset=Citizen.objects.filter(pk=citizen_id).prefetch_related(
-                Prefetch("care_team", queryset=team_members(), to_attr="team_members")
-            ),
-            to_resource=_care_team,
+            queryset=Citizen.objects.filter(pk=citizen_id).prefetch_related(with_team_members()),
+            to_resource=care_team,
             resource_type="CareTeam",
         )
         _log_read(request, grant, CARE_TEAM_SCOPES, "FHIR CareTeam search")
