@@ -46,25 +46,28 @@ def kinds(items):
 def test_an_overdue_first_contact_comes_before_todays_appointment_and_goes_when_recorded(
     coordinator, citizen, make_citizen, self_help, municipality
 ):
-    today = timezone.localdate()
-    episode = referral(citizen, coordinator, self_help, municipality, today - datetime.timedelta(days=8))
-    other = make_citizen(coordinator, "Per")
-    appointment = pathway_actions.add_appointment(
-        grant_for(coordinator, other),
-        acting_user=coordinator,
-        staff=coordinator,
-        kind="phone",
-        title="Oppfølging",
-        starts_at=timezone.now() + datetime.timedelta(minutes=5),
-        duration_minutes=20,
-    )
-    items = worklist_for(coordinator)
-    assert kinds(items)[:2] == [("first_contact", OVERDUE), ("appointment", TODAY)]
-    assert items[0].url == reverse("pathways:episode", args=[citizen.pk, episode.pk])
-    pathway_actions.record_first_contact(grant_for(coordinator, citizen), episode, acting_user=coordinator)
-    with time_machine.travel(appointment.starts_at + datetime.timedelta(minutes=30)):
-        pathway_actions.set_status(grant_for(coordinator, other), appointment, "done", acting_user=coordinator)
-        assert worklist_for(coordinator) == []
+    # At noon: five minutes ahead is still today (just before midnight it would be tomorrow's).
+    noon = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
+    with time_machine.travel(noon, tick=True):
+        today = timezone.localdate()
+        episode = referral(citizen, coordinator, self_help, municipality, today - datetime.timedelta(days=8))
+        other = make_citizen(coordinator, "Per")
+        appointment = pathway_actions.add_appointment(
+            grant_for(coordinator, other),
+            acting_user=coordinator,
+            staff=coordinator,
+            kind="phone",
+            title="Oppfølging",
+            starts_at=timezone.now() + datetime.timedelta(minutes=5),
+            duration_minutes=20,
+        )
+        items = worklist_for(coordinator)
+        assert kinds(items)[:2] == [("first_contact", OVERDUE), ("appointment", TODAY)]
+        assert items[0].url == reverse("pathways:episode", args=[citizen.pk, episode.pk])
+        pathway_actions.record_first_contact(grant_for(coordinator, citizen), episode, acting_user=coordinator)
+        with time_machine.travel(appointment.starts_at + datetime.timedelta(minutes=30)):
+            pathway_actions.set_status(grant_for(coordinator, other), appointment, "done", acting_user=coordinator)
+            assert worklist_for(coordinator) == []
 
 
 def test_a_missed_appointment_stays_until_followed_up(coordinator, citizen):
