@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "insights",
     "gatherings",
     "improvement",
+    "relatives",
+    "incidents",
     "demo",
 ]
 

@@ -24,7 +24,9 @@ urlpatterns = [
     path("", include("groups.urls")),
     path("", include("notify.urls")),
     path("", include("worklist.urls")),
+    path("", include("relatives.urls")),
     path("insights/", include("insights.urls")),
     path("evaluations/", include("gatherings.urls")),
     path("improvement/", include("improvement.urls")),
+    path("", include("incidents.urls")),
 ]
