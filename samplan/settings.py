@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "insights",
     "gatherings",
     "improvement",
+    "social_emergency",
     "relatives",
     "incidents",
     "demo",

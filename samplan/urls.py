@@ -28,5 +28,6 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("evaluations/", include("gatherings.urls")),
     path("improvement/", include("improvement.urls")),
+    path("emergency-contacts/", include("social_emergency.urls")),
     path("", include("incidents.urls")),
 ]

@@ -58,6 +58,7 @@ LOGIN_REQUIRED = {
     "gatherings:round_summary",
     "improvement:teams",
     "improvement:team_new",
+    "social_emergency:registers",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
 CITIZEN_OBJECTS_ELSEWHERE = {
@@ -114,6 +115,11 @@ UNIT_OBJECTS = {
     "improvement:cycle_new",
     "improvement:cycle",
     "improvement:checklist",
+    # A social emergency unit's contact register (social_emergency/tests refuse other units, citizens, anonymous).
+    "social_emergency:record",
+    "social_emergency:recorded",
+    "social_emergency:link",
+    "social_emergency:figures",
 }
 # Aggregate reports for other systems: a session or a bearer token; anonymous gets 401, never a redirect.
 SESSION_OR_BEARER = {"insights:outcomes_json"}
