@@ -208,8 +208,9 @@ def make_learning_log(grant: Grant, incident, *, acting_user, **fields):
     returns the log already linked.
     """
     _require(may_make_learning_log(grant) and incident.citizen_id == grant.citizen.pk)
+    incident = Incident.objects.select_related("learning_log").get(pk=incident.pk)
     if incident.learning_log_id is not None:
-        return incident.learning_log
+        return incident.learning_log  # made already (a second click): stored once
     group = responsibility_group(grant.citizen)
     if group is None:
         raise ValidationError(
@@ -273,6 +274,7 @@ def propose_for_crisis_plan(grant: Grant, incident, *, acting_user, contacts=(),
     to them last. Proposed once per incident: a second call returns the incident as it is.
     """
     _require(may_propose_for_crisis_plan(grant) and incident.citizen_id == grant.citizen.pk)
+    incident = Incident.objects.get(pk=incident.pk)  # as saved now, not as the form saw it
     if incident.proposed_in_id is not None:
         return incident  # proposed already (a second click): stored once
     contacts = list(contacts)
