@@ -12,6 +12,7 @@ from audit.models import AccessEvent
 from fhir_api.models import BulkExport, BulkFile
 from groups import actions as group_actions
 from groups.models import LearningLog
+from incidents import actions as incident_actions
 from journal import actions as journal_actions
 from measures import actions as measures_actions
 from pathways import actions as pathway_actions
@@ -58,6 +59,7 @@ LOGIN_REQUIRED = {
     "gatherings:round_summary",
     "improvement:teams",
     "improvement:team_new",
+    "incidents:report",
     "social_emergency:registers",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
@@ -253,6 +255,13 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         expires_at=timezone.now() + datetime.timedelta(hours=1),
     )
     BulkFile.objects.create(export=export, resource_type="Patient")
+    incident = incident_actions.record_incident(
+        grant,
+        acting_user=coordinator,
+        occurred_at=timezone.now() - datetime.timedelta(hours=2),
+        what_happened="Ropte i gangen",
+        injuries=["none"],
+    )
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -274,6 +283,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "minutes_id": minutes.pk,
         "log_id": log.pk,
         "export_id": export.pk,
+        "incident_id": incident.pk,
         "name": "Patient-1.ndjson",
     }
 
