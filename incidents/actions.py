@@ -213,9 +213,7 @@ def make_learning_log(grant: Grant, incident, *, acting_user, **fields):
         return incident.learning_log  # made already (a second click): stored once
     group = responsibility_group(grant.citizen)
     if group is None:
-        raise ValidationError(
-            _("The citizen has no active responsibility group. A learning log belongs to the group.")
-        )
+        raise ValidationError(_("The citizen has no active responsibility group. A learning log belongs to the group."))
     log = learning.write_log(grant, group, acting_user=acting_user, **fields)
     return _link_learning_log(grant, incident, log, acting_user=acting_user)
 

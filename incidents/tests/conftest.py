@@ -7,13 +7,12 @@ import pytest
 from django.utils import timezone
 
 from groups import actions as group_actions
+from incidents import actions
+from incidents.sections import INCIDENTS
 from people import access
 from people.models import CareTeamMember, Organisation, Section
 from plans import actions as plan_actions
 from plans.tests.helpers import complete
-
-from incidents import actions
-from incidents.sections import INCIDENTS
 
 
 @pytest.fixture
@@ -78,7 +77,9 @@ def active_group(citizen, coordinator, grant, coordinator_member, citizen_grant,
     group, agreement = group_actions.propose_group(
         grant,
         acting_user=coordinator,
-        text=group_actions.AgreementText(purpose="Trygg bolig", meeting_frequency="Hver måned", ending="Når målene er nådd"),
+        text=group_actions.AgreementText(
+            purpose="Trygg bolig", meeting_frequency="Hver måned", ending="Når målene er nådd"
+        ),
         members=[
             group_actions.MemberSpec(care_team_member=coordinator_member, role="municipal_coordinator"),
             group_actions.MemberSpec(care_team_member=housing_member),
@@ -94,5 +95,7 @@ def plan_in_effect(citizen, coordinator, grant, citizen_grant, coordinator_membe
     """Version 1, complete, approved by the citizen and in effect."""
     draft = plan_actions.start_draft(grant, acting_user=coordinator)
     draft = complete(grant, draft, coordinator, citizen, coordinator_member)
-    approved = plan_actions.approve(citizen_grant, draft, acting_user=citizen.user, seen_revision=draft.content_revision)
+    approved = plan_actions.approve(
+        citizen_grant, draft, acting_user=citizen.user, seen_revision=draft.content_revision
+    )
     return plan_actions.activate(grant, approved, acting_user=coordinator)

@@ -249,7 +249,9 @@ def test_the_incident_list_keeps_its_query_count(login, citizen, coordinator, gr
         actions.record_incident(
             grant,
             acting_user=coordinator,
-            **incident_values(occurred_at=timezone.now() - datetime.timedelta(hours=hours), what_happened=f"Nr {hours}"),
+            **incident_values(
+                occurred_at=timezone.now() - datetime.timedelta(hours=hours), what_happened=f"Nr {hours}"
+            ),
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(url)

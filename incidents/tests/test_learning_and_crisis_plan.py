@@ -177,9 +177,7 @@ def test_the_proposal_lands_in_the_open_proposal_when_there_is_one(
     assert PlanVersion.objects.filter(citizen=grant.citizen).count() == 2
 
 
-def test_a_proposal_missing_what_is_done_opens_no_proposal(
-    login, citizen, coordinator, plan_in_effect, debriefed
-):
+def test_a_proposal_missing_what_is_done_opens_no_proposal(login, citizen, coordinator, plan_in_effect, debriefed):
     response = login(coordinator).post(
         reverse("incidents:crisis_plan", args=[citizen.pk, debriefed.pk]),
         {"situation": "threats", "warning_signs": "", "what_is_done": ""},

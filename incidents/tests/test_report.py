@@ -31,7 +31,9 @@ def _month(offset):
 
 @pytest.fixture
 def leads(leader, municipality):
-    UnitLeadership.objects.create(user=leader, organisation=municipality, active_from=TODAY - datetime.timedelta(days=400))
+    UnitLeadership.objects.create(
+        user=leader, organisation=municipality, active_from=TODAY - datetime.timedelta(days=400)
+    )
     return leader
 
 
@@ -52,9 +54,7 @@ def _incidents(citizen, unit, per_month):
     Incident.objects.bulk_create(rows)
 
 
-def test_months_with_one_to_four_incidents_are_withheld_and_the_units_total_with_them(
-    leads, citizen, housing_unit
-):
+def test_months_with_one_to_four_incidents_are_withheld_and_the_units_total_with_them(leads, citizen, housing_unit):
     _incidents(citizen, housing_unit, {0: 6, 1: 3, 2: 0, 3: 7, 14: 9})
     start, charts = report.incidents_per_unit(aggregate_scope(leads), month_count=12, today=TODAY)
     assert start == _month(11)
@@ -126,7 +126,7 @@ def test_the_report_keeps_its_query_count(login, leads, citizen, housing_unit, d
     client.get(reverse("incidents:report"))
     with django_assert_max_num_queries(10) as few:
         client.get(reverse("incidents:report"))
-    _incidents(citizen, housing_unit, {offset: 7 for offset in range(1, 20)})
+    _incidents(citizen, housing_unit, dict.fromkeys(range(1, 20), 7))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("incidents:report"))
 
