@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
 from people.access import coordinator_sections
+from relatives.models import ChildrenQuestion
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
 from tests.helpers import make_national_id
 
@@ -65,7 +66,10 @@ def leader(make_staff):
 
 @pytest.fixture
 def make_citizen(db, municipality):
-    def make(coordinator, given_name="Ingrid", *, with_login=False):
+    def make(coordinator, given_name="Ingrid", *, with_login=False, children_asked=True):
+        """A citizen with ``coordinator``. The children question (Health Personnel Act § 10 a) is
+        answered "no children under 18" unless ``children_asked`` is False: otherwise every
+        worklist would open with it."""
         user = None
         if with_login:
             user = get_user_model().objects.create_user(username=f"citizen{next(_serial)}", password=PASSWORD)
@@ -83,6 +87,8 @@ def make_citizen(db, municipality):
             organisation=coordinator.staff_profile.organisation,
             sections=coordinator_sections(),
         )
+        if children_asked:
+            ChildrenQuestion.objects.create(citizen=citizen, has_children=False, answered_by=coordinator)
         return citizen
 
     return make

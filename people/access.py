@@ -1,7 +1,9 @@
 """The one access policy: who may see which citizen, which parts, and on what ground.
 
 Staff see a citizen only through an active care-team role or a current emergency access, and
-never when the citizen has blocked them. A citizen sees their own record. A registered system
+never when the citizen has blocked them. A citizen sees their own record. A relative the citizen
+invited to a login of their own sees what the citizen's consent covers, through a care-team row
+of role "relative" (``relatives.actions`` keeps it equal to the open consent). A registered system
 client sees the citizens its units serve, in the sections it was registered for. A leader of a
 unit sees aggregates over the citizens the unit serves, never one citizen's record through that
 role. Everything else — administrators included — sees nothing.
@@ -14,7 +16,7 @@ the models never import it.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -70,6 +72,11 @@ class Grant:
 
     def may_see(self, section):
         return section in self.sections
+
+    @property
+    def is_relative(self):
+        """A relative with a login of their own: sees what the citizen's consent covers, nothing else."""
+        return self.roles == (CareTeamMember.Role.RELATIVE,)
 
     @property
     def may_manage_team(self):
@@ -162,7 +169,12 @@ def visible_citizens(queryset, user):
     if own is not None:
         return queryset.filter(pk=own.pk)
     if not is_staff_member(user):
-        return queryset.none()
+        as_relative = CareTeamMember.objects.active().filter(user=user, role=CareTeamMember.Role.RELATIVE)
+        return (
+            queryset.filter(pk__in=as_relative.order_by().values("citizen_id"))
+            .annotate(via_care_team=Value(True))
+            .filter(_not_blocked(user))
+        )
     on_team = CareTeamMember.objects.active().filter(user=user).order_by()
     in_emergency = EmergencyAccess.objects.current().filter(user=user).order_by()
     # One id list (a UNION) rather than "on the team OR in an emergency": PostgreSQL cannot turn
@@ -196,8 +208,9 @@ def _grants(user, citizens):
         if c.user_id is not None and c.user_id == user.pk
     }
     by_id = {c.pk: c for c in citizens if c.pk not in grants}
-    if not by_id or not is_staff_member(user):
+    if not by_id:
         return grants
+    staff = is_staff_member(user)
     ids = list(by_id)
     blocked = set(
         Block.objects.filter(citizen_id__among=ids, blocked_user=user, lifted_at__isnull=True).values_list(
@@ -209,6 +222,10 @@ def _grants(user, citizens):
         return grants
     roles = {}
     members = CareTeamMember.objects.active().filter(citizen_id__among=open_ids, user=user).order_by()
+    if not staff:
+        # Without a staff profile a person reaches a citizen only as a relative the citizen let in:
+        # the row's sections are what the citizen's consent covers (relatives.actions keeps them so).
+        members = members.filter(role=CareTeamMember.Role.RELATIVE)
     for citizen_id, role, member_sections in members.values_list("citizen_id", "role", "sections"):
         roles.setdefault(citizen_id, []).append((role, member_sections))
     grantable = all_sections()
@@ -220,7 +237,7 @@ def _grants(user, citizens):
             sections = frozenset(s for _role, member_sections in held for s in member_sections) & grantable
         grants[citizen_id] = Grant(citizen=by_id[citizen_id], ground=Ground.CARE_TEAM, sections=sections, roles=names)
     rest = [pk for pk in open_ids if pk not in roles]
-    if rest:
+    if rest and staff:
         emergencies = (
             EmergencyAccess.objects.current().filter(citizen_id__among=rest, user=user).order_by("-started_at")
         )

@@ -74,6 +74,10 @@ def add_care_team_member(grant: Grant, *, acting_user, hand_over=False, **fields
     _require(grant.may_manage_team)
     citizen = grant.citizen
     member = CareTeamMember(citizen=citizen, added_by=acting_user, **fields)
+    if member.role == CareTeamMember.Role.RELATIVE and member.user_id is not None:
+        raise ValidationError(
+            {"user": _("A relative gets a login of their own from the Relatives page, with the citizen's consent.")}
+        )
     if member.role == CareTeamMember.Role.COORDINATOR:
         member.sections = coordinator_sections()
         current = _open_coordinator(citizen)
@@ -129,6 +133,8 @@ def set_member_sections(grant: Grant, member: CareTeamMember, sections, *, actin
     _require((grant.is_self or grant.may_manage_team) and member.citizen_id == grant.citizen.pk)
     if member.role == CareTeamMember.Role.COORDINATOR:
         raise ValidationError(_("The coordinator always sees the whole record."))
+    if member.role == CareTeamMember.Role.RELATIVE and member.user_id is not None:
+        raise ValidationError(_("A relative sees what the citizen's consent covers. Change the consent instead."))
     if set(sections) - all_sections():
         raise ValidationError(_("Unknown section."))
     member.sections = section_registry.in_order(sections)

@@ -60,7 +60,7 @@ def home(request):
         return redirect("worklist:worklist")  # the staff start page (the worklist app, by URL name only)
     if request.user.is_superuser:
         return redirect("admin:index")
-    raise PermissionDenied
+    return redirect("relatives:home")  # a relative with a login (the page refuses anyone else)
 
 
 @staff_required

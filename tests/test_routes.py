@@ -20,6 +20,7 @@ from pathways.models import PathwayTemplate
 from people import access, actions
 from people.models import Block, CareTeamMember
 from plans import actions as plan_actions
+from relatives import actions as relative_actions
 
 # Pages anyone may open (or that handle their own login, like the admin).
 PUBLIC = {
@@ -32,6 +33,7 @@ PUBLIC = {
     "fhir:smart_configuration",
     "accounts:smart_token",
     "gatherings:answer",
+    "relatives:activate",
 }
 # Staff pages that show no single citizen; anonymous users are sent to log in.
 LOGIN_REQUIRED = {
@@ -262,6 +264,11 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         what_happened="Ropte i gangen",
         injuries=["none"],
     )
+    relative = relative_actions.add_relative(grant, acting_user=coordinator, name="Odd Innbygger", relation="sibling")
+    consent = relative_actions.give_consent(
+        grant, relative, ["crisis_plan"], acting_user=coordinator, confirmed_with_citizen=True
+    )
+    child = relative_actions.add_child(grant, acting_user=coordinator, name="Mia", birth_year=2018, lives_with="shared")
     return {
         "citizen_id": citizen.pk,
         "member_id": care_team_member.pk,
@@ -284,6 +291,9 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "log_id": log.pk,
         "export_id": export.pk,
         "incident_id": incident.pk,
+        "relative_id": relative.pk,
+        "consent_id": consent.pk,
+        "child_id": child.pk,
         "name": "Patient-1.ndjson",
     }
 

@@ -27,6 +27,7 @@ from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestion
 from people import access
 from people.models import CareTeamMember, Citizen
 from plans.models import PlanComment, PlanVersion
+from relatives.models import Child
 
 # How urgent an item is; the list is sorted by this, then by when.
 OVERDUE, TODAY, SOON = 0, 1, 2
@@ -121,6 +122,7 @@ def worklist_for(user, now=None):
     items += _group_meetings(user, visible, now, today)
     items += _unsigned_minutes(mine, now)
     items += _declined_agreements(mine)
+    items += _children(mine)
     return sorted(items, key=lambda item: item.sort_key)
 
 
@@ -443,3 +445,28 @@ def _declined_agreements(by_id):
             % {"who": who, "number": number},
             reverse("groups:group", args=[citizen_id]),
         )
+
+
+def _children(by_id):
+    """Health Personnel Act § 10 a: ask whether the citizen has children under 18, then see to each
+    child's need for information and follow-up. The item stays until both are done."""
+    children = Child.objects.filter(citizen=OuterRef("pk"), ended_at__isnull=True)
+    rows = (
+        Citizen.objects.filter(pk__among=by_id)
+        .annotate(
+            any_child=Exists(children),
+            child_not_seen_to=Exists(children.filter(needs_addressed_on__isnull=True)),
+        )
+        .filter(
+            Q(children_question__isnull=True)
+            | Q(children_question__has_children=True) & (Q(child_not_seen_to=True) | Q(any_child=False))
+        )
+        .order_by()
+        .values_list("pk", "created_at", "children_question__answered_at")
+    )
+    for citizen_id, registered_at, answered_at in rows:
+        if answered_at is None:
+            text, when = _("Ask whether the citizen has children under 18"), registered_at
+        else:
+            text, when = _("The children's need for information and follow-up is not yet seen to"), answered_at
+        yield Item("children", SOON, when, by_id[citizen_id], text, reverse("relatives:children", args=[citizen_id]))
