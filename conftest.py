@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
 from people.access import coordinator_sections
-from relatives.models import ChildrenQuestion
 from people.models import CareTeamMember, Citizen, Organisation, Section, StaffProfile
+from relatives.models import ChildrenQuestion
 from tests.helpers import make_national_id
 
 PASSWORD = "correct-horse-battery"

@@ -234,7 +234,9 @@ def find_invitation(raw_code):
             _("We do not recognise this code. Check each character, or ask for a new code."), code="unknown"
         )
     if invitation.used_at is not None:
-        raise AccessCodeError(_("This code has already been used. Log in with your username and password."), code="used")
+        raise AccessCodeError(
+            _("This code has already been used. Log in with your username and password."), code="used"
+        )
     if invitation.revoked_at is not None or invitation.relative.ended_at is not None:
         raise AccessCodeError(_("This code is no longer valid. Ask for a new one."), code="revoked")
     if invitation.expires_at <= timezone.now():

@@ -50,9 +50,7 @@ class Relative(models.Model):
     member = models.OneToOneField(
         CareTeamMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="relative"
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)  # FHIR RelatedPerson's meta.lastUpdated
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -343,7 +343,10 @@ def relative_home(request):
     if not shared:
         raise PermissionDenied
     access.log_list_read(
-        request, [item["citizen"] for item in shared if not item["blocked"]], Section.OVERVIEW, "relative home",
+        request,
+        [item["citizen"] for item in shared if not item["blocked"]],
+        Section.OVERVIEW,
+        "relative home",
         grants=grants,
     )
     return render(request, "relatives/home.html", {"shared": shared})
