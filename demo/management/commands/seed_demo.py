@@ -16,6 +16,7 @@ from accounts.models import SystemClient
 from demo import bulk, outcomes_story, story
 from gatherings.demo import demo_gatherings
 from improvement.demo import demo_improvement
+from incidents.demo import demo_incidents
 from insights import kept
 from pathways.models import PathwayTemplate
 from people.models import Citizen, Section
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         ).distinct()
         demo_gatherings([orgs[0]], staff["leder"], list(coordinated.order_by("pk")[:12]), staff["koordinator"])
         demo_improvement(orgs[0], staff["leder"], [staff["koordinator"]])
+        # Ingrid's incident at a housing unit became a crisis-plan proposal awaiting her approval (incidents.demo).
+        demo_incidents(orgs, staff, password)
         # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
         register = SystemClient.objects.create(
             name="Demo register", sections=[Section.OVERVIEW, Section.MEASURES], scopes="system/*.rs"
