@@ -84,8 +84,10 @@ class ReportForm(forms.Form):
         choices=[(12, "12"), (24, "24"), (36, "36")],
         coerce=int,
         initial=24,
-        required=False,
-        error_messages={"invalid_choice": _("Choose 12, 24 or 36 months.")},
+        error_messages={
+            "invalid_choice": _("Choose 12, 24 or 36 months."),
+            "required": _("Choose 12, 24 or 36 months."),
+        },
     )
 
     def chosen_months(self):

@@ -5,7 +5,9 @@ a month with 1 to 4 incidents is "under 5" (a gap in the chart), and a unit's to
 hidden as soon as one of its months is. Only the cells and the units' totals are published (no total
 across units per month), so nothing published gives a suppressed month back. Each unit's months are
 drawn with the insights run chart (``insights.charts.draw``, Anhøj rules): its median is that of the
-shown months, which the page says. One query, whatever the number of incidents.
+shown months, which the page says. A unit's chart starts at its first month with an incident in the
+window (the first point may be a gap, which says no more than "under 5"). One query, whatever the number
+of incidents.
 """
 
 import datetime
@@ -61,9 +63,13 @@ def incidents_per_unit(scope, *, month_count=24, today=None):
     table = suppress_table(counts, units, all_months)
     result = []
     for unit_id in units:
+        # The chart starts at the unit's first month with an incident: the months before it are not zeros
+        # of the unit's, only months before it recorded here.
+        first = min(month for (unit, month), n in counts.items() if unit == unit_id and n)
         values = [
             MonthValue(month, table.cells[unit_id, month].value, table.cells[unit_id, month].withheld)
             for month in all_months
+            if month >= first
         ]
         drawing = charts.draw(
             chart_id=f"incidents-{unit_id}",
