@@ -363,19 +363,23 @@ def get_grant_or_404(request, citizen_id, section=Section.OVERVIEW, *, log=True,
     """Load a citizen for ``request.user`` and check ``section``; log the read or the refusal.
 
     No access at all is a 404, as if the citizen did not exist. Access to the citizen but
-    not to ``section`` raises ``SectionDenied`` (a 403 page that says so).
+    not to ``section`` raises ``SectionDenied`` (a 403 page that says so). ``section`` may be a
+    tuple: any one of them will do (a page that shows what the reader may see of several parts);
+    a refusal is logged under the first, a read under the first the reader may see.
     """
+    sections = (section,) if isinstance(section, str) else tuple(section)
     citizen = Citizen.objects.filter(pk=citizen_id).select_related("user").first()
     grant = grant_for(request.user, citizen) if citizen is not None else None
     if grant is None:
         if citizen is not None:
-            log_denied(request, citizen.pk, section, detail)
+            log_denied(request, citizen.pk, sections[0], detail)
         raise Http404
-    if not grant.may_see(section):
-        log_denied(request, citizen.pk, section, detail)
-        raise SectionDenied(section)
+    seen = [key for key in sections if grant.may_see(key)]
+    if not seen:
+        log_denied(request, citizen.pk, sections[0], detail)
+        raise SectionDenied(sections[0])
     if log:
-        log_read(request, grant, section, detail)
+        log_read(request, grant, seen[0], detail)
     return grant
 
 

@@ -51,11 +51,7 @@ def plan_grant(request, citizen_id, section=None, detail="individual plan", *, l
     A refusal is always logged; the read is logged here unless the caller logs the sections it
     shows itself (``log=False``).
     """
-    grant = get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False)
-    wanted = (section,) if section else PLAN_SCOPES
-    if not any(grant.may_see(scope) for scope in wanted):
-        log_denied(request, citizen_id, section or Section.PLAN, detail)
-        raise SectionDenied(section or Section.PLAN)
+    grant = get_grant_or_404(request, citizen_id, (section,) if section else PLAN_SCOPES, log=False, detail=detail)
     if log:
         log_read(request, grant, section or Section.PLAN, detail)
     return grant

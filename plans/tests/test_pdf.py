@@ -261,4 +261,6 @@ def test_the_sections_to_log_are_the_ones_in_the_pdf(nav, citizen, coordinator_g
         Section.NOTES,
         Section.PATHWAY,
         "group",  # the responsibility group is not in the plan
+        "relatives",  # nor the relatives and their consents
+        "incidents",  # nor the incident records
     }
