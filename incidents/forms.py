@@ -35,7 +35,8 @@ class IncidentForm(RequiredByAction, forms.Form):
         max_length=10_000,
     )
     injuries = forms.MultipleChoiceField(
-        label=_("Was anyone injured?"),
+        label=_("Injuries"),
+        help_text=_("Tick who was injured, or that no one was."),
         choices=Injury.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
