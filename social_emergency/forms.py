@@ -169,7 +169,9 @@ class LinkForm(RequiredByAction, forms.Form):
         self.fields["citizen"].label_from_instance = lambda c: f"{c.full_name} ({c.date_of_birth:%d.%m.%Y})"
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(RequiredByAction, forms.Form):
+    required_by_action = ("period",)  # empty is the default period, not a missing answer
+
     period = forms.ChoiceField(
         label=_("Period"),
         choices=[(key, label) for key, (label, _days) in PERIODS.items()],
