@@ -20,6 +20,7 @@ from incidents.demo import demo_incidents
 from insights import kept
 from pathways.models import PathwayTemplate
 from people.models import Citizen, Section
+from social_emergency.demo import demo_social_emergency
 
 
 class Command(BaseCommand):
@@ -57,6 +58,8 @@ class Command(BaseCommand):
         demo_improvement(orgs[0], staff["leder"], [staff["koordinator"]])
         # Ingrid's incident at a housing unit became a crisis-plan proposal awaiting her approval (incidents.demo).
         demo_incidents(orgs, staff, password)
+        # A 24-hour unit under Psykisk helse og rus, its night-shift worker and four weeks of anonymous contacts.
+        demo_social_emergency(orgs[0], password, rng=random.Random(seed + 4))
         # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
         register = SystemClient.objects.create(
             name="Demo register", sections=[Section.OVERVIEW, Section.MEASURES], scopes="system/*.rs"
