@@ -30,6 +30,7 @@ from django.db.models import Q, TextField, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from audit import sections as section_registry
 from audit.log import event, record_all
 from audit.models import AccessEvent
 from groups.models import GroupTask
@@ -39,6 +40,8 @@ from measures import fhir_forms
 from measures.models import Questionnaire, QuestionnaireResponse, Score
 from people import access
 from people.models import Section
+from relatives.models import Relative
+from relatives.sections import RELATIVES
 
 from . import cohorts, mapping
 from .groups import TaskMapper, VisibleMinutes, meetings_with_participants, signed_minutes
@@ -53,6 +56,7 @@ from .plans import (
     visible_plans,
     with_team_members,
 )
+from .relatives import consents
 from .responses import versioned
 
 logger = logging.getLogger(__name__)
@@ -75,6 +79,8 @@ TYPES = {
     "Appointment": (GROUP,),
     "Composition": (GROUP,),
     "Task": (GROUP,),
+    "RelatedPerson": (RELATIVES,),
+    "Consent": (RELATIVES,),
     "Questionnaire": (),
 }
 
@@ -282,6 +288,20 @@ def _tasks(run, grants):
     return (mapper.task(task) for task in tasks)
 
 
+def _related_persons(run, grants):
+    relatives = Relative.objects.filter(citizen_id__in=list(grants)).filter(_since(run.export, "updated_at"))
+    return map(mapping.related_person, relatives.order_by("citizen_id", "pk"))
+
+
+def _consents(run, grants):
+    """Each consent, a revoked one too (inactive): the citizen's history of who was allowed what."""
+    since = run.export.since
+    rows = consents().filter(citizen_id__in=list(grants)).order_by("citizen_id", "-given_at", "-pk")
+    if since is not None:
+        rows = rows.filter(Q(given_at__gt=since) | Q(revoked_at__gt=since))
+    return (mapping.consent(row, section_registry.label) for row in rows)
+
+
 PER_CITIZEN = {
     "Patient": _patients,
     "CareTeam": _care_teams,
@@ -292,6 +312,8 @@ PER_CITIZEN = {
     "Appointment": _appointments,
     "Composition": _compositions,
     "Task": _tasks,
+    "RelatedPerson": _related_persons,
+    "Consent": _consents,
 }
 
 

@@ -520,3 +520,80 @@ def task(task, *, plan_version_id=None):
     if plan_version_id:
         resource["basedOn"] = [{"reference": f"CarePlan/{plan_version_id}"}]
     return resource
+
+
+# Relatives and their consents -------------------------------------------------------------------
+
+V3_ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+RELATION_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/relative-relation"
+RECORD_SECTION_SYSTEM = f"{SAMPLAN_FHIR}/CodeSystem/record-section"
+# Samplan's relations as HL7 v3 personal relationship roles; "other close person" has none.
+V3_RELATION = {
+    "partner": ("SIGOTHR", "significant other"),
+    "parent": ("PRN", "parent"),
+    "child": ("CHILD", "child"),
+    "sibling": ("SIB", "sibling"),
+    "family": ("FAMMEMB", "family member"),
+    "friend": ("FRND", "unrelated friend"),
+}
+
+
+def related_person(relative):
+    """A relative as R4 RelatedPerson: the relation coded, the name and how to reach them. Their own
+    needs and the conversations offered to them are the service's notes, not part of this."""
+    coding = [{"system": RELATION_SYSTEM, "code": relative.relation, "display": relative.get_relation_display()}]
+    if relative.relation in V3_RELATION:
+        code, display = V3_RELATION[relative.relation]
+        coding.insert(0, {"system": V3_ROLE_SYSTEM, "code": code, "display": display})
+    resource = {
+        "resourceType": "RelatedPerson",
+        "id": str(relative.pk),
+        "meta": {"lastUpdated": relative.updated_at.isoformat()},
+        "active": relative.ended_at is None,
+        "patient": {"reference": f"Patient/{relative.citizen_id}"},
+        "relationship": [{"coding": coding, "text": str(relative.get_relation_display())}],
+        "name": [{"text": relative.name}],
+    }
+    telecom = []
+    if relative.phone:
+        telecom.append({"system": "phone", "value": relative.phone})
+    if relative.email:
+        telecom.append({"system": "email", "value": relative.email})
+    if telecom:
+        resource["telecom"] = telecom
+    return resource
+
+
+def consent(consent, section_label):
+    """What one relative may know, as R4 Consent: a permit for the relative (the actor, an information
+    recipient) with one nested permit per section; a revoked consent is inactive and its period ends."""
+    changed = consent.revoked_at or consent.given_at
+    provision = {
+        "type": "permit",
+        "period": _period(consent.given_at, consent.revoked_at),
+        "actor": [
+            {
+                "role": _concept(
+                    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", "information recipient"
+                ),
+                "reference": {"reference": f"RelatedPerson/{consent.relative_id}", "display": consent.relative.name},
+            }
+        ],
+        "provision": [
+            {"type": "permit", "code": [_concept(RECORD_SECTION_SYSTEM, key, section_label(key))]}
+            for key in consent.sections
+        ],
+    }
+    return {
+        "resourceType": "Consent",
+        "id": str(consent.pk),
+        "meta": {"lastUpdated": changed.isoformat()},
+        "status": "active" if consent.revoked_at is None else "inactive",
+        "scope": _concept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent"),
+        "category": [_concept("http://loinc.org", "59284-0", "Patient Consent")],
+        "patient": {"reference": f"Patient/{consent.citizen_id}"},
+        "dateTime": consent.given_at.isoformat(),
+        "performer": [{"reference": f"Patient/{consent.citizen_id}"}],
+        "policyRule": _concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", "opt-in"),
+        "provision": provision,
+    }

@@ -50,6 +50,14 @@ SEARCH_PARAMETERS = {
         ("status", "token", "final, or amended (minutes that correct earlier ones)."),
         _LAST_UPDATED,
     ),
+    "RelatedPerson": (
+        ("patient", "reference", "The patient: Patient/<id> (or the bare id). Required."),
+        ("subject", "reference", "The same as patient."),
+    ),
+    "Consent": (
+        ("patient", "reference", "The patient: Patient/<id> (or the bare id). Required."),
+        ("subject", "reference", "The same as patient."),
+    ),
     "Group": (),  # the reader's Groups (fhir_api.cohorts): a few, each with its number of members
     "Task": (
         ("patient", "reference", "The patient: Patient/<id> (or the bare id); or search by owner."),

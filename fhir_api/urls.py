@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts import smart
 
-from . import bulk, capability, cohorts, groups, measures, plans, views
+from . import bulk, capability, cohorts, groups, measures, plans, relatives, views
 
 app_name = "fhir"
 
@@ -45,4 +45,9 @@ urlpatterns = [
     path("Group/<str:group_id>", cohorts.group_read, name="group_read"),
     path("Task", groups.task_search, name="task_search"),
     path("Task/<int:task_id>", groups.task_read, name="task_read"),
+    # A citizen's relatives, and what each may know.
+    path("RelatedPerson", relatives.related_person_search, name="related_person_search"),
+    path("RelatedPerson/<int:relative_id>", relatives.related_person_read, name="related_person_read"),
+    path("Consent", relatives.consent_search, name="consent_search"),
+    path("Consent/<int:consent_id>", relatives.consent_read, name="consent_read"),
 ]

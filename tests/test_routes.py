@@ -63,6 +63,7 @@ LOGIN_REQUIRED = {
     "improvement:team_new",
     "incidents:report",
     "social_emergency:registers",
+    "relatives:home",
 }
 # Objects that belong to a citizen but are not addressed through the citizen's id.
 CITIZEN_OBJECTS_ELSEWHERE = {
@@ -82,9 +83,18 @@ CITIZEN_OBJECTS_ELSEWHERE = {
     "fhir:appointment_read",
     "fhir:composition_read",
     "fhir:task_read",
+    "fhir:related_person_search",
+    "fhir:related_person_read",
+    "fhir:consent_search",
+    "fhir:consent_read",
 }
 # The search parameter that names the citizen, where it is not ``subject``.
-PATIENT_PARAMETER = {"fhir:appointment_search": "patient", "fhir:task_search": "patient"}
+PATIENT_PARAMETER = {
+    "fhir:appointment_search": "patient",
+    "fhir:task_search": "patient",
+    "fhir:related_person_search": "patient",
+    "fhir:consent_search": "patient",
+}
 FHIR_LIST = {
     "fhir:patient_search",
     "fhir:patient_search_post",

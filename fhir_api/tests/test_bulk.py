@@ -22,6 +22,7 @@ from measures.models import Score
 from people import access
 from people.models import Block, CareTeamMember, Organisation, Section
 from plans import actions as plan_actions
+from relatives import actions as relative_actions
 
 ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
 
@@ -409,9 +410,15 @@ def test_an_exported_resource_is_what_a_read_of_it_gives(bulk, coordinator, worl
         result={"reason": "Too many items missing"},
         effective_at=timezone.now(),
     )
+    odd = relative_actions.add_relative(grant, acting_user=coordinator, name="Odd", relation="sibling", phone="9")
+    earlier = relative_actions.give_consent(grant, odd, ["plan"], acting_user=coordinator, confirmed_with_citizen=True)
+    relative_actions.revoke_consent(grant, earlier, acting_user=coordinator)
+    relative_actions.give_consent(grant, odd, ["crisis_plan"], acting_user=coordinator, confirmed_with_citizen=True)
     token = token_of(coordinator)
     files = bulk.files(token, bulk.manifest(token, bulk.kick_off(token, "/fhir/Patient/$export")))
     assert len(files["QuestionnaireResponse"]) == 2
+    assert [c["status"] for c in files["Consent"]] == ["active", "inactive"]
+    assert [p["name"][0]["text"] for p in files["RelatedPerson"]] == ["Odd"]
     assert [o.get("dataAbsentReason", {}).get("text") for o in files["Observation"]] == [None, "Too many items missing"]
     for resource_type, resources in files.items():
         for resource in resources:
