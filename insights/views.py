@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.tokens import user_for_bearer
 from measures import scoring
 from people.access import log_aggregate
+from social_emergency.summaries import for_leader as emergency_contact_summaries
 from web.pdf import html_to_pdf
 
 from . import charts, report, series
@@ -71,6 +72,7 @@ def outcome_report(request):
     if published is None:
         return render(request, "insights/report.html", context, status=400)
     context["run_charts"] = _run_charts(scope, published.filters)
+    context["emergency_contacts"] = emergency_contact_summaries(request)
     context["query"] = request.GET.urlencode()
     return render(request, "insights/report.html", context)
 
