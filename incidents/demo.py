@@ -2,12 +2,14 @@
 actions, and 18 months of other citizens' incidents for the leaders' run chart.
 
 Ingrid's incident (twelve days ago, at Bofellesskapet Lia) was recorded by the milieu therapist, followed
-up with her and debriefed by the staff; her coordinator made a learning log from it in her responsibility
-group and proposed its warning signs and what helps for her crisis plan. The proposal lands in her open
-plan proposal and is left **awaiting her approval**: log in as ``innbygger`` and approve it on the plan
-page. The other incidents are bulk-created (no actions, no access-log events), like ``demo.bulk``'s
-history: between 3 and 12 a month at the housing unit, so the chart has months shown and months
-withheld ("under 5"), and a few at the home-care unit, whose months are all under 5.
+up with her and debriefed by the staff; her coordinator proposed its warning signs and what helps for her
+crisis plan. The proposal lands in her open plan proposal and is left **awaiting her approval**: log in as
+``innbygger`` and approve it on the plan page. The learning log is left for the demo to make (as
+``koordinator``, "Make a learning log from this incident": her group is active, and its one log stays the
+one ``demo.group_story`` wrote). The other incidents are bulk-created (no actions, no access-log
+events), like ``demo.bulk``'s history: between 3 and 12 a month at the housing unit, so the chart has
+months shown and months withheld ("under 5"), and a few at the home-care unit, whose months are all
+under 5.
 
 Called by ``seed_demo`` after the story (Ingrid's plan proposal and group must exist), outside any
 transaction: the actions open their own.
@@ -85,7 +87,7 @@ def _on_team(citizens, user, unit, added_by):
 
 
 def ingrid_incident(ingrid, milieu, coordinator):
-    """Through the actions: recorded, followed up, debriefed, a learning log and a crisis-plan proposal."""
+    """Through the actions: recorded, followed up, debriefed, and a crisis-plan proposal."""
     staff_grant = grant_for(milieu, ingrid)
     occurred = timezone.now() - datetime.timedelta(days=12, hours=3)
     incident = actions.record_incident(staff_grant, acting_user=milieu, occurred_at=occurred, **INGRID_INCIDENT)
@@ -107,9 +109,6 @@ def ingrid_incident(ingrid, milieu, coordinator):
     )
     grant = grant_for(coordinator, ingrid)
     incident = incident_of(ingrid, incident.pk)
-    if actions.responsibility_group(ingrid) is not None:
-        log = actions.learning_log_initial(incident)
-        actions.make_learning_log(grant, incident, acting_user=coordinator, **log)
     proposal = actions.crisis_plan_initial(incident)
     team = CareTeamMember.objects.active().filter(citizen=ingrid)
     wanted = (CareTeamMember.Role.COORDINATOR, CareTeamMember.Role.RELATIVE)
