@@ -162,7 +162,7 @@ class Child(models.Model):
         help_text=_("No identity number. A first name, or e.g. 'the eldest', is enough."),
     )
     birth_year = models.PositiveSmallIntegerField(_("year of birth"))
-    lives_with = models.CharField(_("lives"), max_length=20, choices=LivesWith)
+    lives_with = models.CharField(_("where the child lives"), max_length=20, choices=LivesWith)
     needs_addressed_on = models.DateField(_("need for information and follow-up seen to on"), null=True, blank=True)
     how_addressed = models.TextField(
         _("how"),

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(help_text="No identity number. A first name, or e.g. 'the eldest', is enough.", max_length=100, verbose_name='first name or how you refer to the child')),
                 ('birth_year', models.PositiveSmallIntegerField(verbose_name='year of birth')),
-                ('lives_with', models.CharField(choices=[('citizen', 'With the citizen'), ('shared', 'Shared between the parents'), ('other_parent', 'With the other parent'), ('other', 'Elsewhere (family, foster home, institution)')], max_length=20, verbose_name='lives')),
+                ('lives_with', models.CharField(choices=[('citizen', 'With the citizen'), ('shared', 'Shared between the parents'), ('other_parent', 'With the other parent'), ('other', 'Elsewhere (family, foster home, institution)')], max_length=20, verbose_name='where the child lives')),
                 ('needs_addressed_on', models.DateField(blank=True, null=True, verbose_name='need for information and follow-up seen to on')),
                 ('how_addressed', models.TextField(blank=True, help_text='What the child was told and by whom, and who follows up (health nurse, school, child welfare).', verbose_name='how')),
                 ('recorded_at', models.DateTimeField(auto_now_add=True)),
