@@ -32,6 +32,8 @@ from .sections import INCIDENTS
 DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
 MAX_TEXT = 10_000
 TEXT_FIELDS = ("place", "what_happened", "warning_signs", "what_deescalated", "injury_description")
+# Earlier than this is a typing error (and year 1 cannot even be turned into UTC).
+EARLIEST_YEAR = 1900
 
 
 def _require(condition):
@@ -86,6 +88,8 @@ def clean_incident(values, *, now=None):
     occurred_at = cleaned["occurred_at"] = values.get("occurred_at")
     if occurred_at is None:
         errors["occurred_at"] = _("Write when it happened: the date and the time.")
+    elif occurred_at.year < EARLIEST_YEAR:
+        errors["occurred_at"] = _("That is too long ago. Write when it happened.")
     elif occurred_at > now:
         errors["occurred_at"] = _("The time is in the future. Write when it happened.")
     if not cleaned["what_happened"]:
@@ -152,6 +156,8 @@ def record_conversation(grant: Grant, incident, *, acting_user, kind, held_at, *
     errors = {}
     if held_at is None:
         errors["held_at"] = _("Write when it was held: the date and the time.")
+    elif held_at.year < EARLIEST_YEAR:
+        errors["held_at"] = _("That is too long ago. Write when it was held.")
     elif held_at > timezone.now():
         errors["held_at"] = _("The time is in the future. Write when it was held.")
     elif held_at < incident.occurred_at:

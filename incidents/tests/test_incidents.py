@@ -264,3 +264,17 @@ def test_the_overview_section_alone_does_not_show_incidents(login, citizen, make
         citizen=citizen, user=someone, role=CareTeamMember.Role.HOME_NURSING, sections=[Section.OVERVIEW]
     )
     assert login(someone).get(incident.get_absolute_url()).status_code == 403
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:30", "9999-12-31T23:59", "2026-02-30T10:00", "\u0661\u0662:00"])
+def test_extreme_times_are_a_clear_answer_never_a_crash(login, citizen, coordinator, incident, when):
+    client = login(coordinator)
+    for url, data in (
+        (reverse("incidents:new", args=[citizen.pk]), _form() | {"occurred_at": when}),
+        (
+            reverse("incidents:debrief", args=[citizen.pk, incident.pk]),
+            {"held_at": when, "participants": "Alle", "said": "Noe"},
+        ),
+    ):
+        response = client.post(url, data)
+        assert response.status_code in (302, 400), (url, when, response.status_code)
