@@ -270,7 +270,12 @@ def activate_relative(*, raw_code, username, password):
     consent = Consent.objects.open().filter(relative=relative).first()
     sections = consent.sections if consent is not None else []
     member = relative.member
-    if member is None or member.ended_at is not None:
+    if member is not None and member.ended_at is None and member.user_id is None:
+        # Already on the team as a person without a login: the row becomes their login's.
+        member.user = user
+        member.sections = section_registry.in_order(sections)
+        member.save(update_fields=["user", "sections"])
+    elif member is None or member.ended_at is not None:
         member = CareTeamMember.objects.create(
             citizen_id=relative.citizen_id,
             user=user,

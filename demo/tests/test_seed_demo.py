@@ -120,3 +120,13 @@ def test_the_leaders_learning_summary_shows_counts_and_lessons(db):
     lessons = [text for year in years for text in year.lessons or ()]
     assert len(lessons) >= 10 and len(set(lessons)) == len(lessons)
     assert not [text for text in lessons if learning.REDACTED in text]
+
+
+def test_odd_may_know_the_crisis_plan_only_after_ingrid_took_back_the_plan(ingrid):
+    from relatives.models import Relative
+
+    odd = Relative.objects.get(citizen=ingrid, name="Odd Innbygger")
+    consents = list(odd.consents.order_by("given_at").values_list("sections", "revoked_at"))
+    assert [sections for sections, _revoked in consents] == [["plan"], ["crisis_plan"]]
+    assert consents[0][1] is not None and consents[1][1] is None
+    assert odd.member.sections == ["crisis_plan"]  # his care-team row follows the consent

@@ -20,6 +20,7 @@ from incidents.demo import demo_incidents
 from insights import kept
 from pathways.models import PathwayTemplate
 from people.models import Citizen, Section
+from relatives.demo import demo_relatives
 from social_emergency.demo import demo_social_emergency
 
 
@@ -60,6 +61,11 @@ class Command(BaseCommand):
         demo_incidents(orgs, staff, password)
         # A 24-hour unit under Psykisk helse og rus, its night-shift worker and four weeks of anonymous contacts.
         demo_social_emergency(orgs[0], password, rng=random.Random(seed + 4))
+        # Ingrid's brother Odd may know the crisis plan only (an earlier consent to the plan she took back);
+        # the children question asked for most of the caseload.
+        demo_relatives(
+            Citizen.objects.get(user__username="innbygger"), staff["koordinator"], list(coordinated.order_by("pk"))
+        )
         # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
         register = SystemClient.objects.create(
             name="Demo register", sections=[Section.OVERVIEW, Section.MEASURES], scopes="system/*.rs"
