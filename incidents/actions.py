@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from audit.models import AccessEvent
 from groups import learning
 from groups.actions import open_group
-from groups.models import Group
+from groups.models import Group, LearningLog
 from people.access import Grant, is_staff_member, log_write
 from plans import actions as plan_actions
 from plans.models import CrisisPlan
@@ -188,11 +188,12 @@ def record_conversation(grant: Grant, incident, *, acting_user, kind, held_at, *
 
 
 def learning_log_initial(incident):
-    """The learning log's fields prefilled from the incident and its debrief (the coordinator edits them)."""
+    """The learning log's fields prefilled from the incident and its debrief (the coordinator edits them);
+    ``incident`` as ``queries.incident_of`` loads it, with its conversations by kind."""
     debrief = getattr(incident, "by_kind", {}).get(Conversation.Kind.DEBRIEF)
     return {
         "event_on": timezone.localtime(incident.occurred_at).date(),
-        "outcome": "failure",
+        "outcome": LearningLog.Outcome.FAILURE,
         "event": incident.what_happened,
         "causes": incident.warning_signs,
         "decision": debrief.next_time if debrief else "",
