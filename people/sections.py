@@ -47,7 +47,8 @@ def register():
         (Section.DAILY_PLAN, _("Day and week plan"), []),
         (Section.FUNCTIONAL, _("Functional assessment"), []),
         (Section.MANDATE, _("Coordinator mandate"), []),
-        (Section.PATHWAY, _("Pathway and appointments"), []),
+        # A peer worker meets the citizen in sessions on a pathway (seed 001, 004).
+        (Section.PATHWAY, _("Pathway and appointments"), ["peer_worker"]),
     ]
     for key, label, default_for in grantable:
         registry.register(key, label, default_for=default_for)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "improvement",
     "social_emergency",
     "relatives",
+    "recovery",
     "incidents",
     "demo",
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("notify.urls")),
     path("", include("worklist.urls")),
     path("", include("relatives.urls")),
+    path("", include("recovery.urls")),
     path("insights/", include("insights.urls")),
     path("evaluations/", include("gatherings.urls")),
     path("improvement/", include("improvement.urls")),

@@ -20,6 +20,7 @@ from pathways.models import PathwayTemplate
 from people import access, actions
 from people.models import Block, CareTeamMember
 from plans import actions as plan_actions
+from recovery.models import PeerRequest
 from relatives import actions as relative_actions
 
 # Pages anyone may open (or that handle their own login, like the admin).
@@ -278,6 +279,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
     consent = relative_actions.give_consent(
         grant, relative, ["crisis_plan"], acting_user=coordinator, confirmed_with_citizen=True
     )
+    peer_request = PeerRequest.objects.create(citizen=citizen, asked_by=citizen.user)
     child = relative_actions.add_child(grant, acting_user=coordinator, name="Mia", birth_year=2018, lives_with="shared")
     return {
         "citizen_id": citizen.pk,
@@ -304,6 +306,7 @@ def objects(citizen, care_team_member, gp, outsider, coordinator, phq9):
         "relative_id": relative.pk,
         "consent_id": consent.pk,
         "child_id": child.pk,
+        "request_id": peer_request.pk,
         "name": "Patient-1.ndjson",
     }
 

@@ -27,6 +27,7 @@ from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestion
 from people import access
 from people.models import CareTeamMember, Citizen
 from plans.models import PlanComment, PlanVersion
+from recovery.models import PeerRequest
 from relatives.models import Child
 
 # How urgent an item is; the list is sorted by this, then by when.
@@ -123,6 +124,7 @@ def worklist_for(user, now=None):
     items += _unsigned_minutes(mine, now)
     items += _declined_agreements(mine)
     items += _children(mine)
+    items += _peer_requests(mine)
     return sorted(items, key=lambda item: item.sort_key)
 
 
@@ -470,3 +472,25 @@ def _children(by_id):
         else:
             text, when = _("The children's need for information and follow-up is not yet seen to"), answered_at
         yield Item("children", SOON, when, by_id[citizen_id], text, reverse("relatives:children", args=[citizen_id]))
+
+
+def _peer_requests(by_id):
+    """The citizen asked for a peer worker: until one is on the team or the coordinator has answered."""
+    peer_worker = CareTeamMember.objects.active().filter(
+        citizen=OuterRef("citizen"), role=CareTeamMember.Role.PEER_WORKER
+    )
+    requests = (
+        PeerRequest.objects.filter(citizen_id__among=by_id, answered_at__isnull=True)
+        .filter(~Exists(peer_worker))
+        .order_by()
+        .values_list("citizen_id", "asked_at")
+    )
+    for citizen_id, asked_at in requests:
+        yield Item(
+            "peer_request",
+            TODAY,
+            asked_at,
+            by_id[citizen_id],
+            _("Asks for a peer worker (%(date)s)") % {"date": _local(asked_at, "%d.%m.%Y")},
+            reverse("recovery:peer_support", args=[citizen_id]),
+        )

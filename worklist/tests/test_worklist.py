@@ -174,8 +174,8 @@ def test_another_coordinators_citizens_are_not_on_my_list(
 def test_the_query_count_does_not_grow_with_the_caseload(
     login, coordinator, make_citizen, self_help, municipality, citizens, django_assert_num_queries
 ):
-    """The same 24 queries for 1 citizen as for 12: session, user, TOTP device, the citizens the user may
-    open, one per source (14), the access log, the menu's permission check (two, then kept for a few
+    """The same 25 queries for 1 citizen as for 12: session, user, TOTP device, the citizens the user may
+    open, one per source (15), the access log, the menu's permission check (two, then kept for a few
     minutes), and the session update with its savepoint."""
     noon = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
     with time_machine.travel(noon, tick=False):  # so the appointments below are today's whenever this runs
@@ -196,7 +196,7 @@ def _caseload_page(login, coordinator, make_citizen, self_help, municipality, ci
             duration_minutes=20,
         )
     client = login(coordinator)
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         page = client.get(reverse("worklist:worklist"))
     assert page.status_code == 200
     assert page.text.count('class="worklist-item') == 2 * citizens
