@@ -24,7 +24,7 @@ from people.access import log_aggregate
 from social_emergency.summaries import for_leader as emergency_contact_summaries
 from web.pdf import html_to_pdf
 
-from . import charts, report, series
+from . import charts, peer, report, series
 from .forms import QUERY_NAMES, ReportFilterForm, data_from_query
 from .scope import report_scope
 from .sections import OUTCOME_REPORT
@@ -72,6 +72,7 @@ def outcome_report(request):
     if published is None:
         return render(request, "insights/report.html", context, status=400)
     context["run_charts"] = _run_charts(scope, published.filters)
+    context["peer"] = peer.compare(scope, published.filters, report.report_episodes(scope, published.filters))
     context["emergency_contacts"] = emergency_contact_summaries(request)
     context["query"] = request.GET.urlencode()
     return render(request, "insights/report.html", context)

@@ -13,10 +13,8 @@ from people.models import CareTeamMember
 
 DEVELOPMENT_PLAN = "development_plan"
 PEER_SUPPORT = "peer_support"
-PEER_COMPARISON = "peer_comparison"
 
 
 def register():
     registry.register(DEVELOPMENT_PLAN, _("Personal development plan"), default_for=[CareTeamMember.Role.PEER_WORKER])
     registry.register(PEER_SUPPORT, _("Requests for a peer worker"), grantable=False)
-    registry.register(PEER_COMPARISON, _("Outcomes with and without peer support (summary)"), aggregate=True)
