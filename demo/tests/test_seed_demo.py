@@ -130,3 +130,13 @@ def test_odd_may_know_the_crisis_plan_only_after_ingrid_took_back_the_plan(ingri
     assert [sections for sections, _revoked in consents] == [["plan"], ["crisis_plan"]]
     assert consents[0][1] is not None and consents[1][1] is None
     assert odd.member.sections == ["crisis_plan"]  # his care-team row follows the consent
+
+
+def test_ingrid_asked_for_a_peer_worker_and_has_one_and_a_development_plan(ingrid):
+    from recovery.models import DevelopmentPlan, PeerRequest
+
+    peer = ingrid.care_team.get(role="peer_worker")
+    assert peer.user.username == "likeperson" and "development_plan" in peer.sections
+    assert "crisis_plan" not in peer.sections
+    assert PeerRequest.objects.get(citizen=ingrid).answered_at is not None
+    assert DevelopmentPlan.objects.get(citizen=ingrid).by_citizen

@@ -20,6 +20,7 @@ from incidents.demo import demo_incidents
 from insights import kept
 from pathways.models import PathwayTemplate
 from people.models import Citizen, Section
+from recovery.demo import demo_recovery
 from relatives.demo import demo_relatives
 from social_emergency.demo import demo_social_emergency
 
@@ -65,6 +66,14 @@ class Command(BaseCommand):
         # the children question asked for most of the caseload.
         demo_relatives(
             Citizen.objects.get(user__username="innbygger"), staff["koordinator"], list(coordinated.order_by("pk"))
+        )
+        # A peer worker (likeperson) on Ingrid's team after she asked for one, her personal development plan,
+        # and peer workers for a quarter of the coordinator's caseload (the outcome report compares).
+        demo_recovery(
+            Citizen.objects.get(user__username="innbygger"),
+            staff["koordinator"],
+            list(coordinated.order_by("pk")),
+            password,
         )
         # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
         register = SystemClient.objects.create(
