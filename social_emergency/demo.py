@@ -12,6 +12,7 @@ from django.utils import timezone
 from people.models import Organisation, StaffProfile
 
 from . import actions
+from .defaults import ensure_lists
 from .models import Contact, ContactRegister, HelpKind, Topic
 
 UNIT_NAME = "Fjordby kommune – Sosialt akuttilbud"
@@ -37,6 +38,7 @@ def demo_social_emergency(parent, password, *, rng=None, days=28, per_day=5):
         username="nattevakt", first_name="Nora", last_name="Nattevakt", password=password
     )
     StaffProfile.objects.create(user=worker, organisation=unit, profession="Miljøterapeut", phone="73 00 00 00")
+    ensure_lists()
     topics, helped = list(Topic.objects.filter(active=True)), list(HelpKind.objects.filter(active=True))
     now = timezone.localtime()
     for day in range(days):

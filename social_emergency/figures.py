@@ -27,7 +27,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from people.suppression import SMALL, count, mean, split_of_a_shown_total, suppress_table
 
@@ -40,15 +39,7 @@ PERIODS = {
 }
 DEFAULT_PERIOD = "4w"
 HOURS_PER_BAND = 3
-WEEKDAYS = (
-    pgettext_lazy("weekday", "Monday"),
-    pgettext_lazy("weekday", "Tuesday"),
-    pgettext_lazy("weekday", "Wednesday"),
-    pgettext_lazy("weekday", "Thursday"),
-    pgettext_lazy("weekday", "Friday"),
-    pgettext_lazy("weekday", "Saturday"),
-    pgettext_lazy("weekday", "Sunday"),
-)
+WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 
 
 @dataclass(frozen=True)

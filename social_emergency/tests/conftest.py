@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from people.models import Organisation, UnitLeadership
 from social_emergency import actions
+from social_emergency.defaults import ensure_lists
 from social_emergency.models import Contact, ContactRegister, Topic
 
 
@@ -41,6 +42,7 @@ def other_unit_staff(make_staff):
 
 @pytest.fixture
 def topics(db):
+    ensure_lists()  # in case a live-server test flushed what migration 0002 made
     return {topic.name: topic for topic in Topic.objects.all()}
 
 
