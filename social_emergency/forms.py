@@ -128,12 +128,12 @@ class ContactForm(RequiredByAction, forms.Form):
         error_messages={"invalid": _("Give the date and time, e.g. today at 02:15.")},
     )
     note = forms.CharField(
-        label=_("Anything the unit should learn from this contact?"),
+        label=_("A note for the unit"),
         required=False,
         max_length=300,
         help_text=_(
-            "No names, identity numbers, phone numbers, e-mail addresses or anything else that tells who the person "
-            "is. The register is anonymous."
+            "What the unit could learn from this contact. No names, identity numbers, phone numbers, e-mail "
+            "addresses or anything else that tells who the person is. The register is anonymous."
         ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
