@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import sections as section_registry
 from audit.models import AccessEvent
 from web.decorators import staff_required
 from web.forms import add_errors
@@ -179,7 +180,13 @@ def member_add(request, citizen_id):
             return redirect(grant.citizen)
     else:
         log_read(request, grant, "care_team", "add member form")
-    return render(request, "people/member_form.html", {"form": form, "citizen": grant.citizen, "grant": grant})
+    # Each role's default sections (a peer worker's differ), for the page to tick when the role is chosen.
+    role_defaults = {role: section_registry.defaults_for(role) for role in CareTeamMember.Role.values}
+    return render(
+        request,
+        "people/member_form.html",
+        {"form": form, "citizen": grant.citizen, "grant": grant, "role_defaults": role_defaults},
+    )
 
 
 def _member_for(grant, member_id):
