@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from people.models import CareTeamMember, Organisation
-from tests.browser.conftest import PASSWORD, make_staff
+from tests.browser.conftest import PASSWORD, make_staff, screenshots
 
 pytestmark = pytest.mark.browser
+SHOTS = "SAMPLAN_RECOVERY_SHOTS"  # a folder: screenshots of the pages at phone and desktop width
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,9 @@ def test_a_citizen_asks_for_a_peer_worker_who_is_added_and_sees_only_their_scope
     page.get_by_test_id("save-plan").click()
     expect(page.get_by_test_id("development-plan")).to_contain_text("En tur hver morgen")
     axe_clean(page, "development plan")
+    screenshots(page, SHOTS, "development-plan")
+    page.goto(f"{live_server.url}/citizens/{ingrid.pk}/peer-support/")
+    screenshots(page, SHOTS, "peer-support")
     log_out()
 
     on_desktop()
