@@ -23,6 +23,7 @@ BAND_LABELS = {
     "healthy": _("Healthy"),
     "low": _("Low"),
     "moderate_severe": _("Moderately severe"),
+    "own_trend": _("No norms: follow your own trend"),
 }
 
 # What the numbers mean for the person who answered, without clinical labels.
@@ -32,6 +33,12 @@ CITIZEN_SUMMARY = {
     "who5": _("This questionnaire is about wellbeing. A higher number means you have been feeling better."),
     "audit": _("This questionnaire is about alcohol. A lower number means less risk."),
     "dudit": _("This questionnaire is about drugs. A lower number means less risk."),
+    "medication": _("This questionnaire is about your medicine. A higher number is better, from 0 to 10."),
+}
+
+# Titles of Samplan's own scored forms, in the reader's language (published instruments keep their names).
+INSTRUMENT_TITLES = {
+    "medication": _("About my medicine"),
 }
 
 DIRECTION_LABELS = {

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import fhir_forms, scoring
-from .bands import CITIZEN_SUMMARY, DIRECTION_LABELS, band_label
+from .bands import CITIZEN_SUMMARY, DIRECTION_LABELS, INSTRUMENT_TITLES, band_label
 from .charts import Point, line_chart
 from .models import Goal, GoalRating, QuestionnaireResponse, Score, perceived_benefit
 
@@ -43,15 +43,19 @@ def instrument_progress(scores):
         comparison = None
         if len(scored) >= 2:
             comparison = scoring.classify_against_first(key, scored[0].total, scored[-1].total)
-            comparison["label"] = DIRECTION_LABELS.get(comparison.get("direction"), "")
-        # Bands are half-open [low, high) except the top one, so they tile the scale exactly.
+            comparison["label"] = DIRECTION_LABELS.get(comparison.get("direction")) or _(
+                "Change since the first: %(change)s"
+            ) % {"change": f"{comparison['change']:+}"}
+        # Bands are half-open [low, high) except the top one, so they tile the scale exactly. A form of our own
+        # without norms has a single band: nothing to shade.
         bands = [
             (band.low, band.high, BAND_CLASSES[index % len(BAND_CLASSES)], band_label(band.id))
             for index, band in enumerate(instrument.bands)
+            if len(instrument.bands) > 1
         ]
         chart = line_chart(
             chart_id=f"chart-{key}",
-            title=_("%(name)s over time") % {"name": instrument.title},
+            title=_("%(name)s over time") % {"name": INSTRUMENT_TITLES.get(key, instrument.title)},
             description=_("%(count)d scores from %(first)s to %(last)s. Latest: %(value)s.")
             % {
                 "count": len(series),
@@ -69,6 +73,9 @@ def instrument_progress(scores):
             {
                 "key": key,
                 "instrument": instrument,
+                "title": INSTRUMENT_TITLES.get(key, instrument.title),
+                # [S] medication self-report: side effects bother a lot at the latest session (a prompt, not a cut-off)
+                "side_effects_flag": bool(latest.result.get("side_effects_flag")),
                 "series": series,
                 "latest": latest,
                 "latest_band": band_label(latest.band),

@@ -1,5 +1,5 @@
 """Scores for the standardised questionnaires Samplan offers: PHQ-9, GAD-7, WHO-5, AUDIT, AUDIT-C, DUDIT, HSCL-10
-and CORE-10.
+and CORE-10, and for Samplan's own medication self-report ("medication", a Samplan policy [S] throughout).
 
 A wrong score is a clinical error, so this module is deliberately small, pure Python (no Django, standard library
 only) and checked against the published test vectors of the instrument scoring reference (instruments/README.md,
@@ -361,6 +361,25 @@ INSTRUMENTS: dict[str, Instrument] = {
             licence="© CORE System Trust, CC BY-NC-ND 4.0: non-commercial, unchanged text; legal check needed.",
             shippable=False,
         ),
+        # Samplan's own self-report at medication-pedagogy sessions (measures/questionnaires/
+        # medication_self_report.md, all [S]): no validated norms, so one band, no cut-off and no reliable change.
+        Instrument(
+            key="medication",
+            title="About my medicine",
+            item_count=5,
+            valid_item_values=_values(*range(11), times=5),  # 0–10, higher is better (item 3's ends are turned) [S]
+            min_total=0,
+            max_total=10,
+            score_key="mean",
+            bands=(Band("own_trend", 0, 10, "0–10"),),
+            cutoff=None,
+            higher_is_better=True,
+            reliable_change=None,
+            max_missing=1,  # [S] scorable with 4 or 5 of the 5 items
+            total_code=None,
+            licence="© Samplan; Samplan's own wording.",
+            shippable=True,
+        ),
     )
 }
 
@@ -660,6 +679,25 @@ def _score_core10(instrument: Instrument, answers: list[int | None], sex: str | 
     return result
 
 
+def _score_medication(instrument: Instrument, answers: list[int | None], sex: str | None) -> dict[str, Any]:
+    """[S] The mean of the answered items to one decimal (round half up); the side-effects flag whatever the mean."""
+    given = _answered(answers)
+    side_effects = answers[2]
+    result: dict[str, Any] = {
+        "mean": None,
+        "band": None,
+        "items_answered": len(given),
+        # [S] 0–3 on "How much do side effects bother you?" (0 = very much): talk about it, and with the GP.
+        "side_effects_flag": side_effects is not None and side_effects <= 3,
+    }
+    if instrument.item_count - len(given) > instrument.max_missing:
+        return _not_scorable(result)
+    mean = Fraction(sum(given), len(given))
+    result["mean"] = _json_number(round_half_up(mean, 1))
+    result["band"] = _band(instrument.bands, mean).id
+    return result
+
+
 _SCORERS = {
     "phq9": _score_phq9,
     "gad7": _score_gad7,
@@ -669,6 +707,7 @@ _SCORERS = {
     "dudit": _score_dudit,
     "hscl10": _score_hscl10,
     "core10": _score_core10,
+    "medication": _score_medication,
 }
 
 

@@ -35,9 +35,19 @@ FILES = {
     "user_evaluation": ("user-evaluation", "SamplanUserEvaluation", "User evaluation"),
     "course_evaluation": ("course-evaluation", "SamplanCourseEvaluation", "Course and network evaluation"),
     "interview_guide": ("interview-guide", "SamplanInterviewGuide", "Interview guide: the help and the collaboration"),
+    "medication_self_report": ("medication-self-report", "SamplanMedicationSelfReport", "About my medicine"),
 }
 PUBLISHED = ("phq9", "gad7", "who5", "audit", "dudit")
-OWN = ("checkin", "session_feedback", "user_evaluation", "course_evaluation", "interview_guide")
+OWN = (
+    "checkin",
+    "session_feedback",
+    "user_evaluation",
+    "course_evaluation",
+    "interview_guide",
+    "medication_self_report",
+)
+# The scoring key of each scored form: the published ones by their own name, Samplan's own by the key in scoring.py.
+SCORING_KEYS = {**{stem: stem for stem in PUBLISHED}, "medication_self_report": "medication"}
 PANEL_LOINC = {"phq9": "44249-1", "gad7": "69737-5", "audit": "72110-0"}
 
 # The scoring key (README sections 2–6): the item values each scored item must offer, exactly.
@@ -212,7 +222,7 @@ def test_panel_code(stem):
 @pytest.mark.parametrize("stem", FILES)
 def test_scoring_algorithm_extension(stem):
     keys = [e["valueCode"] for e in load(stem).get("extension", []) if e["url"] == SCORING_URL]
-    assert keys == ([stem] if stem in PUBLISHED else [])
+    assert keys == ([SCORING_KEYS[stem]] if stem in SCORING_KEYS else [])
 
 
 @pytest.mark.parametrize("stem", PUBLISHED)
