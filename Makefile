@@ -45,6 +45,9 @@ demo: install system-packages-demo
 	@echo "  utenfor      staff on no care team"
 	@echo "  admin        administrator (organisations and staff)"
 	@echo "  innbygger    a citizen; coordinator is koordinator"
+	@echo "  likeperson   peer worker on Ingrid's team"
+	@echo "  miljo        milieu therapist at a housing unit (incidents)"
+	@echo "  nattevakt    night shift at the social emergency unit (anonymous contacts)"
 	@echo ""
 	DEBUG=true $(RUN) python manage.py runserver $(HOST):$(PORT)
 
