@@ -27,8 +27,8 @@ from people.access import Grant, citizens_served_by, log_write, unit_tree
 from people.models import ACCESS_CODE_ALPHABET, Section, hash_access_code, normalise_access_code
 
 from .models import (
-    COURSE_EVALUATION_URL,
     INTERVIEW_GUIDE_URL,
+    QUESTIONNAIRE_OF_KIND,
     CourseAnswer,
     EvaluationCard,
     Gathering,
@@ -89,21 +89,34 @@ def current_questionnaire(url):
 
 @transaction.atomic(durable=True)
 def create_gathering(*, acting_user, unit, title, held_on, kind=Gathering.Kind.COURSE):
-    """A gathering of ``unit`` with the current course evaluation; every field error at once."""
+    """A gathering of ``unit`` with the current questionnaire of its kind (the course evaluation, or the
+    relatives' satisfaction questionnaire for a relatives' survey); every field error at once."""
     _require_runs(acting_user, getattr(unit, "pk", None))
     errors = {}
     title = (title or "").strip()
-    if not title:
+    if not title and kind == Gathering.Kind.RELATIVES:
+        errors["title"] = _("Write the name of the survey, e.g. “Relatives' survey spring 2027”.")
+    elif not title:
         errors["title"] = _("Write the name of the course or gathering.")
     elif len(title) > MAX_TITLE:
         errors["title"] = _("Write at most %(n)d characters.") % {"n": MAX_TITLE}
-    if held_on is None:
+    if held_on is None and kind == Gathering.Kind.RELATIVES:
+        errors["held_on"] = _("Choose the day the survey starts.")
+    elif held_on is None:
         errors["held_on"] = _("Choose the day of the gathering.")
+    questionnaire = None
     if kind not in Gathering.Kind.values:
-        errors["kind"] = _("Choose course or network gathering.")
-    questionnaire = current_questionnaire(COURSE_EVALUATION_URL)
-    if questionnaire is None:
-        errors.setdefault("__all__", _("The course evaluation questionnaire is not installed. Ask an administrator."))
+        errors["kind"] = _("Choose course, network gathering or relatives' survey.")
+    else:
+        questionnaire = current_questionnaire(QUESTIONNAIRE_OF_KIND[kind])
+        if questionnaire is None and kind == Gathering.Kind.RELATIVES:
+            errors.setdefault(
+                "__all__", _("The relatives' satisfaction questionnaire is not installed. Ask an administrator.")
+            )
+        elif questionnaire is None:
+            errors.setdefault(
+                "__all__", _("The course evaluation questionnaire is not installed. Ask an administrator.")
+            )
     if errors:
         raise ValidationError(errors)
     return Gathering.objects.create(

@@ -1,6 +1,7 @@
 """Demo data for the evaluations, through the actions: two gatherings with anonymous course
-evaluations and the interview guide given in two rounds. Called by ``seed_demo`` (outside any
-transaction: the actions open their own) after the shipped questionnaires are imported."""
+evaluations, a relatives' survey with anonymous answers, and the interview guide given in two
+rounds. Called by ``seed_demo`` (outside any transaction: the actions open their own) after the
+shipped questionnaires are imported."""
 
 import datetime
 import random
@@ -11,6 +12,7 @@ from measures import actions as measures_actions
 from people.access import grant_for
 
 from . import actions
+from .models import Gathering
 
 LINK_IDS = ("useful", "time_for_questions", "clear", "can_use", "overall")
 SCALE_ITEMS = ("q1", "q3", "q7", "q8", "q10")
@@ -75,3 +77,39 @@ def demo_gatherings(units, leader, citizens, staff, *, rng=None):
             response = actions.start_interview(grant, interview_round, acting_user=staff)
             measures_actions.submit_response(grant, response, _interview(rng, base + shift), acting_user=staff)
     return gatherings, [baseline, follow_up]
+
+
+RELATIVES_LINK_IDS = ("listened", "information", "crisis_contact", "own_conversation", "able_to_help", "overall")
+RELATIVES_COMMENTS = ("Fint å få en egen samtale.", "Vi vet nå hvem vi skal ringe.", "", "")
+
+
+def _relatives_answers(rng, mood):
+    answers = {}
+    for link_id in RELATIVES_LINK_IDS:
+        roll = rng.random()
+        if roll < 0.06:
+            answers[link_id] = ["not-relevant"]
+        elif roll < 0.09:
+            answers[link_id] = ["dont-know"]
+        else:
+            answers[link_id] = [str(max(1, min(6, round(rng.gauss(mood, 1.0)))))]
+    comment = rng.choice(RELATIVES_COMMENTS)
+    if comment:
+        answers["comments"] = [comment]
+    return answers
+
+
+def demo_relatives_survey(unit, leader, *, answers=9, rng=None):
+    """A relatives' survey of ``unit`` three weeks ago (a relatives' evening), with ``answers`` anonymous
+    answers of the relatives' satisfaction questionnaire and a few cards not used. Returns the survey."""
+    rng = rng or random.Random(2027)  # noqa: S311 - invented demo data, not secrets
+    survey = actions.create_gathering(
+        acting_user=leader,
+        unit=unit,
+        title="Pårørendekveld, høsten",
+        held_on=timezone.localdate() - datetime.timedelta(days=21),
+        kind=Gathering.Kind.RELATIVES,
+    )
+    for code in actions.issue_cards(survey, answers + 4, acting_user=leader)[:answers]:
+        actions.answer_with_code(code, survey, _relatives_answers(rng, 4.4))
+    return survey

@@ -16,9 +16,17 @@ class GatheringForm(RequiredByAction, forms.Form):
     required_by_action = ("title", "held_on")
 
     unit = UnitChoiceField(label=_("Unit"), queryset=None, empty_label=None)
-    title = forms.CharField(label=_("Name of the course or gathering"), required=False, max_length=200)
+    title = forms.CharField(label=_("Name of the course, gathering or survey"), required=False, max_length=200)
     held_on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
-    kind = forms.ChoiceField(label=_("Kind"), choices=Gathering.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Gathering.Kind.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A course or network gathering is evaluated with the course evaluation. A relatives' survey is "
+            "answered by relatives, friends and network with the relatives' satisfaction questionnaire."
+        ),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,10 @@
-"""Course and network gatherings ("samlinger") with their anonymous evaluations, and the rounds of
-the seed-003 interview guide.
+"""Course and network gatherings ("samlinger") and relatives' surveys with their anonymous evaluations,
+and the rounds of the seed-003 interview guide.
+
+A relatives' survey (kind ``relatives``, seed 001's goal for relatives and network) is a gathering
+whose cards go to relatives — at a relatives' evening, by post, or printed for one relative — and
+whose answers are Samplan's relatives' satisfaction questionnaire (``QUESTIONNAIRE_OF_KIND``). Which
+relative got which card is never recorded, so the answers stay as anonymous as a course's.
 
 **Anonymous evaluations.** A ``Gathering`` hands out ``EvaluationCard``s: each holds only the hash
 of a one-time code printed on a card, and whether it has been used. A participant's answers are a
@@ -26,12 +31,14 @@ from people.models import Citizen, Organisation
 
 COURSE_EVALUATION_URL = "https://samplan.no/fhir/Questionnaire/course-evaluation"
 INTERVIEW_GUIDE_URL = "https://samplan.no/fhir/Questionnaire/interview-guide"
+RELATIVES_SATISFACTION_URL = "https://samplan.no/fhir/Questionnaire/relatives-satisfaction"
 
 
 class Gathering(models.Model):
     class Kind(models.TextChoices):
         COURSE = "course", _("Course")
         NETWORK = "network", _("Network gathering")
+        RELATIVES = "relatives", _("Relatives' survey")
 
     unit = models.ForeignKey(Organisation, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=200)
@@ -51,6 +58,19 @@ class Gathering(models.Model):
 
     def get_absolute_url(self):
         return reverse("gatherings:gathering", kwargs={"gathering_id": self.pk})
+
+    @property
+    def is_relatives_survey(self):
+        return self.kind == self.Kind.RELATIVES
+
+
+# The questionnaire each kind is answered with: a relatives' survey with Samplan's relatives' satisfaction
+# questionnaire (measures/questionnaires/relatives_satisfaction.md), the rest with the course evaluation.
+QUESTIONNAIRE_OF_KIND = {
+    Gathering.Kind.COURSE: COURSE_EVALUATION_URL,
+    Gathering.Kind.NETWORK: COURSE_EVALUATION_URL,
+    Gathering.Kind.RELATIVES: RELATIVES_SATISFACTION_URL,
+}
 
 
 class EvaluationCard(models.Model):

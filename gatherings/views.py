@@ -26,7 +26,7 @@ from .charts import bar_chart
 from .forms import CardsForm, CodeForm, GatheringForm, RoundForm
 from .models import COURSE_EVALUATION_URL, INTERVIEW_GUIDE_URL, Gathering, InterviewRound
 from .scope import evaluation_scope, interview_scope, units_run_by
-from .sections import COURSE_EVALUATIONS, INTERVIEW_ROUNDS
+from .sections import COURSE_EVALUATIONS, INTERVIEW_ROUNDS, RELATIVES_SURVEYS
 
 
 def _units(scope):
@@ -103,7 +103,8 @@ def gathering_page(request, gathering_id):
         rows=[(q.text, q.mean) for q in report.questions],
         scale_max=report.scale_max,
     )
-    log_aggregate(request, scope, COURSE_EVALUATIONS, {"gathering": gathering.pk})
+    section = RELATIVES_SURVEYS if gathering.is_relatives_survey else COURSE_EVALUATIONS
+    log_aggregate(request, scope, section, {"gathering": gathering.pk})
     context = {
         "gathering": gathering,
         "report": report,
@@ -159,13 +160,18 @@ def _qr_svg_data_uri(text):
 @staff_required
 @require_GET
 def compare(request):
-    """The gatherings of each unit side by side, oldest first: the course evaluation's means over time."""
+    """The gatherings of each unit side by side, oldest first: the course evaluation's means over time.
+    Relatives' surveys ask other questions and are left out (their own pages, and insights for leaders)."""
     scope = evaluation_scope(request.user)
     latest = actions.current_questionnaire(COURSE_EVALUATION_URL)
     tables = []
     if latest is not None:
         items = _items(latest)
-        gatherings = list(Gathering.objects.filter(unit_id__in=scope.unit_ids).select_related("unit"))
+        gatherings = list(
+            Gathering.objects.filter(unit_id__in=scope.unit_ids)
+            .exclude(kind=Gathering.Kind.RELATIVES)
+            .select_related("unit")
+        )
         for unit in _units(scope):
             mine = [g for g in gatherings if g.unit_id == unit.pk]
             if mine:

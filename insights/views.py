@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.tokens import user_for_bearer
+from gatherings.relatives_surveys import for_leader as relatives_surveys_for_leader
 from measures import scoring
 from people.access import log_aggregate
 from social_emergency.summaries import for_leader as emergency_contact_summaries
@@ -74,6 +75,8 @@ def outcome_report(request):
     context["run_charts"] = _run_charts(scope, published.filters)
     context["peer"] = peer.compare(scope, published.filters, report.report_episodes(scope, published.filters))
     context["emergency_contacts"] = emergency_contact_summaries(request)
+    filters = published.filters
+    context["relatives_surveys"] = relatives_surveys_for_leader(request, filters.start, filters.end, filters.unit)
     context["query"] = request.GET.urlencode()
     return render(request, "insights/report.html", context)
 

@@ -22,7 +22,13 @@ from .forms import GoalForm, QuestionnaireForm
 from .models import Goal, Questionnaire, QuestionnaireResponse
 from .progress import CHECKIN_KEY, citizen_progress, goals_with_ratings, perceived_benefit
 
-GIVEN_BY_THE_SERVICE = {"session-feedback", "user-evaluation", "course-evaluation", "interview-guide"}
+GIVEN_BY_THE_SERVICE = {
+    "session-feedback",
+    "user-evaluation",
+    "course-evaluation",
+    "interview-guide",
+    "relatives-satisfaction",  # answered by relatives with a card (gatherings), never in a citizen's record
+}
 
 
 def _grant(request, citizen_id, detail=""):
