@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import SystemClient
 from demo import bulk, outcomes_story, story
-from gatherings.demo import demo_gatherings
+from gatherings.demo import demo_gatherings, demo_relatives_survey
 from improvement.demo import demo_improvement
 from incidents.demo import demo_incidents
 from insights import kept
@@ -57,6 +57,8 @@ class Command(BaseCommand):
             care_team__user=staff["koordinator"], care_team__role="coordinator", care_team__ended_at__isnull=True
         ).distinct()
         demo_gatherings([orgs[0]], staff["leder"], list(coordinated.order_by("pk")[:12]), staff["koordinator"])
+        # A relatives' evening three weeks ago: nine relatives answered the relatives' survey with a card.
+        demo_relatives_survey(orgs[0], staff["leder"], rng=random.Random(seed + 7))
         demo_improvement(orgs[0], staff["leder"], [staff["koordinator"]])
         # Ingrid's incident at a housing unit became a crisis-plan proposal awaiting her approval (incidents.demo).
         demo_incidents(orgs, staff, password)
