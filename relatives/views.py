@@ -37,7 +37,7 @@ SECTION_PAGES = {
 
 def _grant(request, citizen_id, detail, *, write=False, check=None):
     """The grant if the reader may see the relatives (the citizen, or staff with the section)."""
-    grant = get_grant_or_404(request, citizen_id, Section.OVERVIEW, log=False, detail=detail)
+    grant = get_grant_or_404(request, citizen_id, RELATIVES, log=False, detail=detail)
     allowed = (check or actions.may_read)(grant)
     if not allowed:
         log_denied(request, citizen_id, RELATIVES, detail)
