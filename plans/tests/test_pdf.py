@@ -263,4 +263,5 @@ def test_the_sections_to_log_are_the_ones_in_the_pdf(nav, citizen, coordinator_g
         "group",  # the responsibility group is not in the plan
         "relatives",  # nor the relatives and their consents
         "incidents",  # nor the incident records
+        "development_plan",  # nor the personal development plan (beside it)
     }
