@@ -36,6 +36,7 @@ FILES = {
     "course_evaluation": ("course-evaluation", "SamplanCourseEvaluation", "Course and network evaluation"),
     "interview_guide": ("interview-guide", "SamplanInterviewGuide", "Interview guide: the help and the collaboration"),
     "medication_self_report": ("medication-self-report", "SamplanMedicationSelfReport", "About my medicine"),
+    "relatives_satisfaction": ("relatives-satisfaction", "SamplanRelativesSatisfaction", "Relatives' satisfaction"),
 }
 PUBLISHED = ("phq9", "gad7", "who5", "audit", "dudit")
 OWN = (
@@ -45,6 +46,7 @@ OWN = (
     "course_evaluation",
     "interview_guide",
     "medication_self_report",
+    "relatives_satisfaction",
 )
 # The scoring key of each scored form: the published ones by their own name, Samplan's own by the key in scoring.py.
 SCORING_KEYS = {**{stem: stem for stem in PUBLISHED}, "medication_self_report": "medication"}
