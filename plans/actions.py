@@ -14,13 +14,14 @@ from measures.models import Goal
 from people.access import Grant, log_write
 from people.models import CareTeamMember, Section
 
-from .content import COMMENT_TOPICS, visible_comment_keys
+from .content import COMMENT_TOPICS, newest_medication_words, visible_comment_keys
 from .models import (
     ROW_MODELS,
     TEXT_SCOPE,
     AssessmentArea,
     ContactEntry,
     CrisisPlan,
+    MedicationWords,
     PlanComment,
     PlanIntervention,
     PlanText,
@@ -416,3 +417,50 @@ def resolve_comment(grant: Grant, comment, *, acting_user):
         scope = COMMENT_TOPICS.get(comment.section, (None, Section.PLAN))[1]
         _log_write(grant, acting_user=acting_user, section=scope, detail="resolved a plan comment")
     return comment
+
+
+# The citizen's own words on their medicine -------------------------------------------------------
+
+MEDICATION_WORDS_LIMIT = 2000
+MEDICATION_WORDS_FIELDS = ("purpose", "effects", "wishes")
+
+
+class WordsConflict(Exception):
+    """The citizen saved newer words (from another phone or tab) after this form was opened; both are kept."""
+
+    def __init__(self, theirs):
+        super().__init__("medication words conflict")
+        self.theirs = theirs
+
+
+@transaction.atomic(durable=True)
+def write_medication_words(grant: Grant, *, acting_user, based_on, **words):
+    """The citizen writes their own words on their medicine: a new row, the earlier ones kept.
+
+    ``based_on`` is the id of the newest words the citizen saw (None if there were none). Newer words saved since are
+    a ``WordsConflict``, never overwritten; the same words sent twice (a double tap) are stored once.
+    """
+    _require(grant.is_self and grant.may_see(Section.MEDICATION))
+    words = {name: (words.get(name) or "").strip() for name in MEDICATION_WORDS_FIELDS}
+    errors = {
+        name: _("Write at most %(limit)d characters here (you wrote %(count)d).")
+        % {"limit": MEDICATION_WORDS_LIMIT, "count": len(text)}
+        for name, text in words.items()
+        if len(text) > MEDICATION_WORDS_LIMIT
+    }
+    if errors:
+        raise ValidationError(errors)
+    if not any(words.values()):
+        raise ValidationError(_("Write something in at least one of the three boxes."))
+    # One writer at a time per citizen: the citizen row is the lock.
+    type(grant.citizen).objects.select_for_update().filter(pk=grant.citizen.pk).first()
+    newest = newest_medication_words(grant.citizen)
+    if newest is not None and newest.same_words(**words):
+        return newest
+    if (newest.pk if newest else None) != based_on:
+        raise WordsConflict(newest)
+    row = MedicationWords.objects.create(citizen=grant.citizen, written_by=acting_user, **words)
+    _log_write(
+        grant, acting_user=acting_user, section=Section.MEDICATION, detail=f"wrote own words on medication {row.pk}"
+    )
+    return row

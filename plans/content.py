@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from measures.progress import goals_with_ratings
 from people.models import CareTeamMember, Section
 
-from .models import TEXT_SCOPE, AssessmentArea, ContactEntry, CrisisPlan, PlanIntervention, PlanText
+from .models import (
+    TEXT_SCOPE,
+    AssessmentArea,
+    ContactEntry,
+    CrisisPlan,
+    MedicationWords,
+    PlanIntervention,
+    PlanText,
+)
 
 # What a comment can be about, and the section a reader needs to see (and write) it.
 COMMENT_TOPICS = {
@@ -90,8 +98,10 @@ def visible_content(grant, version, *, crisis_only=False):
         "assessment": None,
         "contacts": None,
         "crisis_plans": None,
+        "medication_words": None,
     }
     if not crisis_only:
+        content["medication_words"] = visible_medication_words(grant)
         saved = {t.key: t for t in version.texts.all()}
         for key, label in PlanText.Key.choices:
             if TEXT_SCOPE[key] in sections:
@@ -140,6 +150,20 @@ def visible_content(grant, version, *, crisis_only=False):
             for plan in crisis_plans
         ]
     return content
+
+
+def visible_medication_words(grant):
+    """The citizen's newest own words on their medicine, for a reader who may see MEDICATION, else None.
+
+    Beside every version of the plan (see ``MedicationWords``): ``{"newest": row or None}``.
+    """
+    if not grant.may_see(Section.MEDICATION):
+        return None
+    return {"newest": newest_medication_words(grant.citizen)}
+
+
+def newest_medication_words(citizen):
+    return MedicationWords.objects.filter(citizen=citizen).select_related("written_by").first()
 
 
 def _latest_rating(goal):

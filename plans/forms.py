@@ -135,3 +135,33 @@ class PeriodForm(forms.ModelForm):
 class CommentForm(forms.Form):
     section = forms.CharField(widget=forms.HiddenInput)
     text = forms.CharField(label=_("Your comment or proposed change"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MedicationWordsForm(RequiredByAction, forms.Form):
+    """The citizen's own words on their medicine. The action checks the length and that one box is filled, so every
+    problem is named at once and what was typed stays in the form."""
+
+    required_by_action = ("purpose", "effects", "wishes")
+
+    purpose = forms.CharField(
+        label=_("What is my medicine for?"),
+        help_text=_("In your own words, for example: “It helps me sleep, and the voices are quieter.”"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    effects = forms.CharField(
+        label=_("What effects and side effects do I notice?"),
+        help_text=_("What is better, and what bothers you: for example tiredness, weight, restlessness."),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    wishes = forms.CharField(
+        label=_("What do I want to change?"),
+        help_text=_("For example the dose, the time of day, another medicine – or nothing. Bring it to your GP."),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    based_on = forms.IntegerField(widget=forms.HiddenInput, required=False)

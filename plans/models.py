@@ -248,3 +248,34 @@ class PlanComment(models.Model):
 
     def __str__(self):
         return f"comment on {self.section} of {self.version_id}"
+
+
+class MedicationWords(models.Model):
+    """The citizen's own words on their medicine: what it is for, the effects and side effects they notice, what they
+    want to change (seed 004, medication pedagogy). Only the citizen writes them; a reader sees them under the
+    MEDICATION section.
+
+    A living note beside the plan, not a part of a plan version. The medication plan (``PlanText`` MEDICATION) is an
+    agreement: the coordinator proposes it, the citizen (and guardian) approve it, and the GP's decisions go into it.
+    These words are the citizen's experience, which changes from one session to the next and needs nobody's approval;
+    in a version they would wait in a draft until the next revision, and a proposal could seem to change what the
+    citizen said. So every reader with MEDICATION sees the newest words whichever version of the plan is shown, and
+    nothing is rewritten: each save is a new row, and the earlier words stay readable.
+    """
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="medication_words")
+    purpose = models.TextField(_("what my medicine is for"), blank=True)
+    effects = models.TextField(_("effects and side effects I notice"), blank=True)
+    wishes = models.TextField(_("what I want to change"), blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        indexes = [models.Index(fields=["citizen", "-written_at"], name="medication_words_newest")]
+
+    def __str__(self):
+        return f"medication words {self.pk} of {self.citizen_id}"
+
+    def same_words(self, purpose, effects, wishes):
+        return (self.purpose, self.effects, self.wishes) == (purpose, effects, wishes)

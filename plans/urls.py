@@ -35,6 +35,7 @@ urlpatterns = [
         name="resolve_comment",
     ),
     path("citizens/<int:citizen_id>/plan/<int:version_id>/pdf/", views.plan_pdf, name="plan_pdf"),
+    path("citizens/<int:citizen_id>/plan/medication/", views.medication_words, name="medication_words"),
     path("citizens/<int:citizen_id>/crisis-plan/", views.crisis_plan, name="crisis_plan"),
     path("citizens/<int:citizen_id>/crisis-plan/pdf/", views.crisis_plan_pdf, name="crisis_plan_pdf"),
 ]

@@ -20,17 +20,25 @@ from people.models import CareTeamMember, Section
 from web.forms import add_errors
 
 from . import actions
-from .content import COMMENT_TOPICS, comment_topics, compare_versions, plan_sections, visible_content
+from .content import (
+    COMMENT_TOPICS,
+    comment_topics,
+    compare_versions,
+    plan_sections,
+    visible_content,
+    visible_medication_words,
+)
 from .forms import (
     AssessmentForm,
     CommentForm,
     ContactForm,
     CrisisPlanForm,
     InterventionForm,
+    MedicationWordsForm,
     PeriodForm,
     TextSectionForm,
 )
-from .models import ROW_MODELS, TEXT_SCOPE, PlanComment, PlanText, PlanVersion
+from .models import ROW_MODELS, TEXT_SCOPE, MedicationWords, PlanComment, PlanText, PlanVersion
 from .pdf import render_plan_pdf
 
 PLAN_SCOPES = (
@@ -96,6 +104,9 @@ def plan(request, citizen_id):
     }
     if shown is None:
         log_read(request, grant, Section.PLAN, "individual plan (none yet)")
+        context["medication_words"] = visible_medication_words(grant)
+        if context["medication_words"] is not None:
+            log_read(request, grant, Section.MEDICATION, "own words on medication, beside the plan")
         return render(request, "plans/plan.html", context)
     content = visible_content(grant, shown)
     log_reads(request, grant, content["sections"], f"individual plan, version {shown.number}")
@@ -425,6 +436,56 @@ def resolve_comment(request, citizen_id, comment_id):
     actions.resolve_comment(grant, comment, acting_user=request.user)
     messages.success(request, _("The comment is marked as handled."))
     return redirect(_back(comment.version, "#comments-heading"))
+
+
+MEDICATION_HISTORY = 20  # the earlier words shown; older ones stay stored
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def medication_words(request, citizen_id):
+    """The citizen's own words on their medicine, beside the plan (``MedicationWords``): the citizen writes them, on a
+    phone as a rule; a reader whose scope includes MEDICATION reads them and the earlier ones. Reads, writes and
+    refusals are logged under MEDICATION."""
+    grant = plan_grant(request, citizen_id, Section.MEDICATION, "own words on medication")
+    history = list(
+        MedicationWords.objects.filter(citizen=grant.citizen).select_related("written_by")[: MEDICATION_HISTORY + 1]
+    )
+    newest = history[0] if history else None
+    conflict, form = None, None
+    if request.method == "POST":
+        if not grant.is_self:
+            log_denied(request, citizen_id, Section.MEDICATION, "write own words on medication")
+            raise SectionDenied(Section.MEDICATION)
+        form = MedicationWordsForm(request.POST)
+        if form.is_valid():
+            words = {name: form.cleaned_data[name] for name in actions.MEDICATION_WORDS_FIELDS}
+            try:
+                actions.write_medication_words(
+                    grant, acting_user=request.user, based_on=form.cleaned_data["based_on"], **words
+                )
+            except actions.WordsConflict as error:
+                # Keep what was typed; the next save is against the words now shown.
+                conflict = error.theirs
+                form = MedicationWordsForm(initial={**words, "based_on": conflict.pk})
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("Saved. Your team reads this under the medication plan."))
+                return redirect("plans:medication_words", citizen_id=citizen_id)
+    elif grant.is_self:
+        initial = {name: getattr(newest, name) for name in actions.MEDICATION_WORDS_FIELDS} if newest else {}
+        form = MedicationWordsForm(initial={**initial, "based_on": newest.pk if newest else None})
+    context = {
+        "grant": grant,
+        "citizen": grant.citizen,
+        "form": form,
+        "newest": newest,
+        "earlier": history[1 : MEDICATION_HISTORY + 1],
+        "conflict": conflict,
+    }
+    status = 409 if conflict else 400 if form is not None and form.errors else 200
+    return render(request, "plans/medication_words.html", context, status=status)
 
 
 @login_required
