@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import SystemClient
 from demo import bulk, outcomes_story, story
+from demo.medication_story import demo_medication
 from gatherings.demo import demo_gatherings, demo_relatives_survey
 from improvement.demo import demo_improvement
 from incidents.demo import demo_incidents
@@ -76,6 +77,15 @@ class Command(BaseCommand):
             staff["koordinator"],
             list(coordinated.order_by("pk")),
             password,
+        )
+        # Medication pedagogy: Ingrid's own words on her medicine, and Tore on the pathway with four self-reports.
+        demo_medication(
+            Citizen.objects.get(user__username="innbygger"),
+            staff["koordinator"],
+            staff,
+            orgs,
+            password,
+            random.Random(seed + 9),
         )
         # A system client for the leader's units: `manage.py system_client_key "Demo register" --token`.
         register = SystemClient.objects.create(
