@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from people.access import coordinator_sections
 from people.models import CareTeamMember, Citizen, StaffProfile
+from relatives.models import ChildrenQuestion
 from tests.helpers import make_national_id
 
 PASSWORD = "browser-test-passphrase"
@@ -91,6 +92,8 @@ def citizen(coordinator, municipality):
         organisation=municipality,
         sections=coordinator_sections(),
     )
+    # Asked whether she has children under 18 (she has none), so worklists do not open with it.
+    ChildrenQuestion.objects.create(citizen=citizen, has_children=False, answered_by=coordinator)
     return citizen
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from audit.models import AccessEvent
 from people.access import grant_for
 from plans import actions as plan_actions
+from relatives.models import ChildrenQuestion
 from tests.browser.conftest import PASSWORD, screenshots
 
 pytestmark = pytest.mark.browser
@@ -111,6 +112,7 @@ def test_a_citizen_lets_her_brother_see_the_crisis_plan_only_then_takes_it_back(
 def test_the_coordinator_records_two_children_and_the_worklist_item_goes(
     page: Page, live_server, citizen, coordinator, log_in, axe_clean
 ):
+    ChildrenQuestion.objects.filter(citizen=citizen).delete()  # not yet asked
     log_in("koordinator")
     item = page.locator("main a", has_text="Ask whether the citizen has children under 18")
     item.click()
