@@ -434,24 +434,21 @@ def emergency_review(request, access_id):
     return redirect("people:emergency_review_list")
 
 
-@require_http_methods(["GET", "POST"])
-def activate(request):
-    """A citizen turns the code on their user card into a login."""
+def code_activation(request, form, *, template, activate, credentials, locked_message, then):
+    """A one-time code turned into a login (a citizen's user card, a relative's invitation): the form,
+    the lockout after too many wrong codes (django-axes, counted per device under ``credentials``),
+    ``activate(raw_code=, username=, password=)`` → the user, then logged in and sent to ``then``."""
     from axes.handlers.proxy import AxesProxyHandler
     from django.contrib.auth import login
     from django.contrib.auth.signals import user_login_failed
 
-    credentials = {"username": "access-code"}
-    form = ActivationForm(request.POST or None)
     locked = request.method == "POST" and not AxesProxyHandler.is_allowed(request, credentials)
     if locked:
         form.is_valid()
-        form.add_error(
-            None, _("Too many wrong codes from this device. Wait 15 minutes, or ask your coordinator for help.")
-        )
+        form.add_error(None, locked_message)
     elif request.method == "POST" and form.is_valid():
         try:
-            user = actions.activate_citizen(
+            user = activate(
                 raw_code=form.cleaned_data["code"],
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
@@ -464,5 +461,19 @@ def activate(request):
         else:
             login(request, user, backend="accounts.backends.UserBackend")
             messages.success(request, _("Welcome! Your login is ready."))
-            return redirect("people:citizen_home")
-    return render(request, "people/activate.html", {"form": form}, status=429 if locked else 200)
+            return redirect(then)
+    return render(request, template, {"form": form}, status=429 if locked else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request):
+    """A citizen turns the code on their user card into a login."""
+    return code_activation(
+        request,
+        ActivationForm(request.POST or None),
+        template="people/activate.html",
+        activate=actions.activate_citizen,
+        credentials={"username": "access-code"},
+        locked_message=_("Too many wrong codes from this device. Wait 15 minutes, or ask your coordinator for help."),
+        then="people:citizen_home",
+    )

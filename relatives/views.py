@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from people import access
 from people.access import SectionDenied, get_grant_or_404, log_denied, log_read
 from people.models import AccessCode, CareTeamMember, Section
+from people.views import code_activation
 from web.forms import add_errors
 
 from . import actions
@@ -355,32 +356,12 @@ def relative_home(request):
 @require_http_methods(["GET", "POST"])
 def activate(request):
     """A relative turns their invitation code into a login."""
-    from axes.handlers.proxy import AxesProxyHandler
-    from django.contrib.auth import login
-    from django.contrib.auth.signals import user_login_failed
-
-    from people.actions import AccessCodeError
-
-    credentials = {"username": "relative-invitation"}
-    form = RelativeActivationForm(request.POST or None)
-    locked = request.method == "POST" and not AxesProxyHandler.is_allowed(request, credentials)
-    if locked:
-        form.is_valid()
-        form.add_error(None, _("Too many wrong codes from this device. Wait 15 minutes, or ask for a new code."))
-    elif request.method == "POST" and form.is_valid():
-        try:
-            user = actions.activate_relative(
-                raw_code=form.cleaned_data["code"],
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-            )
-        except AccessCodeError as error:
-            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            form.add_error("code", error)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            login(request, user, backend="accounts.backends.UserBackend")
-            messages.success(request, _("Welcome! Your login is ready."))
-            return redirect("relatives:home")
-    return render(request, "relatives/activate.html", {"form": form}, status=429 if locked else 200)
+    return code_activation(
+        request,
+        RelativeActivationForm(request.POST or None),
+        template="relatives/activate.html",
+        activate=actions.activate_relative,
+        credentials={"username": "relative-invitation"},
+        locked_message=_("Too many wrong codes from this device. Wait 15 minutes, or ask for a new code."),
+        then="relatives:home",
+    )

@@ -235,3 +235,17 @@ def test_a_conversation_held_before_it_was_offered_or_in_the_future_is_refused(c
     assert odd.own_needs == "" and odd.conversation_offered_on is None
     response = login(coordinator).post(url, {"conversation_offered_on": (today + datetime.timedelta(days=1))})
     assert "cannot be in the future" in response.content.decode()
+
+
+def test_many_wrong_invitation_codes_lock_the_device_out_and_a_right_one_then_waits(
+    own, odd, citizen, client, settings
+):
+    code, _invitation = actions.invite_relative(own, odd, acting_user=citizen.user)
+    data = {"username": "odd", "password1": PASSWORD, "password2": PASSWORD}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("relatives:activate"), {**data, "code": "WRONG WRONG"})
+    response = client.post(reverse("relatives:activate"), {**data, "code": code})
+    assert response.status_code == 429
+    assert "Too many wrong codes" in response.content.decode()
+    odd.refresh_from_db()
+    assert odd.user is None
