@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.tokens import user_for_bearer
 from gatherings.relatives_surveys import for_leader as relatives_surveys_for_leader
 from measures import scoring
+from measures.bands import instrument_title
 from people.access import log_aggregate
 from social_emergency.summaries import for_leader as emergency_contact_summaries
 from web.pdf import html_to_pdf
@@ -132,7 +133,7 @@ def _csv_rows(published):
         _("Perceived benefit (mean)"),
     ]
     for key in published.instruments:
-        title = scoring.INSTRUMENTS[key].title
+        title = instrument_title(key)
         header += [
             f"{title}: {label}"
             for label in (

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from .scoring import INSTRUMENTS
+
 BAND_LABELS = {
     "minimal": _("Minimal"),
     "mild": _("Mild"),
@@ -40,6 +42,13 @@ CITIZEN_SUMMARY = {
 INSTRUMENT_TITLES = {
     "medication": _("About my medicine"),
 }
+
+
+def instrument_title(key):
+    """The instrument's title as a reader sees it: our own forms' titles translated, the published
+    instruments' names (PHQ-9 …) as they are."""
+    return INSTRUMENT_TITLES.get(key) or (INSTRUMENTS[key].title if key in INSTRUMENTS else key)
+
 
 DIRECTION_LABELS = {
     "reliable_improvement": _("Reliably better"),

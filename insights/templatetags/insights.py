@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from measures.bands import instrument_title
 from people.suppression import SMALL
 
 register = template.Library()
@@ -56,7 +57,7 @@ def index(sequence, position):
 
 @register.filter
 def get_instrument_title(instruments, key):
-    return instruments[key].title if key in instruments else key
+    return instrument_title(key) if key in instruments else key
 
 
 CHANGE_LABELS = {
