@@ -16,6 +16,7 @@ Called by ``seed_demo`` after the story and the shipped questionnaires and templ
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from demo.bulk import care_team, synthetic_national_id
@@ -145,13 +146,14 @@ def _self_report(citizen, questionnaire, values, when):
     for number, value in enumerate(values, start=1):
         item = items[f"{SCORING_KEY}-{number}"]
         answers[item.link_id] = [next(option.code for option in item.options if option.value == value)]
-    response = QuestionnaireResponse.objects.create(
-        citizen=citizen,
-        questionnaire=questionnaire,
-        status="completed",
-        answers=answers,
-        author=citizen.user,
-        authored_at=when + datetime.timedelta(minutes=40),
-    )
-    score_response(response)
+    with transaction.atomic():  # the score keeps the outcome report's summaries in the same transaction
+        response = QuestionnaireResponse.objects.create(
+            citizen=citizen,
+            questionnaire=questionnaire,
+            status="completed",
+            answers=answers,
+            author=citizen.user,
+            authored_at=when + datetime.timedelta(minutes=40),
+        )
+        score_response(response)
     return response
