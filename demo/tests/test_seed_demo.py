@@ -145,6 +145,7 @@ def test_ingrid_asked_for_a_peer_worker_and_has_one_and_a_development_plan(ingri
 @pytest.mark.django_db(transaction=True)
 def test_seed_demo_runs_outside_a_test_transaction_as_make_demo_runs_it():
     """``make demo`` runs the command with autocommit: an action that needs a transaction and is not
-    given one fails there, never inside a test's transaction (the medication story's scores once did)."""
+    given one fails there, never inside a test's transaction (the medication story's scores once did;
+    PostgreSQL only: SQLite has no SELECT ... FOR UPDATE to refuse)."""
     call_command("seed_demo", citizens=3, verbosity=0)
     assert Citizen.objects.filter(user__username="tore").exists()
