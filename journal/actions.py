@@ -50,8 +50,9 @@ class NoteLocked(Exception):
 
 
 def may_write_notes(grant: Grant):
-    """Staff whose grant includes journal notes write them (care team or emergency access); citizens read."""
-    return not grant.is_self and grant.may_see(Section.NOTES)
+    """Staff whose grant includes journal notes write them (care team or emergency access); citizens and
+    relatives read."""
+    return not grant.is_self and not grant.is_relative and grant.may_see(Section.NOTES)
 
 
 def may_read_note(grant: Grant, note, user):

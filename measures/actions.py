@@ -24,7 +24,8 @@ def _log_write(grant, *, acting_user, section=Section.MEASURES, detail=""):
 
 
 def _require_measures(grant):
-    if not grant.may_see(Section.MEASURES):
+    """The citizen and staff with the section record measures and goals; a relative only reads them."""
+    if not grant.may_see(Section.MEASURES) or grant.is_relative:
         raise PermissionDenied
 
 

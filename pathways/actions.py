@@ -31,8 +31,9 @@ def _log_write(grant, *, acting_user, detail):
 
 
 def may_run_pathways(grant):
-    """Staff on the care team with the pathway section (or on emergency access) run the pathway."""
-    return grant.may_see(Section.PATHWAY) and not grant.is_self
+    """Staff on the care team with the pathway section (or on emergency access) run the pathway; the
+    citizen and a relative read it."""
+    return grant.may_see(Section.PATHWAY) and not grant.is_self and not grant.is_relative
 
 
 def _require(grant, episode=None):

@@ -16,7 +16,7 @@ the models never import it.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
@@ -169,12 +169,9 @@ def visible_citizens(queryset, user):
     if own is not None:
         return queryset.filter(pk=own.pk)
     if not is_staff_member(user):
-        as_relative = CareTeamMember.objects.active().filter(user=user, role=CareTeamMember.Role.RELATIVE)
-        return (
-            queryset.filter(pk__in=as_relative.order_by().values("citizen_id"))
-            .annotate(via_care_team=Value(True))
-            .filter(_not_blocked(user))
-        )
+        # A relative reaches a citizen only record by record, section by section (grant_for), never in
+        # a list, a search or an export.
+        return queryset.none()
     on_team = CareTeamMember.objects.active().filter(user=user).order_by()
     in_emergency = EmergencyAccess.objects.current().filter(user=user).order_by()
     # One id list (a UNION) rather than "on the team OR in an emergency": PostgreSQL cannot turn

@@ -391,7 +391,7 @@ def add_comment(grant: Grant, version, *, acting_user, section, text):
     if section not in COMMENT_TOPICS:
         raise ValidationError({"section": _("Choose which part of the plan your comment is about.")})
     scope = COMMENT_TOPICS[section][1]
-    _require(grant.may_see(scope))
+    _require(grant.may_see(scope) and not grant.is_relative)  # a relative reads what the consent covers
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write your comment.")})

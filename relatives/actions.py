@@ -185,8 +185,11 @@ def give_consent(grant: Grant, relative, sections, *, acting_user, confirmed_wit
 def revoke_consent(grant: Grant, consent, *, acting_user):
     """Take a consent back: the relative's login sees nothing of it from this moment."""
     _require(may_manage(grant))
-    consent = Consent.objects.select_for_update().select_related("relative").get(pk=consent.pk)
     _require(consent.citizen_id == grant.citizen.pk)
+    # The relative first, as activate_relative locks it: a revoke cannot slip between its reading the
+    # consent and making the login's care-team row.
+    Relative.objects.select_for_update().get(pk=consent.relative_id)
+    consent = Consent.objects.select_for_update().select_related("relative").get(pk=consent.pk)
     if consent.revoked_at is not None:
         raise ValidationError(
             _("This consent was already revoked on %(date)s.")

@@ -343,13 +343,10 @@ def relative_home(request):
         shared.append({"citizen": member.citizen, "links": links, "blocked": grant is None})
     if not shared:
         raise PermissionDenied
-    access.log_list_read(
-        request,
-        [item["citizen"] for item in shared if not item["blocked"]],
-        Section.OVERVIEW,
-        "relative home",
-        grants=grants,
-    )
+    for item in shared:
+        if item["links"]:  # what the page names: the citizen and the parts shared, one read each
+            keys = [key for key, _url in item["links"]]
+            access.log_reads(request, grants[item["citizen"].pk], keys, "relative home")
     return render(request, "relatives/home.html", {"shared": shared})
 
 

@@ -249,3 +249,20 @@ def test_many_wrong_invitation_codes_lock_the_device_out_and_a_right_one_then_wa
     assert "Too many wrong codes" in response.content.decode()
     odd.refresh_from_db()
     assert odd.user is None
+
+
+def test_a_relative_reads_what_the_consent_covers_and_writes_nothing(own, odd, citizen, client, phq9):
+    """Consent to notes, pathway, measures and the plan lets a relative read them, never write in them."""
+    from journal.models import Note
+    from measures.models import QuestionnaireResponse
+    from pathways.models import Episode
+    from plans.models import PlanComment
+
+    actions.give_consent(own, odd, ["notes", "pathway", "measures", "plan"], acting_user=citizen.user)
+    activate(odd, own, citizen, client)
+    assert client.get(reverse("journal:list", args=[citizen.pk])).status_code == 200
+    assert client.post(reverse("journal:new", args=[citizen.pk]), {"kind": "standard"}).status_code == 403
+    assert client.post(reverse("pathways:referral", args=[citizen.pk]), {}).status_code == 403
+    assert client.post(reverse("measures:start", args=[citizen.pk, phq9.pk])).status_code == 403
+    assert not Note.objects.exists() and not Episode.objects.exists()
+    assert not QuestionnaireResponse.objects.exists() and not PlanComment.objects.exists()
