@@ -4,6 +4,11 @@ citizen has or had a peer worker on the care team, each side tallied as the outc
 
 It compares; it does not say peer support caused the difference: who is offered a peer worker is not
 random. The page says so.
+
+The two sides add up to what the outcome report publishes beside them (its citizens, each
+instrument's totals), so one side's small count could be worked out from the other side and the
+report: the comparison is shown only when every count on both sides is shown, all or nothing —
+for the citizens, then per instrument.
 """
 
 from dataclasses import dataclass
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 
 from people.models import CareTeamMember
-from people.suppression import suppress_table
+from people.suppression import Figure, count
 
 from . import outcomes
 from .models import EpisodeScore
@@ -52,11 +57,20 @@ def compare(scope, filters, episodes):
     counted = {WITH: 0, WITHOUT: 0}
     for _citizen, with_peer in citizens:
         counted[WITH if with_peer else WITHOUT] += 1
-    table = suppress_table({(side, "n"): counted[side] for side in SIDES}, list(SIDES), ["n"])
+    sides = {side: count(counted[side]) for side in SIDES}
+    if not all(figure.shown for figure in sides.values()):
+        return None
     instruments = []
     for instrument in sorted(pairs):
         published, _total = outcomes.publish_rows(
             {side: outcomes.tally(instrument, pairs[instrument][side]) for side in SIDES}
         )
-        instruments.append((instrument, published))
-    return Comparison(citizens={side: table.cells[side, "n"] for side in SIDES}, instruments=instruments)
+        if all(_all_shown(published[side]) for side in SIDES):
+            instruments.append((instrument, published))
+        else:
+            instruments.append((instrument, None))  # too few on one side to compare
+    return Comparison(citizens=sides, instruments=instruments)
+
+
+def _all_shown(figures):
+    return all(value.shown for value in figures.values() if isinstance(value, Figure))
