@@ -2,7 +2,8 @@
 
 ``identifying_text(text)`` finds, in free text, an 11-digit identity number (fødselsnummer / D-number, also written
 ``DDMMYY NNNNN`` or with a hyphen), any other run of eight or more digits (a Norwegian or Danish phone number, a
-Danish CPR number, a date of birth written out) and an e-mail address. It answers with a message that says what it
+Danish CPR number, a date of birth written out), eight or more digits in all however they are split, and an
+e-mail address. It answers with a message that says what it
 found, in plain words, or ``None``. It errs on the side of refusing: a member of staff can always write the note
 again without the number.
 
@@ -39,6 +40,12 @@ def identifying_text(text):
                 "This looks like a phone number or another long number. Remove it: the register holds nothing "
                 "that says who the person is."
             )
+    if sum(c.isdigit() for c in text) >= LONG_NUMBER_DIGITS:
+        # Split by a comma or two spaces ("010190, 12345"), a number is still a number.
+        return _(
+            "The note holds eight or more digits in all, which together could be a phone or identity number. "
+            "Leave the numbers out, or write them as words."
+        )
     if _EMAIL.search(text):
         return _(
             "This looks like an e-mail address. Remove it: the register holds nothing that says who the person is."
