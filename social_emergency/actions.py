@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AccessEvent
 from people.access import grant_for, log_write
 
 from .identifying import check_known_as, identifying_text, normalised_known_as
@@ -139,7 +140,8 @@ def link_contact(contact, citizen, *, acting_user, consent):
             "Tick that the person agreed that this contact is linked to their record. Without that, leave it unlinked."
         )
     grant = grant_for(acting_user, citizen) if citizen is not None else None
-    if grant is None:
+    # Emergency access is for reading in an emergency, not for adding to a record.
+    if grant is None or grant.ground == AccessEvent.Ground.EMERGENCY:
         errors["citizen"] = _("You have no access to this person's record, so the contact stays unlinked.")
     if errors:
         raise ValidationError(errors)

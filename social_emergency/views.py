@@ -7,7 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from people.access import log_aggregate, visible_to
+from people.access import log_aggregate, log_list_read, visible_to
+from people.models import Section
 from people.suppression import SMALL
 from web.decorators import staff_required
 from web.forms import add_errors
@@ -70,7 +71,8 @@ def link(request, register_id, contact_id):
     contact = _contact_or_404(entry, contact_id, request.user)
     if not contact.identified or contact.is_linked:
         return redirect("social_emergency:recorded", register_id=entry.register.pk, contact_id=contact.pk)
-    citizens = visible_to(request.user).order_by("family_name", "given_name")
+    # Only those the worker is on the care team of (not emergency access); listing them is a read of each.
+    citizens = visible_to(request.user).filter(via_care_team=True).order_by("family_name", "given_name")
     form = LinkForm(request.POST or None, citizens=citizens)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +83,9 @@ def link(request, register_id, contact_id):
             add_errors(form, error)
         else:
             return redirect("social_emergency:recorded", register_id=entry.register.pk, contact_id=contact.pk)
-    context = {"register": entry.register, "contact": contact, "form": form, "has_citizens": citizens.exists()}
+    listed = list(citizens)
+    log_list_read(request, listed, Section.OVERVIEW, f"social emergency contact {contact.pk}: choose a record to link")
+    context = {"register": entry.register, "contact": contact, "form": form, "has_citizens": bool(listed)}
     return render(request, "social_emergency/link.html", context, status=400 if form.errors else 200)
 
 

@@ -95,3 +95,22 @@ def test_the_coordinator_with_a_grant_but_outside_the_unit_cannot_link(coordinat
         actions.link_contact(contact, citizen, acting_user=coordinator, consent=True)
     contact.refresh_from_db()
     assert contact.citizen is None
+
+
+def test_listing_the_records_to_link_to_is_a_logged_read_of_each(login, night_worker_on_the_team, citizen, record):
+    contact = record(identified=True)
+    login(night_worker_on_the_team).get(link_url(contact))
+    assert AccessEvent.objects.filter(
+        citizen_id=citizen.pk, actor_id=night_worker_on_the_team.pk, action="read", detail__contains="choose a record"
+    ).exists()
+
+
+def test_emergency_access_does_not_link_a_contact(night_worker, citizen, record):
+    from people import actions as people_actions
+
+    people_actions.start_emergency_access(acting_user=night_worker, citizen=citizen, reason="Akutt, kom på natta")
+    contact = record(identified=True)
+    with pytest.raises(ValidationError, match="no access"):
+        actions.link_contact(contact, citizen, acting_user=night_worker, consent=True)
+    contact.refresh_from_db()
+    assert contact.citizen is None
