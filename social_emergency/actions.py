@@ -118,8 +118,12 @@ def record_contact(
                 submission=submission,
             )
     except IntegrityError:
-        # The same form, sent at the same moment by a second tap: the first one stored it.
-        return Contact.objects.get(submission=submission)
+        # The same form, sent again by a second tap: the first one stored it. A key that is someone
+        # else's (a form copied, or another register's) stores nothing and says so.
+        earlier = Contact.objects.filter(submission=submission, register=register, recorded_by=acting_user).first()
+        if earlier is None:
+            raise ValidationError(_("This form was already used. Open a new form and record the contact again."))
+        return earlier
     contact.topics.set(topics)
     contact.helped.set(helped)
     return contact
