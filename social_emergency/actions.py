@@ -122,7 +122,9 @@ def record_contact(
         # else's (a form copied, or another register's) stores nothing and says so.
         earlier = Contact.objects.filter(submission=submission, register=register, recorded_by=acting_user).first()
         if earlier is None:
-            raise ValidationError(_("This form was already used. Open a new form and record the contact again."))
+            raise ValidationError(
+                _("This form was already used. Open a new form and record the contact again.")
+            ) from None
         return earlier
     contact.topics.set(topics)
     contact.helped.set(helped)

@@ -53,9 +53,9 @@ def test_five_with_a_peer_worker_beside_fifteen_without(leader, compared_world, 
 
 def test_a_small_side_hides_the_whole_comparison_as_the_report_beside_it_would_give_it_back(
     leader,
-    scored,
+    scored,  # noqa: F811
     make_staff,
-    login,  # noqa: F811
+    login,
 ):
     """20 citizens in the report; 2 with a peer worker, 18 without: "under 5" beside 18 and the report's
     20 would say 2, so nothing of the comparison is shown."""
