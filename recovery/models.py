@@ -3,7 +3,8 @@
 Seed 001 (the Veiviser project): a personal development plan and a crisis plan as the citizen's
 own advance statements, and peer workers ("likeperson", "erfaringskonsulent") beside the
 professionals. A version is never changed: writing the plan again adds the next version, so
-nothing the citizen wrote is lost and two people cannot overwrite each other.
+nothing the citizen wrote is lost and two people cannot overwrite each other (on PostgreSQL the
+table refuses UPDATE, DELETE and TRUNCATE: migration 0002, ``audit.append_only``).
 """
 
 from django.conf import settings

@@ -1,6 +1,7 @@
 """The personal development plan (the citizen's words, kept as versions, read as the citizen allows),
 asking for a peer worker from the phone, and the peer worker's default scope."""
 
+import pytest
 from django.urls import reverse
 
 from audit import sections as section_registry
@@ -104,3 +105,16 @@ def test_only_the_coordinator_answers_and_only_the_citizen_asks(citizen, coordin
     assert login(gp).post(answer, {"answer": "Ja"}).status_code == 403
     request.refresh_from_db()
     assert request.answered_at is None
+
+
+def test_a_written_version_cannot_be_changed_or_deleted_on_postgresql(citizen, login):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only triggers are PostgreSQL's (audit.append_only)")
+    login(citizen.user).post(reverse("recovery:development_plan_edit", args=[citizen.pk]), PLAN)
+    plan = DevelopmentPlan.objects.get()
+    for attempt in (lambda: DevelopmentPlan.objects.filter(pk=plan.pk).update(strengths="x"), plan.delete):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    assert DevelopmentPlan.objects.get().strengths == ""
