@@ -10,22 +10,35 @@ queries), one access-log event per citizen naming the resource types taken (writ
 their data reaches a file, so nothing leaves unlogged), then each type's rows for the citizens
 whose grant allows it, streamed to that type's file. Memory holds one batch, whatever the size.
 
+On PostgreSQL an export of more than one batch uses the machine's cores: the ordered citizen ids
+are cut into up to ``BULK_EXPORT_PROCESSES`` contiguous parts of whole batches, each written by a
+forked process of its own (its own database connection, its own files ``<Type>-<part>.ndjson``,
+which the Bulk Data IG allows), batch by batch exactly as above. The parent waits, writes the
+parts' shared tally to the export's progress, and records the files; one part that fails or is
+killed fails the whole export. SQLite (one writer at a time), an export inside an open
+transaction (tests) and one batch stay in one process.
+
 ``since`` keeps a resource only if its ``meta.lastUpdated`` is later. What is written during the
 export may be in it or not (its lastUpdated is then after ``transactionTime``, so a later export
 ``_since`` that time takes it again: a duplicate, never a loss).
 """
 
 import logging
+import multiprocessing
 import os
 import shutil
+import signal
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
+from multiprocessing.connection import wait
 from types import SimpleNamespace
 
 import orjson
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, TextField, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -66,6 +79,8 @@ logger = logging.getLogger(__name__)
 # round trips and keeps memory to one batch.
 BATCH = 250
 EXPORT_SECTION = "bulk_export"
+# While the parts run, the parent writes their tally to the export's progress this often (seconds).
+PROGRESS_SECONDS = 1.0
 
 # Every type the export writes, in the order it writes them, with the sections that let a reader
 # see it (any of them); Questionnaire is no citizen's data (the forms the responses answer).
@@ -120,15 +135,31 @@ class _Out:
 
 @dataclass
 class _Run:
+    """One process's share of an export: its part number names its files. ``parent`` is the id of
+    the process that forked it (None when nothing was forked)."""
+
     export: BulkExport
     requester: object
+    part: int = 1
+    parent: int | None = None
     outs: dict = field(default_factory=dict)
     questionnaires: dict = field(default_factory=dict)
 
     def out(self, resource_type):
         if resource_type not in self.outs:
-            self.outs[resource_type] = _Out(export_dir(self.export.pk) / f"{resource_type}-1.ndjson")
+            self.outs[resource_type] = _Out(export_dir(self.export.pk) / f"{resource_type}-{self.part}.ndjson")
         return self.outs[resource_type]
+
+    def check(self):
+        """Before each batch: stop if the export was cancelled, or if a forked part's parent is gone
+        (nobody would record or delete what it writes)."""
+        if self.parent is not None and os.getppid() != self.parent:
+            raise RuntimeError("The process that started this part of the export has gone.")
+        _check_not_cancelled(self.export)
+
+    def files(self):
+        """{(type, part): (count, size)} of the files written."""
+        return {(kind, self.part): (out.count, out.size) for kind, out in self.outs.items() if out.count}
 
     def write_all(self, resource_type, resources):
         out = self.out(resource_type)
@@ -356,26 +387,201 @@ def _check_not_cancelled(export):
         raise Cancelled
 
 
-def _write(run):
-    export, types = run.export, run.export.types
-    ids = _citizens(export, run.requester)
+def _save_progress(export, done, total, taken):
+    BulkExport.objects.filter(pk=export.pk).update(progress=f"{done} of {total} citizens", citizens=taken)
+
+
+class _Progress:
+    """One process's tally, written to the export after each batch."""
+
+    def __init__(self, export, total):
+        self.export, self.total, self.done, self.taken = export, total, 0, 0
+
+    def add(self, citizens, taken):
+        self.done += citizens
+        self.taken += taken
+        _save_progress(self.export, self.done, self.total, self.taken)
+
+
+class _SharedProgress:
+    """The parts' tally in shared memory: each part adds each batch to it, the parent writes it."""
+
+    def __init__(self, context):
+        self.counts = context.Array("q", 2)  # citizens done, citizens taken
+
+    def add(self, citizens, taken):
+        with self.counts.get_lock():
+            self.counts[0] += citizens
+            self.counts[1] += taken
+
+    def read(self):
+        """(done, taken); None if a part holds the lock past a tick (or was killed holding it)."""
+        lock = self.counts.get_lock()
+        if not lock.acquire(timeout=PROGRESS_SECONDS):
+            return None
+        try:
+            return tuple(self.counts.get_obj())
+        finally:
+            lock.release()
+
+
+def _write_citizens(run, ids, progress):
+    """The citizens ``ids``, batch by batch: the policy, the access log, then each type's rows."""
+    types = run.export.types
     taken = 0
     for start in range(0, len(ids), BATCH):
-        _check_not_cancelled(export)
-        grants = _exportable(access.grants_for(run.requester, ids[start : start + BATCH]))
-        taken += _log(run, grants, types)
+        run.check()
+        batch = ids[start : start + BATCH]
+        grants = _exportable(access.grants_for(run.requester, batch))
+        logged = _log(run, grants, types)
         for resource_type in types:
             if resource_type not in PER_CITIZEN:
                 continue
             allowed = {pk: grant for pk, grant in grants.items() if _shows(grant, resource_type)}
             if allowed:
                 run.write_all(resource_type, PER_CITIZEN[resource_type](run, allowed))
-        done = min(start + BATCH, len(ids))
-        BulkExport.objects.filter(pk=export.pk).update(progress=f"{done} of {len(ids)} citizens", citizens=taken)
-    if "Questionnaire" in types:
-        questionnaires = Questionnaire.objects.filter(_since(export, "imported_at")).order_by("pk")
-        run.write_all("Questionnaire", (mapping.questionnaire(q) for q in questionnaires))
+        taken += logged
+        progress.add(len(batch), logged)
     return taken
+
+
+def _processes():
+    """``BULK_EXPORT_PROCESSES``; 0 (the default) is the machine's cores, at most four."""
+    return settings.BULK_EXPORT_PROCESSES or min(os.cpu_count() or 1, 4)
+
+
+def _parts(ids):
+    """``ids`` cut into contiguous parts of whole batches, one per process; a single part on
+    SQLite, inside an open transaction (a fork could not see it), for one batch or one process."""
+    batches = -(-len(ids) // BATCH)
+    count = min(_processes(), batches)
+    if count < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [ids]
+    bounds = [BATCH * (batches * n // count) for n in range(count + 1)]
+    return [ids[start:end] for start, end in pairwise(bounds)]
+
+
+def _write_part(run, ids, progress, results):
+    """One part, in its forked process; what it wrote (or that it saw a cancel) goes back through
+    ``results``. An error is logged and ends the process with exit code 1."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's: it ends the parts
+    for number in (signal.SIGTERM, signal.SIGQUIT):  # not the task worker's graceful shutdown
+        signal.signal(number, signal.SIG_DFL)
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        with _fast_timestamps():
+            try:
+                taken = _write_citizens(run, ids, progress)
+            finally:
+                run.close()
+        results.send(
+            {
+                "part": run.part,
+                "citizens": len(ids),
+                "taken": taken,
+                "files": run.files(),
+                "seconds": time.perf_counter() - wall,
+                "cpu_seconds": time.process_time() - cpu,
+            }
+        )
+    except Cancelled:
+        results.send("cancelled")
+    except Exception:
+        logger.exception("Bulk export %s: part %s failed", run.export.pk, run.part)
+        raise SystemExit(1) from None
+    finally:
+        connections.close_all()
+
+
+def _received(receiver):
+    try:
+        return receiver.recv() if receiver.poll() else None
+    except EOFError:  # the part ended without a word (killed)
+        return None
+
+
+def _wait(export, total, progress, children):
+    """Until every part has ended, their tally written to the export's progress each tick; the
+    first part that fails (an error, a kill, no result) or saw the export cancelled ends it."""
+    pending = {process.sentinel: (process, receiver) for process, receiver in children}
+    results, written = [], None
+    while pending:
+        for sentinel in wait(list(pending), timeout=PROGRESS_SECONDS):
+            process, receiver = pending.pop(sentinel)
+            process.join()
+            result = _received(receiver)
+            if result == "cancelled":
+                raise Cancelled
+            if process.exitcode != 0 or not isinstance(result, dict):
+                raise RuntimeError(f"{process.name} ended with exit code {process.exitcode}.")
+            results.append(result)
+        counts = progress.read()
+        if counts is not None and counts != written:
+            _save_progress(export, counts[0], total, counts[1])
+            written = counts
+    return sorted(results, key=lambda result: result["part"])
+
+
+def _write_in_parts(run, parts, total):
+    """Each part in a process forked for it, each with a database connection of its own; the
+    results of all, or an exception (and every part ended) if one did not finish."""
+    context = multiprocessing.get_context("fork")
+    progress = _SharedProgress(context)
+    connections.close_all()  # before any fork, so that no part shares the parent's connection
+    children = []
+    try:
+        for number, ids in enumerate(parts, start=1):
+            part = _Run(run.export, run.requester, part=number, parent=os.getpid())
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_write_part,
+                args=(part, ids, progress, sender),
+                name=f"Bulk export {run.export.pk} part {number}",
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            children.append((process, receiver))
+        return _wait(run.export, total, progress, children)
+    finally:
+        for process, receiver in children:
+            if process.is_alive():
+                process.kill()
+            process.join()
+            receiver.close()
+
+
+def _write(run):
+    """Every file of the export, {(type, part): (count, size)}, and the citizens taken."""
+    export = run.export
+    ids = _citizens(export, run.requester)
+    parts = _parts(ids)
+    files = {}
+    try:
+        if len(parts) > 1:
+            results = _write_in_parts(run, parts, len(ids))
+            for result in results:
+                logger.info(
+                    "Bulk export %s part %s: %s citizens in %.1f s (CPU %.1f s)",
+                    export.pk,
+                    result["part"],
+                    result["citizens"],
+                    result["seconds"],
+                    result["cpu_seconds"],
+                    extra={"bulk_export_part": result},
+                )
+                files.update(result["files"])
+            taken = sum(result["taken"] for result in results)
+        else:
+            with _fast_timestamps():
+                taken = _write_citizens(run, ids, _Progress(export, len(ids)))
+        if "Questionnaire" in export.types:  # the forms, once, whatever the parts
+            questionnaires = Questionnaire.objects.filter(_since(export, "imported_at")).order_by("pk")
+            run.write_all("Questionnaire", (mapping.questionnaire(q) for q in questionnaires))
+    finally:
+        run.close()  # however the writing ends
+    files.update(run.files())
+    return files, taken
 
 
 def _expiry(now):
@@ -432,11 +638,7 @@ def run_export(export_id):
         if not requester.is_active:
             raise PermissionError("The requester's access has ended.")
         export_dir(export.pk).mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            with _fast_timestamps():
-                taken = _write(run)
-        finally:
-            run.close()  # however the writing ends
+        files, taken = _write(run)
         _check_not_cancelled(export)
     except Cancelled:
         delete_files(export)
@@ -451,9 +653,8 @@ def run_export(export_id):
         )
         return
     BulkFile.objects.bulk_create(
-        BulkFile(export=export, resource_type=kind, count=out.count, size=out.size)
-        for kind, out in run.outs.items()
-        if out.count
+        BulkFile(export=export, resource_type=kind, part=part, count=count, size=size)
+        for (kind, part), (count, size) in sorted(files.items())
     )
     now = timezone.now()
     finished = BulkExport.objects.filter(pk=export.pk, status=BulkExport.Status.RUNNING).update(

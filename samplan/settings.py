@@ -260,6 +260,7 @@ FHIR_MAX_BODY_BYTES = env.int("FHIR_MAX_BODY_BYTES", default=512 * 1024)
 # static paths and inside what is encrypted at rest), and how long they stay before they are deleted.
 BULK_EXPORT_DIR = Path(env.str("BULK_EXPORT_DIR", default=str(VAR_DIR / "exports")))
 BULK_EXPORT_EXPIRES_HOURS = env.int("BULK_EXPORT_EXPIRES_HOURS", default=24)
+BULK_EXPORT_PROCESSES = env.int("BULK_EXPORT_PROCESSES", default=0)  # on PostgreSQL; 0: min(CPUs, 4)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
