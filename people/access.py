@@ -13,8 +13,10 @@ Every view, export and API reaches a citizen through ``get_grant_or_404`` (or ``
 the models never import it.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -23,6 +25,7 @@ from django.utils import timezone
 from audit import sections as section_registry
 from audit.log import event, record, record_all
 from audit.models import AccessEvent
+from samplan.prepared import Prepared, columns, instance
 from web.decorators import is_staff_member  # re-exported: the policy's callers ask it here
 
 from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Organisation, Section, UnitLeadership
@@ -189,6 +192,45 @@ def visible_to(user):
     return visible_citizens(Citizen.objects.all(), user)
 
 
+# The policy's questions about a few citizens, compiled once per process (samplan.prepared): they run
+# on every request that opens a record, and building their SQL was most of such a request's Python.
+_BLOCKED = Prepared(
+    lambda user, citizens: (
+        Block.objects.filter(citizen_id__among=citizens, blocked_user_id=user, lifted_at__isnull=True)
+        .order_by()
+        .values_list("citizen_id")
+    ),
+    user=int,
+    citizens=list,
+)
+
+
+def _roles_query(user, citizens, today, relatives_only=False):
+    members = CareTeamMember.objects.active(today).filter(citizen_id__among=citizens, user_id=user).order_by()
+    if relatives_only:
+        # Without a staff profile a person reaches a citizen only as a relative the citizen let in:
+        # the row's sections are what the citizen's consent covers (relatives.actions keeps them so).
+        members = members.filter(role=CareTeamMember.Role.RELATIVE)
+    return members.values_list("citizen_id", "role", "sections")
+
+
+_ROLES = Prepared(_roles_query, user=int, citizens=list, today=datetime.date)
+_RELATIVE_ROLES = Prepared(
+    lambda **values: _roles_query(**values, relatives_only=True), user=int, citizens=list, today=datetime.date
+)
+_EMERGENCIES = Prepared(
+    lambda user, citizens, now: (
+        EmergencyAccess.objects.current(now)
+        .filter(citizen_id__among=citizens, user_id=user)
+        .order_by("-started_at")
+        .values_list(*columns(EmergencyAccess))
+    ),
+    user=int,
+    citizens=list,
+    now=datetime.datetime,
+)
+
+
 def _grants(user, citizens):
     """The grant on each of ``citizens`` (objects), by id; absent where there is no access.
 
@@ -209,21 +251,13 @@ def _grants(user, citizens):
         return grants
     staff = is_staff_member(user)
     ids = list(by_id)
-    blocked = set(
-        Block.objects.filter(citizen_id__among=ids, blocked_user=user, lifted_at__isnull=True).values_list(
-            "citizen_id", flat=True
-        )
-    )
+    blocked = {citizen_id for (citizen_id,) in _BLOCKED.rows(user=user.pk, citizens=ids)}
     open_ids = [pk for pk in ids if pk not in blocked]
     if not open_ids:
         return grants
     roles = {}
-    members = CareTeamMember.objects.active().filter(citizen_id__among=open_ids, user=user).order_by()
-    if not staff:
-        # Without a staff profile a person reaches a citizen only as a relative the citizen let in:
-        # the row's sections are what the citizen's consent covers (relatives.actions keeps them so).
-        members = members.filter(role=CareTeamMember.Role.RELATIVE)
-    for citizen_id, role, member_sections in members.values_list("citizen_id", "role", "sections"):
+    members = _ROLES if staff else _RELATIVE_ROLES
+    for citizen_id, role, member_sections in members.rows(user=user.pk, citizens=open_ids, today=timezone.localdate()):
         roles.setdefault(citizen_id, []).append((role, member_sections))
     grantable = all_sections()
     for citizen_id, held in roles.items():
@@ -235,10 +269,8 @@ def _grants(user, citizens):
         grants[citizen_id] = Grant(citizen=by_id[citizen_id], ground=Ground.CARE_TEAM, sections=sections, roles=names)
     rest = [pk for pk in open_ids if pk not in roles]
     if rest and staff:
-        emergencies = (
-            EmergencyAccess.objects.current().filter(citizen_id__among=rest, user=user).order_by("-started_at")
-        )
-        for emergency in emergencies:
+        for row in _EMERGENCIES.rows(user=user.pk, citizens=rest, now=timezone.now()):
+            emergency, _end = instance(EmergencyAccess, row)
             grants.setdefault(
                 emergency.citizen_id,
                 Grant(
@@ -356,6 +388,25 @@ def log_list_read(request, citizens, section, detail="", *, grants=None):
     )
 
 
+_CITIZEN = Prepared(
+    lambda pk: (
+        Citizen.objects.filter(pk=pk).order_by().values_list(*columns(Citizen), *columns(get_user_model(), "user__"))
+    ),
+    pk=int,
+)
+
+
+def _citizen(citizen_id):
+    """The citizen with their login (None if there is no such citizen), as ``select_related("user")``
+    would load them."""
+    row = _CITIZEN.first(pk=citizen_id)
+    if row is None:
+        return None
+    citizen, end = instance(Citizen, row)
+    citizen._state.fields_cache["user"] = instance(get_user_model(), row, end)[0]
+    return citizen
+
+
 def get_grant_or_404(request, citizen_id, section=Section.OVERVIEW, *, log=True, detail=""):
     """Load a citizen for ``request.user`` and check ``section``; log the read or the refusal.
 
@@ -365,7 +416,7 @@ def get_grant_or_404(request, citizen_id, section=Section.OVERVIEW, *, log=True,
     a refusal is logged under the first, a read under the first the reader may see.
     """
     sections = (section,) if isinstance(section, str) else tuple(section)
-    citizen = Citizen.objects.filter(pk=citizen_id).select_related("user").first()
+    citizen = _citizen(citizen_id)
     grant = grant_for(request.user, citizen) if citizen is not None else None
     if grant is None:
         if citizen is not None:

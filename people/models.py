@@ -265,8 +265,8 @@ class Block(models.Model):
 
 
 class EmergencyAccessQuerySet(models.QuerySet):
-    def current(self):
-        return self.filter(expires_at__gt=timezone.now())
+    def current(self, now=None):
+        return self.filter(expires_at__gt=now or timezone.now())
 
     def unreviewed(self):
         return self.filter(reviewed_at__isnull=True)
