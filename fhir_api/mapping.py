@@ -1,6 +1,7 @@
 """Samplan records as FHIR R4 resources (plain dicts; tests validate them with fhir.resources)."""
 
 import datetime
+import functools
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -152,6 +153,19 @@ CARE_PLAN_STATUS = {
 ACTIVITY_STATUS = {"draft": "not-started", "active": "in-progress", "completed": "completed"}
 
 
+@functools.cache
+def _labels(model, field_name):
+    """A choice field's labels by value, built once (lazy: each is translated when shown)."""
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def _display(instance, field_name):
+    """``instance.get_<field>_display()`` without building the choices again on every call (an export
+    maps a million goals and care-team members)."""
+    value = getattr(instance, field_name)
+    return _labels(type(instance), field_name).get(value, value)
+
+
 def _concept(system, code, display):
     return {"coding": [{"system": system, "code": code, "display": str(display)}]}
 
@@ -185,7 +199,7 @@ def care_team(citizen, members, *, last_updated):
     participants = []
     for member in members:
         participant = {
-            "role": [_concept(CARE_TEAM_ROLE_SYSTEM, member.role, member.get_role_display())],
+            "role": [_concept(CARE_TEAM_ROLE_SYSTEM, member.role, _display(member, "role"))],
             "member": member_reference(member),
             "period": _period(member.active_from, member.active_to),
         }
@@ -214,7 +228,7 @@ def goal(goal):
         "startDate": timezone.localdate(goal.created_at).isoformat(),
     }
     if goal.life_area:
-        resource["category"] = [_concept(LIFE_AREA_SYSTEM, goal.life_area, goal.get_life_area_display())]
+        resource["category"] = [_concept(LIFE_AREA_SYSTEM, goal.life_area, _display(goal, "life_area"))]
     if not goal.is_open:
         resource["statusDate"] = timezone.localdate(goal.closed_at).isoformat()
     rating = getattr(goal, "latest_rating", None)
@@ -264,7 +278,7 @@ def _crisis_plan(plan, version, status):
         "id": f"crisis-{plan.pk}",
         "status": status,
         "intent": "plan",
-        "category": [_concept(CRISIS_SITUATION_SYSTEM, plan.situation, plan.get_situation_display())],
+        "category": [_concept(CRISIS_SITUATION_SYSTEM, plan.situation, _display(plan, "situation"))],
         "title": str(plan),
         "subject": {"reference": f"Patient/{version.citizen_id}"},
         "activity": [{"detail": detail}],
@@ -382,7 +396,7 @@ def appointment(meeting):
     }
     members = [
         {
-            "type": [_concept(GROUP_ROLE_SYSTEM, participant.member.role, participant.member.get_role_display())],
+            "type": [_concept(GROUP_ROLE_SYSTEM, participant.member.role, _display(participant.member, "role"))],
             # An external participant is named only: their e-mail is for the invitation, not for readers.
             "actor": member_reference(participant.member),
             "status": participant.answer,
@@ -541,7 +555,7 @@ V3_RELATION = {
 def related_person(relative):
     """A relative as R4 RelatedPerson: the relation coded, the name and how to reach them. Their own
     needs and the conversations offered to them are the service's notes, not part of this."""
-    coding = [{"system": RELATION_SYSTEM, "code": relative.relation, "display": relative.get_relation_display()}]
+    coding = [{"system": RELATION_SYSTEM, "code": relative.relation, "display": str(_display(relative, "relation"))}]
     if relative.relation in V3_RELATION:
         code, display = V3_RELATION[relative.relation]
         coding.insert(0, {"system": V3_ROLE_SYSTEM, "code": code, "display": display})
@@ -551,7 +565,7 @@ def related_person(relative):
         "meta": {"lastUpdated": relative.updated_at.isoformat()},
         "active": relative.ended_at is None,
         "patient": {"reference": f"Patient/{relative.citizen_id}"},
-        "relationship": [{"coding": coding, "text": str(relative.get_relation_display())}],
+        "relationship": [{"coding": coding, "text": str(_display(relative, "relation"))}],
         "name": [{"text": relative.name}],
     }
     telecom = []

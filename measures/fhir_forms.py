@@ -443,6 +443,15 @@ def item_value(item, values):
 # FHIR QuestionnaireResponse items ---------------------------------------------------------------
 
 
+ANSWER_KEYS = {
+    "integer": "valueInteger",
+    "boolean": "valueBoolean",
+    "string": "valueString",
+    "text": "valueString",
+    "date": "valueDate",
+}
+
+
 def to_fhir_answer(item, value):
     if item.type == "choice":
         option = item.option(value)
@@ -450,13 +459,7 @@ def to_fhir_answer(item, value):
         if option.system:
             coding = {"system": option.system, **coding}
         return {"valueCoding": coding}
-    return {
-        "integer": lambda v: {"valueInteger": v},
-        "boolean": lambda v: {"valueBoolean": v},
-        "string": lambda v: {"valueString": v},
-        "text": lambda v: {"valueString": v},
-        "date": lambda v: {"valueDate": v},
-    }[item.type](value)
+    return {ANSWER_KEYS[item.type]: value}
 
 
 def to_fhir_items(items, answers):
