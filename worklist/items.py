@@ -9,11 +9,12 @@ nothing is stored about the list itself.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
-from django.db.models.functions import FirstValue
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, RowRange, Subquery, Window
+from django.db.models.functions import FirstValue, LastValue
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,6 +78,26 @@ def _start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+class _Links:
+    """``reverse(name, args=ids)`` for many items: one ``reverse`` per URL name and request, with markers
+    where the ids go, then the ids put in. (A ``reverse`` per item was a tenth of the list's Python.)"""
+
+    MARKER = 987_654_320  # no id is this large; the markers are MARKER + 1, MARKER + 2, …
+
+    def __init__(self):
+        self._patterns = {}
+
+    def __call__(self, name, *ids):
+        pattern = self._patterns.get((name, len(ids)))
+        if pattern is None:
+            markers = [str(self.MARKER + n) for n in range(1, len(ids) + 1)]
+            pattern = reverse(name, args=markers).replace("{", "{{").replace("}", "}}")
+            for n, marker in enumerate(markers):
+                pattern = pattern.replace(marker, f"{{{n}}}")
+            self._patterns[(name, len(ids))] = pattern
+        return pattern.format(*ids)
+
+
 def _is_coordinator(user):
     return Exists(
         CareTeamMember.objects.active().filter(citizen=OuterRef("pk"), user=user, role=CareTeamMember.Role.COORDINATOR)
@@ -109,26 +130,25 @@ def worklist_for(user, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     visible, mine = _visible(user)
+    link = _Links()
     items = []
-    items += _first_contacts(mine, today)
-    items += _todays_appointments(user, visible, today)
-    items += _missed_appointments(user, visible, mine)
-    items += _missed_checkins(mine, now)
-    items += _deteriorations(mine)
-    items += _plan_revisions(mine, today)
-    items += _unsigned_notes(user, visible)
-    items += _pending_evaluations(mine, today)
-    items += _plan_comments(mine)
-    items += _group_tasks(user, visible, today)
-    items += _group_meetings(user, visible, now, today)
-    items += _unsigned_minutes(mine, now)
-    items += _declined_agreements(mine)
-    items += _children(mine)
-    items += _peer_requests(mine)
+    items += _first_contacts(mine, today, link)
+    items += _appointments(user, visible, mine, today, link)
+    items += _checkins_and_children(mine, now, link)
+    items += _deteriorations(mine, link)
+    items += _plan_revisions(mine, today, link)
+    items += _unsigned_notes(user, visible, link)
+    items += _pending_evaluations(mine, today, link)
+    items += _plan_comments(mine, link)
+    items += _group_tasks(user, visible, today, link)
+    items += _group_meetings(user, visible, now, today, link)
+    items += _unsigned_minutes(mine, now, link)
+    items += _declined_agreements(mine, link)
+    items += _peer_requests(mine, link)
     return sorted(items, key=lambda item: item.sort_key)
 
 
-def _first_contacts(by_id, today):
+def _first_contacts(by_id, today, link):
     episodes = (
         Episode.objects.filter(
             citizen_id__among=by_id,
@@ -147,103 +167,128 @@ def _first_contacts(by_id, today):
             _start_of(due),
             by_id[citizen_id],
             _("First contact due %(date)s (%(pathway)s)") % {"date": due.strftime("%d.%m.%Y"), "pathway": pathway},
-            reverse("pathways:episode", args=[citizen_id, pk]),
+            link("pathways:episode", citizen_id, pk),
         )
 
 
-def _todays_appointments(user, visible, today):
-    appointments = (
-        Appointment.objects.filter(
-            staff=user,
-            status=Appointment.Status.PLANNED,
-            starts_at__gte=_start_of(today),
-            starts_at__lt=_start_of(today + datetime.timedelta(days=1)),
-            citizen_id__among=visible,
-        )
-        .order_by()
-        .values_list("pk", "citizen_id", "starts_at", "title", "kind")
-    )
-    for pk, citizen_id, starts_at, title, kind in appointments:
-        yield Item(
-            "appointment",
-            TODAY,
-            starts_at,
-            visible[citizen_id],
-            _("%(time)s: %(title)s (%(kind)s)")
-            % {
-                "time": _local(starts_at, "%H:%M"),
-                "title": title,
-                "kind": ContactKind(kind).label,
-            },
-            reverse("pathways:appointment", args=[citizen_id, pk]),
-        )
+def _appointments(user, visible, mine, today, link):
+    """Today's planned appointments the user holds, and missed ones not followed up: the coordinated
+    citizens', and the user's own with anyone else. One query for both (the same table).
 
-
-def _missed_appointments(user, visible, mine):
-    """Missed and not followed up: the coordinated citizens', and the user's own with anyone else.
-
-    Both citizen lists are literal ids: with a ``visible_to`` subquery inside the OR instead,
+    The citizen lists are literal ids: with a ``visible_to`` subquery inside the OR instead,
     PostgreSQL planned a scan of every citizen (bench/worklist.py measured it at a third of the
     page's time).
     """
-    missed = (
-        Appointment.objects.filter(
-            Q(citizen_id__among=mine) | Q(staff=user, citizen_id__among=visible),
-            status=Appointment.Status.MISSED,
-            followed_up_at__isnull=True,
-        )
-        .order_by()
-        .values_list("pk", "citizen_id", "starts_at")
+    planned, missed = Appointment.Status.PLANNED, Appointment.Status.MISSED
+    todays = Q(
+        staff=user,
+        status=planned,
+        starts_at__gte=_start_of(today),
+        starts_at__lt=_start_of(today + datetime.timedelta(days=1)),
+        citizen_id__among=visible,
     )
-    for pk, citizen_id, starts_at in missed:
-        yield Item(
-            "missed",
-            OVERDUE,
-            starts_at,
-            visible[citizen_id],
-            _("Missed appointment %(date)s, not followed up") % {"date": _local(starts_at, "%d.%m.%Y %H:%M")},
-            reverse("pathways:appointment", args=[citizen_id, pk]),
-        )
+    not_followed_up = Q(status=missed, followed_up_at__isnull=True) & (
+        Q(citizen_id__among=mine) | Q(staff=user, citizen_id__among=visible)
+    )
+    appointments = (
+        Appointment.objects.filter(todays | not_followed_up)
+        .order_by()
+        .values_list("pk", "citizen_id", "starts_at", "title", "kind", "status")
+    )
+    for pk, citizen_id, starts_at, title, kind, status in appointments:
+        if status == missed:
+            yield Item(
+                "missed",
+                OVERDUE,
+                starts_at,
+                visible[citizen_id],
+                _("Missed appointment %(date)s, not followed up") % {"date": _local(starts_at, "%d.%m.%Y %H:%M")},
+                link("pathways:appointment", citizen_id, pk),
+            )
+        else:
+            yield Item(
+                "appointment",
+                TODAY,
+                starts_at,
+                visible[citizen_id],
+                _("%(time)s: %(title)s (%(kind)s)")
+                % {
+                    "time": _local(starts_at, "%H:%M"),
+                    "title": title,
+                    "kind": ContactKind(kind).label,
+                },
+                link("pathways:appointment", citizen_id, pk),
+            )
 
 
-def _missed_checkins(by_id, now):
-    """Citizens with a login who checked in before (or are on an active pathway) but not for 14 days."""
+def _checkins_and_children(by_id, now, link):
+    """Two questions about the coordinated citizens themselves, in one query:
+
+    * check-ins: citizens with a login who checked in before (or are on an active pathway) but not
+      for 14 days;
+    * Health Personnel Act § 10 a: ask whether the citizen has children under 18, then see to each
+      child's need for information and follow-up. The item stays until both are done.
+    """
     limit = now - datetime.timedelta(days=settings.CHECKIN_MISSED_DAYS)
-    with_login = [pk for pk, citizen in by_id.items() if citizen.user_id]
+    checkins = QuestionnaireResponse.objects.filter(
+        citizen=OuterRef("pk"),
+        status=QuestionnaireResponse.Status.COMPLETED,
+        questionnaire__url__endswith=f"/{CHECKIN_KEY}",
+    )
+    children = Child.objects.filter(citizen=OuterRef("pk"), ended_at__isnull=True)
     rows = (
-        Citizen.objects.filter(pk__among=with_login)
+        Citizen.objects.filter(pk__among=by_id)
         .annotate(
-            last_checkin=Max(
-                "questionnaire_responses__authored_at",
-                filter=Q(
-                    questionnaire_responses__status=QuestionnaireResponse.Status.COMPLETED,
-                    questionnaire_responses__questionnaire__url__endswith=f"/{CHECKIN_KEY}",
-                ),
+            last_checkin=Subquery(
+                checkins.order_by().values("citizen").annotate(last=Max("authored_at")).values("last")
             ),
             on_pathway=Exists(
                 Episode.objects.filter(citizen=OuterRef("pk"), status=Episode.Status.ACTIVE, started_at__lte=limit)
             ),
+            any_child=Exists(children),
+            child_not_seen_to=Exists(children.filter(needs_addressed_on__isnull=True)),
         )
-        .filter(Q(last_checkin__lt=limit) | Q(last_checkin__isnull=True, on_pathway=True))
         .order_by()
-        .values_list("pk", "last_checkin")
+        .values_list(
+            "pk",
+            "user_id",
+            "last_checkin",
+            "on_pathway",
+            "created_at",
+            "children_question__pk",
+            "children_question__has_children",
+            "children_question__answered_at",
+            "any_child",
+            "child_not_seen_to",
+        )
     )
-    for pk, last in rows:
-        text = _("No check-in since %(date)s") % {"date": _local(last, "%d.%m.%Y")} if last else _("No check-in yet")
-        yield Item("checkin", SOON, last or limit, by_id[pk], text, reverse("measures:overview", args=[pk]))
+    for pk, user_id, last, on_pathway, registered_at, asked, has_children, answered_at, any_child, unseen in rows:
+        if user_id is not None and (last < limit if last else on_pathway):
+            if last:
+                text = _("No check-in since %(date)s") % {"date": _local(last, "%d.%m.%Y")}
+            else:
+                text = _("No check-in yet")
+            yield Item("checkin", SOON, last or limit, by_id[pk], text, link("measures:overview", pk))
+        if asked is None:
+            text, when = _("Ask whether the citizen has children under 18"), registered_at
+        elif has_children and (unseen or not any_child):
+            text, when = _("The children's need for information and follow-up is not yet seen to"), answered_at
+        else:
+            continue
+        yield Item("children", SOON, when, by_id[pk], text, link("relatives:children", pk))
 
 
-def _deteriorations(by_id):
+def _deteriorations(by_id, link):
     """Reliable deterioration: the latest score against the first, per instrument (one row per pair)."""
     pair = [F("citizen_id"), F("instrument")]
-    oldest_first = [F("effective_at").asc(), F("id").asc()]
-    newest_first = [F("effective_at").desc(), F("id").desc()]
+    in_time = [F("effective_at").asc(), F("id").asc()]
+    whole_pair = RowRange(start=None, end=None)  # LAST_VALUE over every row, not only those up to this one
     ends = (
         Score.objects.filter(citizen_id__among=by_id, total__isnull=False)
         .annotate(
-            first_total=Window(FirstValue("total"), partition_by=pair, order_by=oldest_first),
-            last_total=Window(FirstValue("total"), partition_by=pair, order_by=newest_first),
-            last_at=Window(FirstValue("effective_at"), partition_by=pair, order_by=newest_first),
+            first_total=Window(FirstValue("total"), partition_by=pair, order_by=in_time, frame=whole_pair),
+            last_total=Window(LastValue("total"), partition_by=pair, order_by=in_time, frame=whole_pair),
+            last_at=Window(LastValue("effective_at"), partition_by=pair, order_by=in_time, frame=whole_pair),
         )
         .order_by()
         .values_list("citizen_id", "instrument", "first_total", "last_total", "last_at")
@@ -252,8 +297,7 @@ def _deteriorations(by_id):
     for citizen_id, instrument, first_total, last_total, when in ends:
         if last_total == first_total or instrument not in scoring.INSTRUMENTS:  # one score, or no change
             continue
-        comparison = scoring.classify_against_first(instrument, first_total, last_total)
-        if comparison.get("direction") == "reliable_deterioration":
+        if _reliably_worse(instrument, first_total, last_total):
             yield Item(
                 "deterioration",
                 OVERDUE,
@@ -261,11 +305,19 @@ def _deteriorations(by_id):
                 by_id[citizen_id],
                 _("%(instrument)s: reliably worse than at the start")
                 % {"instrument": scoring.INSTRUMENTS[instrument].title},
-                reverse("measures:overview", args=[citizen_id]),
+                link("measures:overview", citizen_id),
             )
 
 
-def _plan_revisions(by_id, today):
+@functools.lru_cache(maxsize=4096)
+def _reliably_worse(instrument, first_total, last_total):
+    """``scoring.classify_against_first`` says so; remembered per process (the same few pairs of totals
+    come back on every page, and the rule is pure arithmetic on constants)."""
+    comparison = scoring.classify_against_first(instrument, first_total, last_total)
+    return comparison.get("direction") == "reliable_deterioration"
+
+
+def _plan_revisions(by_id, today, link):
     versions = (
         PlanVersion.objects.due_for_revision(today)
         .filter(citizen_id__among=by_id)
@@ -279,11 +331,11 @@ def _plan_revisions(by_id, today):
             _start_of(due),
             by_id[citizen_id],
             _("Individual plan due for revision %(date)s") % {"date": due.strftime("%d.%m.%Y")},
-            reverse("plans:plan", args=[citizen_id]),
+            link("plans:plan", citizen_id),
         )
 
 
-def _unsigned_notes(user, visible):
+def _unsigned_notes(user, visible, link):
     notes = (
         unsigned_notes(user, UNSIGNED_AFTER, citizen_ids=visible)
         .order_by()
@@ -296,11 +348,11 @@ def _unsigned_notes(user, visible):
             created_at,
             visible[citizen_id],
             _("Journal note from %(date)s is not signed") % {"date": _local(created_at, "%d.%m.%Y")},
-            reverse("journal:note", args=[citizen_id, pk]),
+            link("journal:note", citizen_id, pk),
         )
 
 
-def _pending_evaluations(by_id, today):
+def _pending_evaluations(by_id, today, link):
     pending = (
         ScheduledQuestionnaire.objects.filter(
             citizen_id__among=by_id,
@@ -318,11 +370,11 @@ def _pending_evaluations(by_id, today):
             _start_of(due),
             by_id[citizen_id],
             _("User evaluation not answered yet (pathway ended %(date)s)") % {"date": due.strftime("%d.%m.%Y")},
-            reverse("pathways:episode", args=[citizen_id, episode_id]),
+            link("pathways:episode", citizen_id, episode_id),
         )
 
 
-def _plan_comments(by_id):
+def _plan_comments(by_id, link):
     comments = (
         PlanComment.objects.filter(version__citizen_id__among=by_id, resolved_at__isnull=True)
         .exclude(author__staff_profile__isnull=False)
@@ -343,11 +395,11 @@ def _plan_comments(by_id):
                 row["count"],
             )
             % {"count": row["count"]},
-            reverse("plans:plan", args=[citizen_id]) + "#comments-heading",
+            link("plans:plan", citizen_id) + "#comments-heading",
         )
 
 
-def _group_tasks(user, visible, today):
+def _group_tasks(user, visible, today, link):
     """Actions the responsibility group gave the user, open until done or cancelled."""
     tasks = (
         GroupTask.objects.filter(responsible_user=user, status__in=GroupTask.OPEN, citizen_id__among=visible)
@@ -362,11 +414,11 @@ def _group_tasks(user, visible, today):
             visible[citizen_id],
             _("Action from the responsibility group: %(what)s (due %(date)s)")
             % {"what": what, "date": due.strftime("%d.%m.%Y")},
-            reverse("groups:task", args=[citizen_id, pk]),
+            link("groups:task", citizen_id, pk),
         )
 
 
-def _group_meetings(user, visible, now, today):
+def _group_meetings(user, visible, now, today, link):
     """Group meetings the user is invited to: unanswered invitations in the next weeks, and today's meetings."""
     invitations = (
         Participant.objects.filter(
@@ -395,11 +447,11 @@ def _group_meetings(user, visible, now, today):
             starts_at,
             visible[citizen_id],
             text,
-            reverse("groups:meeting", args=[citizen_id, meeting_id]),
+            link("groups:meeting", citizen_id, meeting_id),
         )
 
 
-def _unsigned_minutes(by_id, now):
+def _unsigned_minutes(by_id, now, link):
     """Meetings of the coordinated citizens that took place without signed minutes."""
     signed = Minutes.objects.filter(meeting=OuterRef("pk"), status=Minutes.Status.SIGNED)
     meetings = (
@@ -419,11 +471,11 @@ def _unsigned_minutes(by_id, now):
             starts_at,
             by_id[citizen_id],
             _("Minutes of the group meeting %(date)s are not signed") % {"date": _local(starts_at, "%d.%m.%Y")},
-            reverse("groups:meeting", args=[citizen_id, pk]),
+            link("groups:meeting", citizen_id, pk),
         )
 
 
-def _declined_agreements(by_id):
+def _declined_agreements(by_id, link):
     """Groups whose agreement as it stands now the citizen (or the guardian) said no to: talk, then change it."""
     newer = Agreement.objects.filter(group=OuterRef("group"), number__gt=OuterRef("number"))
     declined = (
@@ -445,36 +497,11 @@ def _declined_agreements(by_id):
             by_id[citizen_id],
             _("%(who)s said no to the responsibility group's agreement (version %(number)s)")
             % {"who": who, "number": number},
-            reverse("groups:group", args=[citizen_id]),
+            link("groups:group", citizen_id),
         )
 
 
-def _children(by_id):
-    """Health Personnel Act § 10 a: ask whether the citizen has children under 18, then see to each
-    child's need for information and follow-up. The item stays until both are done."""
-    children = Child.objects.filter(citizen=OuterRef("pk"), ended_at__isnull=True)
-    rows = (
-        Citizen.objects.filter(pk__among=by_id)
-        .annotate(
-            any_child=Exists(children),
-            child_not_seen_to=Exists(children.filter(needs_addressed_on__isnull=True)),
-        )
-        .filter(
-            Q(children_question__isnull=True)
-            | Q(children_question__has_children=True) & (Q(child_not_seen_to=True) | Q(any_child=False))
-        )
-        .order_by()
-        .values_list("pk", "created_at", "children_question__answered_at")
-    )
-    for citizen_id, registered_at, answered_at in rows:
-        if answered_at is None:
-            text, when = _("Ask whether the citizen has children under 18"), registered_at
-        else:
-            text, when = _("The children's need for information and follow-up is not yet seen to"), answered_at
-        yield Item("children", SOON, when, by_id[citizen_id], text, reverse("relatives:children", args=[citizen_id]))
-
-
-def _peer_requests(by_id):
+def _peer_requests(by_id, link):
     """The citizen asked for a peer worker: until one is on the team or the coordinator has answered."""
     peer_worker = CareTeamMember.objects.active().filter(
         citizen=OuterRef("citizen"), role=CareTeamMember.Role.PEER_WORKER
@@ -492,5 +519,5 @@ def _peer_requests(by_id):
             asked_at,
             by_id[citizen_id],
             _("Asks for a peer worker (%(date)s)") % {"date": _local(asked_at, "%d.%m.%Y")},
-            reverse("recovery:peer_support", args=[citizen_id]),
+            link("recovery:peer_support", citizen_id),
         )
