@@ -11,6 +11,7 @@ from measures import actions, fhir_forms, scoring
 from measures.models import Questionnaire, QuestionnaireResponse, Score
 from people import access
 from people.models import Section
+from samplan.prepared import Prepared, columns, instance
 
 from . import mapping
 from .edge import BadInput, bearer_required, read_json, reference_id, whole_number
@@ -78,10 +79,26 @@ def questionnaire_read(request, questionnaire_id):
 # QuestionnaireResponse --------------------------------------------------------------------------
 
 
+# Asked on every response posted: compiled once (samplan.prepared).
+_QUESTIONNAIRE_VERSION = Prepared(
+    lambda url, version: (
+        Questionnaire.objects.filter(url=url, version=version).order_by("pk").values_list(*columns(Questionnaire))[:1]
+    ),
+    url=str,
+    version=str,
+)
+_CURRENT_QUESTIONNAIRE = Prepared(
+    lambda url: (
+        Questionnaire.objects.filter(url=url, is_current=True).order_by("pk").values_list(*columns(Questionnaire))[:1]
+    ),
+    url=str,
+)
+
+
 def _find_questionnaire(canonical):
     url, bar, version = (canonical or "").partition("|")
-    queryset = Questionnaire.objects.filter(url=url)
-    return (queryset.filter(version=version) if bar else queryset.filter(is_current=True)).first()
+    row = _QUESTIONNAIRE_VERSION.first(url=url, version=version) if bar else _CURRENT_QUESTIONNAIRE.first(url=url)
+    return instance(Questionnaire, row)[0] if row is not None else None
 
 
 def _item_errors(errors):

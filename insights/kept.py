@@ -10,7 +10,9 @@
 """
 
 import copy
+import datetime
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -19,6 +21,7 @@ from django.utils import timezone
 from measures import scoring
 from measures.models import GoalRating, Score
 from pathways.models import Episode
+from samplan.prepared import Prepared, columns, instance
 
 from . import days
 from .models import EpisodeGoal, EpisodeScore
@@ -142,19 +145,38 @@ def _update(rows, fields):
         row.save(update_fields=fields)
 
 
+# A score is written on every questionnaire a citizen completes: its two questions are compiled once.
+_EPISODES_HOLDING = Prepared(
+    lambda citizen, day: (
+        Episode.objects.filter(window(day), citizen_id=citizen).order_by().values_list(*EPISODE_FIELDS)
+    ),
+    citizen=int,
+    day=datetime.date,
+)
+_KEPT_SCORES = Prepared(
+    lambda episodes, instrument: (
+        EpisodeScore.objects.select_for_update()
+        .filter(episode_id__among=episodes, instrument=instrument)
+        .order_by()
+        .values_list(*columns(EpisodeScore))
+    ),
+    episodes=list,
+    instrument=str,
+)
+
+
 def score_written(score):
     if score.total is None or not _counts(score.instrument):
         return
     day = timezone.localdate(score.effective_at)
-    episodes = list(Episode.objects.filter(window(day), citizen_id=score.citizen_id).order_by().only(*EPISODE_FIELDS))
+    episodes = [
+        SimpleNamespace(**dict(zip(EPISODE_FIELDS, row, strict=True)))
+        for row in _EPISODES_HOLDING.rows(citizen=score.citizen_id, day=day)
+    ]
     if not episodes:
         return
-    rows = {
-        row.episode_id: row
-        for row in EpisodeScore.objects.select_for_update().filter(
-            episode_id__in=[episode.pk for episode in episodes], instrument=score.instrument
-        )
-    }
+    kept = _KEPT_SCORES.rows(episodes=[episode.pk for episode in episodes], instrument=score.instrument)
+    rows = {row.episode_id: row for row in (instance(EpisodeScore, values)[0] for values in kept)}
     new, changed = [], []
     deltas = days.ScoreDeltas()
     for episode in episodes:
