@@ -27,9 +27,10 @@ from measures.models import QuestionnaireResponse, Score
 from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestionnaire
 from people import access
 from people.models import CareTeamMember, Citizen
-from plans.models import PlanComment, PlanVersion
+from plans.models import REVISION_WARNING_DAYS, PlanComment, PlanVersion
 from recovery.models import PeerRequest
 from relatives.models import Child
+from samplan.prepared import Prepared
 
 # How urgent an item is; the list is sorted by this, then by when.
 OVERDUE, TODAY, SOON = 0, 1, 2
@@ -133,33 +134,44 @@ def worklist_for(user, now=None):
     link = _Links()
     items = []
     items += _first_contacts(mine, today, link)
-    items += _appointments(user, visible, mine, today, link)
+    items += _appointments(user.pk, visible, mine, today, link)
     items += _checkins_and_children(mine, now, link)
     items += _deteriorations(mine, link)
     items += _plan_revisions(mine, today, link)
-    items += _unsigned_notes(user, visible, link)
-    items += _pending_evaluations(mine, today, link)
+    items += _unsigned_notes(user.pk, visible, now, link)
+    items += _pending_evaluations(mine, link)
     items += _plan_comments(mine, link)
-    items += _group_tasks(user, visible, today, link)
-    items += _group_meetings(user, visible, now, today, link)
+    items += _group_tasks(user.pk, visible, today, link)
+    items += _group_meetings(user.pk, visible, now, today, link)
     items += _unsigned_minutes(mine, now, link)
     items += _declined_agreements(mine, link)
-    items += _peer_requests(mine, link)
+    items += _peer_requests(mine, today, link)
     return sorted(items, key=lambda item: item.sort_key)
 
 
-def _first_contacts(by_id, today, link):
-    episodes = (
+# Each source is one ORM query compiled once per process (samplan.prepared): building and compiling
+# them again on every request was most of the page's Python (docs/benchmarks.md). Every value that
+# changes (the user, the citizens, today, now) is an argument.
+
+_FIRST_CONTACTS = Prepared(
+    lambda citizens, due_by: (
         Episode.objects.filter(
-            citizen_id__among=by_id,
+            citizen_id__among=citizens,
             status__in=Episode.OPEN,
             first_contact_on__isnull=True,
-            first_contact_due__lte=today + datetime.timedelta(days=FIRST_CONTACT_WARNING_DAYS),
+            first_contact_due__lte=due_by,
         )
         .order_by()
         .values_list("pk", "citizen_id", "first_contact_due", "template__name")
-    )
-    for pk, citizen_id, due, pathway in episodes:
+    ),
+    citizens=list,
+    due_by=datetime.date,
+)
+
+
+def _first_contacts(by_id, today, link):
+    due_by = today + datetime.timedelta(days=FIRST_CONTACT_WARNING_DAYS)
+    for pk, citizen_id, due, pathway in _FIRST_CONTACTS.rows(citizens=list(by_id), due_by=due_by):
         urgency = OVERDUE if due < today else TODAY if due == today else SOON
         yield Item(
             "first_contact",
@@ -171,6 +183,29 @@ def _first_contacts(by_id, today, link):
         )
 
 
+def _appointments_query(user, visible, mine, day_starts, day_ends):
+    todays = Q(
+        staff_id=user,
+        status=Appointment.Status.PLANNED,
+        starts_at__gte=day_starts,
+        starts_at__lt=day_ends,
+        citizen_id__among=visible,
+    )
+    not_followed_up = Q(status=Appointment.Status.MISSED, followed_up_at__isnull=True) & (
+        Q(citizen_id__among=mine) | Q(staff_id=user, citizen_id__among=visible)
+    )
+    return (
+        Appointment.objects.filter(todays | not_followed_up)
+        .order_by()
+        .values_list("pk", "citizen_id", "starts_at", "title", "kind", "status")
+    )
+
+
+_APPOINTMENTS = Prepared(
+    _appointments_query, user=int, visible=list, mine=list, day_starts=datetime.datetime, day_ends=datetime.datetime
+)
+
+
 def _appointments(user, visible, mine, today, link):
     """Today's planned appointments the user holds, and missed ones not followed up: the coordinated
     citizens', and the user's own with anyone else. One query for both (the same table).
@@ -179,24 +214,15 @@ def _appointments(user, visible, mine, today, link):
     PostgreSQL planned a scan of every citizen (bench/worklist.py measured it at a third of the
     page's time).
     """
-    planned, missed = Appointment.Status.PLANNED, Appointment.Status.MISSED
-    todays = Q(
-        staff=user,
-        status=planned,
-        starts_at__gte=_start_of(today),
-        starts_at__lt=_start_of(today + datetime.timedelta(days=1)),
-        citizen_id__among=visible,
-    )
-    not_followed_up = Q(status=missed, followed_up_at__isnull=True) & (
-        Q(citizen_id__among=mine) | Q(staff=user, citizen_id__among=visible)
-    )
-    appointments = (
-        Appointment.objects.filter(todays | not_followed_up)
-        .order_by()
-        .values_list("pk", "citizen_id", "starts_at", "title", "kind", "status")
+    appointments = _APPOINTMENTS.rows(
+        user=user,
+        visible=list(visible),
+        mine=list(mine),
+        day_starts=_start_of(today),
+        day_ends=_start_of(today + datetime.timedelta(days=1)),
     )
     for pk, citizen_id, starts_at, title, kind, status in appointments:
-        if status == missed:
+        if status == Appointment.Status.MISSED:
             yield Item(
                 "missed",
                 OVERDUE,
@@ -221,23 +247,15 @@ def _appointments(user, visible, mine, today, link):
             )
 
 
-def _checkins_and_children(by_id, now, link):
-    """Two questions about the coordinated citizens themselves, in one query:
-
-    * check-ins: citizens with a login who checked in before (or are on an active pathway) but not
-      for 14 days;
-    * Health Personnel Act § 10 a: ask whether the citizen has children under 18, then see to each
-      child's need for information and follow-up. The item stays until both are done.
-    """
-    limit = now - datetime.timedelta(days=settings.CHECKIN_MISSED_DAYS)
+def _checkins_and_children_query(citizens, limit):
     checkins = QuestionnaireResponse.objects.filter(
         citizen=OuterRef("pk"),
         status=QuestionnaireResponse.Status.COMPLETED,
         questionnaire__url__endswith=f"/{CHECKIN_KEY}",
     )
     children = Child.objects.filter(citizen=OuterRef("pk"), ended_at__isnull=True)
-    rows = (
-        Citizen.objects.filter(pk__among=by_id)
+    return (
+        Citizen.objects.filter(pk__among=citizens)
         .annotate(
             last_checkin=Subquery(
                 checkins.order_by().values("citizen").annotate(last=Max("authored_at")).values("last")
@@ -262,6 +280,21 @@ def _checkins_and_children(by_id, now, link):
             "child_not_seen_to",
         )
     )
+
+
+_CHECKINS_AND_CHILDREN = Prepared(_checkins_and_children_query, citizens=list, limit=datetime.datetime)
+
+
+def _checkins_and_children(by_id, now, link):
+    """Two questions about the coordinated citizens themselves, in one query:
+
+    * check-ins: citizens with a login who checked in before (or are on an active pathway) but not
+      for 14 days;
+    * Health Personnel Act § 10 a: ask whether the citizen has children under 18, then see to each
+      child's need for information and follow-up. The item stays until both are done.
+    """
+    limit = now - datetime.timedelta(days=settings.CHECKIN_MISSED_DAYS)
+    rows = _CHECKINS_AND_CHILDREN.rows(citizens=list(by_id), limit=limit)
     for pk, user_id, last, on_pathway, registered_at, asked, has_children, answered_at, any_child, unseen in rows:
         if user_id is not None and (last < limit if last else on_pathway):
             if last:
@@ -278,13 +311,13 @@ def _checkins_and_children(by_id, now, link):
         yield Item("children", SOON, when, by_id[pk], text, link("relatives:children", pk))
 
 
-def _deteriorations(by_id, link):
-    """Reliable deterioration: the latest score against the first, per instrument (one row per pair)."""
+def _score_ends_query(citizens):
+    """The first and the latest total per citizen and instrument, one row per pair."""
     pair = [F("citizen_id"), F("instrument")]
     in_time = [F("effective_at").asc(), F("id").asc()]
     whole_pair = RowRange(start=None, end=None)  # LAST_VALUE over every row, not only those up to this one
-    ends = (
-        Score.objects.filter(citizen_id__among=by_id, total__isnull=False)
+    return (
+        Score.objects.filter(citizen_id__among=citizens, total__isnull=False)
         .annotate(
             first_total=Window(FirstValue("total"), partition_by=pair, order_by=in_time, frame=whole_pair),
             last_total=Window(LastValue("total"), partition_by=pair, order_by=in_time, frame=whole_pair),
@@ -294,7 +327,14 @@ def _deteriorations(by_id, link):
         .values_list("citizen_id", "instrument", "first_total", "last_total", "last_at")
         .distinct()
     )
-    for citizen_id, instrument, first_total, last_total, when in ends:
+
+
+_SCORE_ENDS = Prepared(_score_ends_query, citizens=list)
+
+
+def _deteriorations(by_id, link):
+    """Reliable deterioration: the latest score against the first, per instrument."""
+    for citizen_id, instrument, first_total, last_total, when in _SCORE_ENDS.rows(citizens=list(by_id)):
         if last_total == first_total or instrument not in scoring.INSTRUMENTS:  # one score, or no change
             continue
         if _reliably_worse(instrument, first_total, last_total):
@@ -317,14 +357,23 @@ def _reliably_worse(instrument, first_total, last_total):
     return comparison.get("direction") == "reliable_deterioration"
 
 
-def _plan_revisions(by_id, today, link):
-    versions = (
-        PlanVersion.objects.due_for_revision(today)
-        .filter(citizen_id__among=by_id)
+_WARNING = datetime.timedelta(days=REVISION_WARNING_DAYS)
+# ``due_for_revision(today)`` asks for a revision up to ``today`` + the warning; built with the
+# argument less the warning, the compiled query holds the argument itself: the rule stays in plans.
+_PLAN_REVISIONS = Prepared(
+    lambda citizens, due_by: (
+        PlanVersion.objects.due_for_revision(due_by - _WARNING)
+        .filter(citizen_id__among=citizens)
         .order_by()
         .values_list("citizen_id", "next_revision")
-    )
-    for citizen_id, due in versions:
+    ),
+    citizens=list,
+    due_by=datetime.date,
+)
+
+
+def _plan_revisions(by_id, today, link):
+    for citizen_id, due in _PLAN_REVISIONS.rows(citizens=list(by_id), due_by=today + _WARNING):
         yield Item(
             "plan_revision",
             OVERDUE if due < today else SOON,
@@ -335,12 +384,20 @@ def _plan_revisions(by_id, today, link):
         )
 
 
-def _unsigned_notes(user, visible, link):
-    notes = (
-        unsigned_notes(user, UNSIGNED_AFTER, citizen_ids=visible)
+_UNSIGNED_NOTES = Prepared(
+    lambda user, citizens, started_before: (
+        unsigned_notes(user, citizen_ids=citizens, started_before=started_before)
         .order_by()
         .values_list("pk", "citizen_id", "created_at")
-    )
+    ),
+    user=int,
+    citizens=list,
+    started_before=datetime.datetime,
+)
+
+
+def _unsigned_notes(user, visible, now, link):
+    notes = _UNSIGNED_NOTES.rows(user=user, citizens=list(visible), started_before=now - UNSIGNED_AFTER)
     for pk, citizen_id, created_at in notes:
         yield Item(
             "unsigned_note",
@@ -352,18 +409,23 @@ def _unsigned_notes(user, visible, link):
         )
 
 
-def _pending_evaluations(by_id, today, link):
-    pending = (
+_PENDING_EVALUATIONS = Prepared(
+    lambda citizens: (
         ScheduledQuestionnaire.objects.filter(
-            citizen_id__among=by_id,
+            citizen_id__among=citizens,
             reason=ScheduledQuestionnaire.Reason.EVALUATION,
             answered_at__isnull=True,
             cancelled_at__isnull=True,
         )
         .order_by()
         .values_list("citizen_id", "episode_id", "due_on")
-    )
-    for citizen_id, episode_id, due in pending:
+    ),
+    citizens=list,
+)
+
+
+def _pending_evaluations(by_id, link):
+    for citizen_id, episode_id, due in _PENDING_EVALUATIONS.rows(citizens=list(by_id)):
         yield Item(
             "evaluation",
             SOON,
@@ -374,39 +436,50 @@ def _pending_evaluations(by_id, today, link):
         )
 
 
-def _plan_comments(by_id, link):
-    comments = (
-        PlanComment.objects.filter(version__citizen_id__among=by_id, resolved_at__isnull=True)
+_PLAN_COMMENTS = Prepared(
+    lambda citizens: (
+        PlanComment.objects.filter(version__citizen_id__among=citizens, resolved_at__isnull=True)
         .exclude(author__staff_profile__isnull=False)
         .order_by()
         .values("version__citizen_id")
         .annotate(latest=Max("created_at"), count=Count("id"))
-    )
-    for row in comments:
-        citizen_id = row["version__citizen_id"]
+        .values_list("version__citizen_id", "latest", "count")
+    ),
+    citizens=list,
+)
+
+
+def _plan_comments(by_id, link):
+    for citizen_id, latest, count in _PLAN_COMMENTS.rows(citizens=list(by_id)):
         yield Item(
             "plan_comment",
             SOON,
-            row["latest"],
+            latest,
             by_id[citizen_id],
             ngettext(
                 "%(count)d open comment from the citizen on the individual plan",
                 "%(count)d open comments from the citizen on the individual plan",
-                row["count"],
+                count,
             )
-            % {"count": row["count"]},
+            % {"count": count},
             link("plans:plan", citizen_id) + "#comments-heading",
         )
 
 
-def _group_tasks(user, visible, today, link):
-    """Actions the responsibility group gave the user, open until done or cancelled."""
-    tasks = (
-        GroupTask.objects.filter(responsible_user=user, status__in=GroupTask.OPEN, citizen_id__among=visible)
+_GROUP_TASKS = Prepared(
+    lambda user, citizens: (
+        GroupTask.objects.filter(responsible_user_id=user, status__in=GroupTask.OPEN, citizen_id__among=citizens)
         .order_by()
         .values_list("pk", "citizen_id", "what", "due_on")
-    )
-    for pk, citizen_id, what, due in tasks:
+    ),
+    user=int,
+    citizens=list,
+)
+
+
+def _group_tasks(user, visible, today, link):
+    """Actions the responsibility group gave the user, open until done or cancelled."""
+    for pk, citizen_id, what, due in _GROUP_TASKS.rows(user=user, citizens=list(visible)):
         yield Item(
             "group_task",
             OVERDUE if due < today else TODAY if due == today else SOON,
@@ -418,18 +491,32 @@ def _group_tasks(user, visible, today, link):
         )
 
 
-def _group_meetings(user, visible, now, today, link):
-    """Group meetings the user is invited to: unanswered invitations in the next weeks, and today's meetings."""
-    invitations = (
+_INVITATIONS = Prepared(
+    lambda user, citizens, starts_from, starts_until: (
         Participant.objects.filter(
-            member__care_team_member__user=user,
+            member__care_team_member__user_id=user,
             meeting__status=Meeting.Status.PLANNED,
-            meeting__starts_at__gte=_start_of(today),
-            meeting__starts_at__lte=now + datetime.timedelta(days=GROUP_MEETING_DAYS),
-            meeting__citizen_id__among=visible,
+            meeting__starts_at__gte=starts_from,
+            meeting__starts_at__lte=starts_until,
+            meeting__citizen_id__among=citizens,
         )
         .order_by()
         .values_list("meeting_id", "meeting__citizen_id", "meeting__starts_at", "answer")
+    ),
+    user=int,
+    citizens=list,
+    starts_from=datetime.datetime,
+    starts_until=datetime.datetime,
+)
+
+
+def _group_meetings(user, visible, now, today, link):
+    """Group meetings the user is invited to: unanswered invitations in the next weeks, and today's meetings."""
+    invitations = _INVITATIONS.rows(
+        user=user,
+        citizens=list(visible),
+        starts_from=_start_of(today),
+        starts_until=now + datetime.timedelta(days=GROUP_MEETING_DAYS),
     )
     for meeting_id, citizen_id, starts_at, answer in invitations:
         is_today = timezone.localdate(starts_at) == today
@@ -451,19 +538,26 @@ def _group_meetings(user, visible, now, today, link):
         )
 
 
-def _unsigned_minutes(by_id, now, link):
-    """Meetings of the coordinated citizens that took place without signed minutes."""
+def _unsigned_minutes_query(citizens, started_before):
     signed = Minutes.objects.filter(meeting=OuterRef("pk"), status=Minutes.Status.SIGNED)
-    meetings = (
+    return (
         Meeting.objects.filter(
-            citizen_id__among=by_id,
+            citizen_id__among=citizens,
             status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
-            starts_at__lt=now - UNSIGNED_AFTER,
+            starts_at__lt=started_before,
         )
         .filter(~Exists(signed))
         .order_by()
         .values_list("pk", "citizen_id", "starts_at")
     )
+
+
+_UNSIGNED_MINUTES = Prepared(_unsigned_minutes_query, citizens=list, started_before=datetime.datetime)
+
+
+def _unsigned_minutes(by_id, now, link):
+    """Meetings of the coordinated citizens that took place without signed minutes."""
+    meetings = _UNSIGNED_MINUTES.rows(citizens=list(by_id), started_before=now - UNSIGNED_AFTER)
     for pk, citizen_id, starts_at in meetings:
         yield Item(
             "unsigned_minutes",
@@ -475,19 +569,26 @@ def _unsigned_minutes(by_id, now, link):
         )
 
 
-def _declined_agreements(by_id, link):
-    """Groups whose agreement as it stands now the citizen (or the guardian) said no to: talk, then change it."""
+def _declined_agreements_query(citizens):
     newer = Agreement.objects.filter(group=OuterRef("group"), number__gt=OuterRef("number"))
-    declined = (
+    return (
         Agreement.objects.filter(
             Q(citizen_consent="no") | Q(guardian_consent="no"),
-            group__citizen_id__among=by_id,
+            group__citizen_id__among=citizens,
             group__status__in=[Group.Status.PROPOSED, Group.Status.ACTIVE],
         )
         .filter(~Exists(newer))
         .order_by()
         .values_list("group__citizen_id", "number", "citizen_answered_at", "guardian_answered_at", "citizen_consent")
     )
+
+
+_DECLINED_AGREEMENTS = Prepared(_declined_agreements_query, citizens=list)
+
+
+def _declined_agreements(by_id, link):
+    """Groups whose agreement as it stands now the citizen (or the guardian) said no to: talk, then change it."""
+    declined = _DECLINED_AGREEMENTS.rows(citizens=list(by_id))
     for citizen_id, number, citizen_at, guardian_at, citizen_consent in declined:
         who = _("The citizen") if citizen_consent == "no" else _("The guardian")
         yield Item(
@@ -501,18 +602,24 @@ def _declined_agreements(by_id, link):
         )
 
 
-def _peer_requests(by_id, link):
-    """The citizen asked for a peer worker: until one is on the team or the coordinator has answered."""
-    peer_worker = CareTeamMember.objects.active().filter(
+def _peer_requests_query(citizens, today):
+    peer_worker = CareTeamMember.objects.active(today).filter(
         citizen=OuterRef("citizen"), role=CareTeamMember.Role.PEER_WORKER
     )
-    requests = (
-        PeerRequest.objects.filter(citizen_id__among=by_id, answered_at__isnull=True)
+    return (
+        PeerRequest.objects.filter(citizen_id__among=citizens, answered_at__isnull=True)
         .filter(~Exists(peer_worker))
         .order_by()
         .values_list("citizen_id", "asked_at")
     )
-    for citizen_id, asked_at in requests:
+
+
+_PEER_REQUESTS = Prepared(_peer_requests_query, citizens=list, today=datetime.date)
+
+
+def _peer_requests(by_id, today, link):
+    """The citizen asked for a peer worker: until one is on the team or the coordinator has answered."""
+    for citizen_id, asked_at in _PEER_REQUESTS.rows(citizens=list(by_id), today=today):
         yield Item(
             "peer_request",
             TODAY,
