@@ -29,7 +29,6 @@ import os
 import shutil
 import signal
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -58,7 +57,7 @@ from relatives.sections import RELATIVES
 
 from . import cohorts, mapping
 from .groups import TaskMapper, VisibleMinutes, meetings_with_participants, signed_minutes
-from .measures import total_code
+from .measures import SCORE_FIELDS, total_code
 from .models import BulkExport, BulkFile
 from .plans import (
     CARE_PLAN_SCOPES,
@@ -249,7 +248,6 @@ RESPONSE_FIELDS = (
     "author_id",
     "updated_at",
 )
-SCORE_FIELDS = ("pk", "citizen_id", "response_id", "instrument", "total", "band", "effective_at", "created_at")
 
 
 def _responses(run, grants):
@@ -469,11 +467,10 @@ def _write_part(run, ids, progress, results):
         signal.signal(number, signal.SIG_DFL)
     wall, cpu = time.perf_counter(), time.process_time()
     try:
-        with _fast_timestamps():
-            try:
-                taken = _write_citizens(run, ids, progress)
-            finally:
-                run.close()
+        try:
+            taken = _write_citizens(run, ids, progress)
+        finally:
+            run.close()
         results.send(
             {
                 "part": run.part,
@@ -573,8 +570,7 @@ def _write(run):
                 files.update(result["files"])
             taken = sum(result["taken"] for result in results)
         else:
-            with _fast_timestamps():
-                taken = _write_citizens(run, ids, _Progress(export, len(ids)))
+            taken = _write_citizens(run, ids, _Progress(export, len(ids)))
         if "Questionnaire" in export.types:  # the forms, once, whatever the parts
             questionnaires = Questionnaire.objects.filter(_since(export, "imported_at")).order_by("pk")
             run.write_all("Questionnaire", (mapping.questionnaire(q) for q in questionnaires))
@@ -586,42 +582,6 @@ def _write(run):
 
 def _expiry(now):
     return now + timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
-
-
-@contextmanager
-def _fast_timestamps():
-    """While an export reads (PostgreSQL, a UTC session, as Django's is): timestamps parsed by
-    ``datetime.fromisoformat`` instead of psycopg's general text loader, a fifth of the rows' cost.
-    The same aware UTC datetimes; anything it cannot read falls back to the usual loader."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    adapters = connection.connection.adapters
-    from psycopg.adapt import Loader
-    from psycopg.pq import Format
-
-    oid = adapters.types["timestamptz"].oid
-    usual = adapters.get_loader(oid, Format.TEXT)
-
-    class Fast(Loader):
-        timezone = getattr(usual, "timezone", None)  # Django's backend reads it off the loader
-
-        def __init__(self, oid, context=None):
-            super().__init__(oid, context)
-            self.fallback = usual(oid, context)
-
-        def load(self, data):
-            text = bytes(data).decode()
-            if text.endswith("+00") and text[4] == "-":
-                return datetime.fromisoformat(text)
-            return self.fallback.load(data)
-
-    adapters.register_loader(oid, Fast)
-    try:
-        yield
-    finally:
-        adapters.register_loader(oid, usual)
 
 
 def run_export(export_id):

@@ -8,7 +8,6 @@ import json
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -486,31 +485,3 @@ def test_the_citizen_sees_in_their_access_log_who_took_their_data(bulk, register
     assert page.status_code == 200
     text = page.content.decode()
     assert "Register (system client)" in text and "Bulk export (FHIR)" in text
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the export's timestamp loader is PostgreSQL's")
-@pytest.mark.django_db
-def test_the_exports_timestamp_loader_reads_what_psycopgs_reads():
-    from fhir_api.export import _fast_timestamps
-
-    moments = [
-        "2026-12-06 21:03:33+00",
-        "2026-12-06 21:03:33.1+01",
-        "2026-12-06 21:03:33.120000+00",
-        "2026-03-29 01:59:59.999999+00",
-        "0999-01-01 00:00:00+00",
-        "9999-12-31 23:59:59.5+00",
-    ]
-    sql = "SELECT " + ", ".join(f"'{moment}'::timestamptz" for moment in moments)
-
-    def read():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()
-
-    usual = read()
-    with _fast_timestamps():
-        fast = read()
-    assert fast == usual
-    assert [value.isoformat() for value in fast] == [value.isoformat() for value in usual]
-    assert read() == usual  # the usual loader is back afterwards
