@@ -63,8 +63,11 @@ def record_all(events):
 
     The rows hold plain ids and text already, so they are sent as they are, with one ``at`` for all,
     instead of through ``bulk_create``, whose preparation of every field of every row was a tenth of
-    the worklist's Python (docs/benchmarks.md). Only an INSERT, as the log allows; more rows than one
-    statement may carry go in several, in one transaction. The events get no ids.
+    the worklist's Python (docs/benchmarks.md). A value the same in every row (the actor, the
+    section, the page…) is sent once, not once per row: ``INSERT … SELECT <those values>, v.column1,
+    … FROM (VALUES <what differs, per row>) AS v``, which PostgreSQL and SQLite both read. Only an
+    INSERT, as the log allows; more rows than one statement may carry go in several, in one
+    transaction. The events get no ids.
     """
     events = list(events)
     if not events:
@@ -77,19 +80,27 @@ def record_all(events):
     for entry in events:
         entry.at = at
         rows.append([stamp if field.attname == "at" else getattr(entry, field.attname) for field in fields])
+    by_column = list(zip(*rows, strict=True))
+    varying = [n for n, values in enumerate(by_column) if any(value != values[0] for value in values)]
+    varying = varying or [len(fields) - 1]  # identical rows: one column still carries them
+    quote = connection.ops.quote_name
+    selected = ", ".join(f"v.column{varying.index(n) + 1}" if n in varying else "%s" for n in range(len(fields)))
+    constants = [values[0] for n, values in enumerate(by_column) if n not in varying]
     # PostgreSQL's protocol carries at most 65,535 parameters per statement; SQLite's limit is Django's.
-    per_statement = (connection.features.max_query_params or 65535) // len(fields)
-    table = connection.ops.quote_name(AccessEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    row_placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = ((connection.features.max_query_params or 65535) - len(constants)) // len(varying)
+    row_placeholders = "(" + ", ".join(["%s"] * len(varying)) + ")"
+    # Names from the model, values as parameters.
+    insert = (
+        f"INSERT INTO {quote(AccessEvent._meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"  # noqa: S608
+        f" SELECT {selected} FROM (VALUES {{rows}}) AS v"
+    )
     several = len(rows) > per_statement
     in_one_transaction = transaction.atomic(using=connection.alias, savepoint=False) if several else nullcontext()
     with in_one_transaction, connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
-            values = ", ".join([row_placeholders] * len(batch))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}",  # noqa: S608 (names from the model)
-                [value for row in batch for value in row],
+                insert.format(rows=", ".join([row_placeholders] * len(batch))),
+                [*constants, *(row[n] for row in batch for n in varying)],
             )
     return events
