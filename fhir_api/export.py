@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -450,10 +451,13 @@ def _processes():
 
 def _parts(ids):
     """``ids`` cut into contiguous parts of whole batches, one per process; a single part on
-    SQLite, inside an open transaction (a fork could not see it), for one batch or one process."""
+    SQLite, inside an open transaction (a fork could not see it), for one batch or one process, and
+    off the main thread (a process with other threads — a web server running the task at once
+    instead of the task worker — is not forked)."""
     batches = -(-len(ids) // BATCH)
     count = min(_processes(), batches)
-    if count < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+    forkable = threading.current_thread() is threading.main_thread()
+    if count < 2 or connection.vendor != "postgresql" or connection.in_atomic_block or not forkable:
         return [ids]
     bounds = [BATCH * (batches * n // count) for n in range(count + 1)]
     return [ids[start:end] for start, end in pairwise(bounds)]
