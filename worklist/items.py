@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from groups.models import Agreement, Group, GroupTask, Meeting, Minutes, Participant
 from journal.queries import unsigned_notes
 from measures import scoring
-from measures.models import QuestionnaireResponse, Score
+from measures.models import Questionnaire, QuestionnaireResponse, Score
 from pathways.models import Appointment, ContactKind, Episode, ScheduledQuestionnaire
 from people import access
 from people.models import CareTeamMember, Citizen
@@ -248,18 +248,19 @@ def _appointments(user, visible, mine, today, link):
 
 
 def _checkins_and_children_query(citizens, limit):
+    # The latest check-in: the newest of the citizen's completed responses to a check-in form, read
+    # from the index on (citizen, status, authored_at) until the first one (not all of them, as MAX would).
     checkins = QuestionnaireResponse.objects.filter(
         citizen=OuterRef("pk"),
         status=QuestionnaireResponse.Status.COMPLETED,
-        questionnaire__url__endswith=f"/{CHECKIN_KEY}",
+        authored_at__isnull=False,
+        questionnaire__in=Questionnaire.objects.filter(url__endswith=f"/{CHECKIN_KEY}").values("pk"),
     )
     children = Child.objects.filter(citizen=OuterRef("pk"), ended_at__isnull=True)
     return (
         Citizen.objects.filter(pk__among=citizens)
         .annotate(
-            last_checkin=Subquery(
-                checkins.order_by().values("citizen").annotate(last=Max("authored_at")).values("last")
-            ),
+            last_checkin=Subquery(checkins.order_by("-authored_at").values("authored_at")[:1]),
             on_pathway=Exists(
                 Episode.objects.filter(citizen=OuterRef("pk"), status=Episode.Status.ACTIVE, started_at__lte=limit)
             ),

@@ -236,3 +236,27 @@ def test_my_own_missed_appointment_with_someone_else_s_citizen_is_on_my_list(
         pathway_actions.set_status(grant, appointment, "missed", acting_user=coordinator)
         assert kinds(worklist_for(gp)) == [("missed", OVERDUE)]  # the GP held it
         assert kinds(worklist_for(coordinator)) == [("missed", OVERDUE)]  # the coordinator's citizen, once
+
+
+def test_the_check_in_item_names_the_latest_check_in_and_goes_with_a_new_one(coordinator, citizen, shipped):
+    now = timezone.now()
+    checkin = Questionnaire.objects.current().get(url__endswith="/checkin")
+    phq9 = Questionnaire.objects.current().get(url__endswith="/phq9")
+
+    def answered(questionnaire, days_ago):
+        QuestionnaireResponse.objects.create(
+            citizen=citizen,
+            questionnaire=questionnaire,
+            status="completed",
+            answers={},
+            authored_at=now - datetime.timedelta(days=days_ago),
+        )
+
+    answered(checkin, 30)
+    answered(checkin, 20)
+    answered(phq9, 1)  # not a check-in
+    [item] = [item for item in worklist_for(coordinator) if item.kind == "checkin"]
+    latest = timezone.localtime(now - datetime.timedelta(days=20))
+    assert item.text == f"No check-in since {latest:%d.%m.%Y}"
+    answered(checkin, 2)
+    assert [item for item in worklist_for(coordinator) if item.kind == "checkin"] == []
