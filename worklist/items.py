@@ -10,7 +10,7 @@ nothing is stored about the list itself.
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, RowRange, Subquery, Window
@@ -35,6 +35,7 @@ from samplan.prepared import Prepared
 # How urgent an item is; the list is sorted by this, then by when.
 OVERDUE, TODAY, SOON = 0, 1, 2
 URGENCY_LABELS = {OVERDUE: gettext_lazy("Overdue"), TODAY: gettext_lazy("Today"), SOON: gettext_lazy("To do")}
+URGENCY_COLORS = {OVERDUE: "danger", TODAY: "warning", SOON: "info"}  # the tag's data-color
 
 CHECKIN_KEY = "checkin"
 UNSIGNED_AFTER = datetime.timedelta(days=1)
@@ -61,10 +62,12 @@ class Item:
     citizen: Person
     text: str
     url: str
+    # In the request's language, set by worklist_for: translated once per page, not once per item.
+    urgency_label: str = field(default="", compare=False)
 
     @property
-    def urgency_label(self):
-        return URGENCY_LABELS[self.urgency]
+    def urgency_color(self):
+        return URGENCY_COLORS[self.urgency]
 
     @property
     def sort_key(self):
@@ -146,6 +149,9 @@ def worklist_for(user, now=None):
     items += _unsigned_minutes(mine, now, link)
     items += _declined_agreements(mine, link)
     items += _peer_requests(mine, today, link)
+    labels = {urgency: str(label) for urgency, label in URGENCY_LABELS.items()}
+    for item in items:
+        item.urgency_label = labels[item.urgency]
     return sorted(items, key=lambda item: item.sort_key)
 
 
