@@ -252,7 +252,8 @@ RESPONSE_FIELDS = (
 
 
 def _responses(run, grants):
-    """The questionnaires (a few, with their large JSON) are read once per export, not per row."""
+    """The questionnaires (a few, with their large JSON) are read and parsed once per export, not per
+    row, and each answer set made into FHIR items once (``fhir_forms.ItemWriter``)."""
     rows = (
         QuestionnaireResponse.objects.filter(citizen_id__in=list(grants))
         .filter(_since(run.export, "updated_at"))
@@ -261,13 +262,15 @@ def _responses(run, grants):
         .values_list(*RESPONSE_FIELDS, named=True)
     )
     for row in rows:
-        questionnaire = run.questionnaires.get(row.questionnaire_id)
-        if questionnaire is None:
-            questionnaire = run.questionnaires[row.questionnaire_id] = Questionnaire.objects.get(
-                pk=row.questionnaire_id
-            )
-        response = SimpleNamespace(**row._asdict(), answers=orjson.loads(row.answers_json), questionnaire=questionnaire)
-        yield mapping.questionnaire_response(response, fhir_forms.questionnaire_items(questionnaire))
+        known = run.questionnaires.get(row.questionnaire_id)
+        if known is None:
+            questionnaire = Questionnaire.objects.get(pk=row.questionnaire_id)
+            known = (questionnaire, fhir_forms.questionnaire_items(questionnaire), fhir_forms.ItemWriter())
+            run.questionnaires[row.questionnaire_id] = known
+        questionnaire, items, writer = known
+        # The answers stay text: the writer knows most answer sets already, by their text.
+        response = SimpleNamespace(**row._asdict(), answers=row.answers_json, questionnaire=questionnaire)
+        yield mapping.questionnaire_response(response, items, writer.from_json)
 
 
 def _observations(run, grants):

@@ -74,7 +74,9 @@ def questionnaire(q):
     return resource
 
 
-def questionnaire_response(response, items):
+def questionnaire_response(response, items, to_items=fhir_forms.to_fhir_items):
+    """``to_items(items, answers)`` makes the answers FHIR items (a bulk export passes a memo of its
+    own, ``fhir_forms.ItemWriter``)."""
     system, bar, value = str(response.idempotency_key).rpartition("|")
     identifier = {"system": system, "value": value} if bar and system else {"value": value}
     resource = {
@@ -85,7 +87,7 @@ def questionnaire_response(response, items):
         "questionnaire": response.questionnaire.canonical,
         "status": response.status,
         "subject": {"reference": f"Patient/{response.citizen_id}"},
-        "item": fhir_forms.to_fhir_items(items, response.answers),
+        "item": to_items(items, response.answers),
     }
     if response.authored_at:
         resource["authored"] = response.authored_at.isoformat()

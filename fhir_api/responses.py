@@ -22,11 +22,13 @@ NOT_VERSIONED = {"Bundle", "OperationOutcome", "CapabilityStatement"}
 def versioned(resource):
     """``resource`` with ``meta.versionId`` (a digest of everything but that id); its version id.
     A resource that has one already (a subset of a versioned one) keeps it."""
-    meta = resource.get("meta") or {}
-    if "versionId" not in meta:
-        content = {**resource, "meta": {key: value for key, value in meta.items() if key != "versionId"}}
+    meta = resource.get("meta")
+    if meta is None or "versionId" not in meta:
+        # The digest is of the resource as it is (its meta without a versionId: it has none yet),
+        # with an empty meta where it has none.
+        content = resource if meta is not None else {**resource, "meta": {}}
         digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
-        resource["meta"] = {"versionId": digest, **meta}
+        resource["meta"] = {"versionId": digest, **(meta or {})}
     return resource["meta"]["versionId"]
 
 

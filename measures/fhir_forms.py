@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
+import orjson
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
@@ -481,6 +482,76 @@ def to_fhir_items(items, answers):
                 }
             )
     return out
+
+
+class ItemWriter:
+    """``to_fhir_items`` for many responses to one questionnaire (a bulk export; one writer per
+    questionnaire version, since its keys are link ids): each item's answer
+    is made into FHIR once per value and the same object shared by every response that gave it. The
+    items it returns must be read, not changed (they are written out and dropped)."""
+
+    # Whole answer sets remembered by their stored JSON text, at most this many per writer: a form
+    # is answered in a few thousand ways, and memory stays bounded whatever the export's size.
+    REMEMBERED = 20_000
+
+    def __init__(self):
+        self._leaves = {}
+        self._orders = {}
+        self._kept = []
+        self._by_text = {}
+
+    def from_json(self, items, answers_json):
+        """The items of answers stored as ``answers_json`` (a response's ``answers`` as text)."""
+        found = self._by_text.get(answers_json)
+        if found is None:
+            found = self(items, orjson.loads(answers_json))
+            if len(self._by_text) < self.REMEMBERED:
+                self._by_text[answers_json] = found
+        return found
+
+    def _leaf(self, item, values):
+        try:
+            key = (item.link_id, tuple(values))
+            found = self._leaves.get(key)
+        except TypeError:  # a value that is no key (a list in stored JSON): made each time
+            key = found = None
+        if found is None:
+            found = {"linkId": item.link_id, "text": item.text, "answer": [to_fhir_answer(item, v) for v in values]}
+            if key is not None:
+                self._leaves[key] = found
+        return found
+
+    def _flat(self, items):
+        """{link id: (position, item)} of a questionnaire without groups (None if it has any)."""
+        key = id(items)
+        if key not in self._orders:
+            if any(item.type == "group" for item in items):
+                self._orders[key] = None
+            else:
+                self._orders[key] = {
+                    item.link_id: (position, item) for position, item in enumerate(items) if item.type != "display"
+                }
+            self._kept.append(items)  # the id stays this list's while the writer lives
+        return self._orders[key]
+
+    def __call__(self, items, answers):
+        order = self._flat(items)
+        if order is not None:  # walk the few answers, not every item of the form
+            given = sorted((order[link_id][0], link_id) for link_id in answers if link_id in order)
+            return [self._leaf(order[link_id][1], answers[link_id]) for _position, link_id in given]
+        out = []
+        for item in items:
+            if item.type == "display":
+                continue
+            if item.type == "group":
+                children = self(item.children, answers)
+                if children:
+                    out.append({"linkId": item.link_id, "text": item.text, "item": children})
+                continue
+            values = answers.get(item.link_id)
+            if values is not None:
+                out.append(self._leaf(item, values))
+        return out
 
 
 def from_fhir_items(qr_items):
