@@ -7,6 +7,7 @@ logged in. The section must be one some app registered (``audit.sections``).
 """
 
 from contextlib import nullcontext
+from types import SimpleNamespace
 
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -56,6 +57,17 @@ def record(**fields):
     entry = event(**fields)
     entry.save()
     return entry
+
+
+def record_for_citizens(*, actor, action, section, rows, detail="", request=None):
+    """Store one event per ``(citizen id, ground, role)`` of ``rows``, the rest the same for all (a list
+    page's reads): who acted, the section and the page are worked out once, not once per citizen."""
+    base = event(actor=actor, action=action, section=section, ground="", detail=detail, request=request)
+    shared = {field.attname: getattr(base, field.attname) for field in AccessEvent._meta.concrete_fields}
+    return record_all(
+        SimpleNamespace(**shared | {"citizen_id": citizen_id, "ground": ground, "role": role[:40]})
+        for citizen_id, ground, role in rows
+    )
 
 
 def record_all(events):

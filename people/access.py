@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
 from django.http import Http404
 from django.utils import timezone
 
 from audit import sections as section_registry
-from audit.log import event, record, record_all
+from audit.log import event, record, record_all, record_for_citizens
 from audit.models import AccessEvent
 from samplan.prepared import Prepared, columns, instance
 from web.decorators import is_staff_member  # re-exported: the policy's callers ask it here
@@ -158,10 +158,6 @@ def _system_client_units(client):
 # Who sees which citizen -------------------------------------------------------------------
 
 
-def _not_blocked(user):
-    return ~Exists(Block.objects.filter(citizen=OuterRef("pk"), blocked_user=user, lifted_at__isnull=True))
-
-
 def visible_citizens(queryset, user):
     """Filter ``queryset`` to the citizens ``user`` may open right now."""
     if not user.is_authenticated:
@@ -175,16 +171,58 @@ def visible_citizens(queryset, user):
         # A relative reaches a citizen only record by record, section by section (grant_for), never in
         # a list, a search or an export.
         return queryset.none()
-    on_team = CareTeamMember.objects.active().filter(user=user).order_by()
-    in_emergency = EmergencyAccess.objects.current().filter(user=user).order_by()
+    return _staff_visible(queryset, user.pk)
+
+
+def _staff_visible(queryset, user_id, today=None, now=None):
+    """``visible_citizens`` for a staff member (by id), on ``today`` and at ``now`` (default: now)."""
+    on_team = CareTeamMember.objects.active(today).filter(user_id=user_id).order_by()
+    in_emergency = EmergencyAccess.objects.current(now).filter(user_id=user_id).order_by()
     # One id list (a UNION) rather than "on the team OR in an emergency": PostgreSQL cannot turn
     # an OR of subqueries into a join, and scanned every citizen in the municipality instead.
     reachable = on_team.values("citizen_id").union(in_emergency.values("citizen_id"))
+    blocked = Block.objects.filter(citizen=OuterRef("pk"), blocked_user_id=user_id, lifted_at__isnull=True)
     return (
         queryset.filter(pk__in=reachable)
         .annotate(via_care_team=Exists(on_team.filter(citizen=OuterRef("pk"))))
-        .filter(_not_blocked(user))
+        .filter(~Exists(blocked))
     )
+
+
+def _coordinating(user_id, today=None):
+    return Exists(
+        CareTeamMember.objects.active(today).filter(
+            citizen=OuterRef("pk"), user_id=user_id, role=CareTeamMember.Role.COORDINATOR
+        )
+    )
+
+
+CASELOAD_COLUMNS = ("pk", "given_name", "family_name", "user_id", "via_care_team", "coordinating")
+
+# The question a staff member's worklist asks on every load, compiled once (samplan.prepared): the
+# same query as ``visible_to`` with whether the user coordinates each citizen.
+_CASELOAD = Prepared(
+    lambda user, today, now: (
+        _staff_visible(Citizen.objects.all(), user, today, now)
+        .annotate(coordinating=_coordinating(user, today))
+        .order_by()
+        .values_list(*CASELOAD_COLUMNS)
+    ),
+    user=int,
+    today=datetime.date,
+    now=datetime.datetime,
+)
+
+
+def caseload(user):
+    """``CASELOAD_COLUMNS`` of every citizen ``user`` may open now: the citizens ``visible_to`` gives,
+    with whether the user is their coordinator."""
+    if is_staff_member(user) and not is_system_client(user) and citizen_of(user) is None:
+        return _CASELOAD.rows(user=user.pk, today=timezone.localdate(), now=timezone.now())
+    visible = visible_to(user)
+    if "via_care_team" not in visible.query.annotations:  # the citizen themself, a system client: no team
+        visible = visible.annotate(via_care_team=Value(False))
+    return list(visible.annotate(coordinating=_coordinating(user.pk)).order_by().values_list(*CASELOAD_COLUMNS))
 
 
 def visible_to(user):
@@ -373,18 +411,18 @@ def _list_ground(user, citizen):
 def log_list_read(request, citizens, section, detail="", *, grants=None):
     """One read per citizen in a list taken from ``visible_to`` (or with ``grants`` from ``grants_for``)."""
     user = request.user
-    record_all(
-        event(
-            actor=user,
-            citizen_id=citizen.pk,
-            action=AccessEvent.Action.READ,
-            section=section,
-            ground=grants[citizen.pk].ground if grants else _list_ground(user, citizen),
-            role=grants[citizen.pk].role_label if grants else "",
-            detail=detail,
-            request=request,
-        )
-        for citizen in citizens
+    record_for_citizens(
+        actor=user,
+        action=AccessEvent.Action.READ,
+        section=section,
+        detail=detail,
+        request=request,
+        rows=(
+            (citizen.pk, grants[citizen.pk].ground, grants[citizen.pk].role_label)
+            if grants
+            else (citizen.pk, _list_ground(user, citizen), "")
+            for citizen in citizens
+        ),
     )
 
 

@@ -26,10 +26,12 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
-_MARKER_BASE = -7_300_000_000  # far outside any id, amount or count the queries see
+# Far from any id, amount or count the queries see, yet inside a 32-bit integer: Django compiles a
+# lookup on an integer column with a value outside the column's range to "no rows" (EmptyResultSet).
+_MARKER_BASE = -2_100_000_000
 
 
 def _marker(kind, number):
@@ -113,7 +115,13 @@ class Prepared:
             markers = {name: _marker(kind, number) for number, (name, kind) in enumerate(self.kinds.items())}
             queryset = self.build(**markers)
             compiler = queryset.query.get_compiler(connection=connection)
-            sql, params = compiler.as_sql()
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                raise ImproperlyConfigured(
+                    "A prepared query compiled to no rows with its markers (an argument compared with a column "
+                    "too small for them?): write it with __among, or without this argument."
+                ) from None
             fields = [column[0] for column in compiler.select[: compiler.col_count]]
             converters = tuple(
                 (position, functions, expression)

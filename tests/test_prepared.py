@@ -113,3 +113,9 @@ def test_instances_are_made_from_columns_and_an_empty_outer_join_is_none(make_ci
     assert (user.pk, user.username) == (with_login.user.pk, with_login.user.username)
     assert instance(get_user_model(), query.first(pk=without.pk), end)[0] is None
     assert query.first(pk=10**9) is None
+
+
+@pytest.mark.django_db
+def test_a_users_32_bit_key_is_compared_with_a_marker_it_can_hold(coordinator):
+    by_key = Prepared(lambda pk: get_user_model().objects.filter(pk=pk).values_list("username"), pk=int)
+    assert by_key.rows(pk=coordinator.pk) == [(coordinator.username,)]

@@ -115,14 +115,8 @@ def coordinated(user):
 
 def _visible(user):
     """``(everyone the user may open, the ones the user coordinates)``, both by id, in one query."""
-    rows = (
-        access.visible_to(user)
-        .annotate(coordinating=_is_coordinator(user))
-        .order_by()
-        .values_list("pk", "given_name", "family_name", "user_id", "via_care_team", "coordinating")
-    )
     visible, mine = {}, {}
-    for *fields, coordinating in rows:
+    for *fields, coordinating in access.caseload(user):
         person = visible[fields[0]] = Person(*fields)
         if coordinating:
             mine[person.pk] = person

@@ -240,3 +240,39 @@ def test_a_staff_member_with_a_citizen_record_of_their_own_keeps_their_roles_in_
     grants = access.grants_for(coordinator, [own.pk, citizen.pk])
     assert grants[own.pk].ground == Ground.SELF
     assert grants[citizen.pk].ground == Ground.CARE_TEAM
+
+
+def test_the_caseload_is_visible_to_with_who_coordinates(
+    coordinator, gp, gp_office, make_citizen, citizen, care_team_member, outsider
+):
+    blocked = make_citizen(coordinator, "Blocked")
+    CareTeamMember.objects.create(
+        citizen=blocked, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, sections=[Section.PLAN]
+    )
+    actions.block_user(access.grant_for(coordinator, blocked), gp, acting_user=coordinator)
+    in_emergency = make_citizen(outsider, "Emergency")
+    EmergencyAccess.objects.create(
+        user=gp, citizen=in_emergency, reason="Akutt", expires_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    EmergencyAccess.objects.create(  # over: no longer seen
+        user=gp, citizen=make_citizen(outsider, "Past"), reason="Akutt", expires_at=timezone.now()
+    )
+    make_citizen(outsider, "Stranger")
+
+    def expected(user):
+        visible = {c.pk: c for c in access.visible_to(user)}
+        coordinated = set(
+            CareTeamMember.objects.active()
+            .filter(user=user, role=CareTeamMember.Role.COORDINATOR)
+            .values_list("citizen_id", flat=True)
+        )
+        return {
+            (pk, c.given_name, c.family_name, c.user_id, getattr(c, "via_care_team", False), pk in coordinated)
+            for pk, c in visible.items()
+        }
+
+    for user in (gp, coordinator, outsider, citizen.user):
+        assert set(access.caseload(user)) == expected(user), user
+    assert {row[0] for row in access.caseload(gp)} == {citizen.pk, in_emergency.pk}
+    assert {(row[0], row[4]) for row in access.caseload(gp)} == {(citizen.pk, True), (in_emergency.pk, False)}
+    assert {row[0] for row in access.caseload(citizen.user)} == {citizen.pk}
