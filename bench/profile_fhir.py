@@ -3,7 +3,8 @@
     uv run python bench/profile_fhir.py [--requests 300] [--profile post|get|none] [--reuse]
 
 The two hot paths of ``bench/fhir_measures.py`` — (a) ``POST /fhir/QuestionnaireResponse`` of a
-completed PHQ-9 without an identifier (as the shared harness ``../shared/anchors/fhir_wrk.lua`` sends it) and (b) the 52-week PHQ-9 ``Observation`` search — sent ``--requests`` times each
+completed PHQ-9 without an identifier (as the shared harness ``../shared/anchors/fhir_wrk.lua``
+sends it) and (b) the 52-week PHQ-9 ``Observation`` search — sent ``--requests`` times each
 straight to Django's WSGI handler (the production middleware, DEBUG off, no HTTP server, no
 network), so what is measured is the app's own Python and its round trips to PostgreSQL. Prints
 for each: CPU ms per request of this process (``time.process_time``), wall ms per request, the
@@ -160,7 +161,10 @@ def main():
     after = harness.reference_ms()
     log(f"reference loop: {before:.0f} ms before, {after:.0f} ms after")
     for kind, figure in figures.items():
-        log(f"({kind}) CPU {figure['cpu_ms']} ms/request, wall {figure['wall_ms']} ms, {figure['statements']} statements")
+        log(
+            f"({kind}) CPU {figure['cpu_ms']} ms/request, wall {figure['wall_ms']} ms,"
+            f" {figure['statements']} statements"
+        )
         if args.show_sql:
             for sql in figure["sql"]:
                 print("   ", sql[:300])
