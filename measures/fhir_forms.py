@@ -463,25 +463,29 @@ def to_fhir_answer(item, value):
     return {ANSWER_KEYS[item.type]: value}
 
 
-def to_fhir_items(items, answers):
+def _answered(item, values):
+    return {"linkId": item.link_id, "text": item.text, "answer": [to_fhir_answer(item, value) for value in values]}
+
+
+def _walk_answered(items, answers, answered):
+    """The FHIR items of ``answers`` in the form's order, groups kept; ``answered(item, values)``
+    makes each answered item."""
     out = []
     for item in items:
         if item.type == "display":
             continue
         if item.type == "group":
-            children = to_fhir_items(item.children, answers)
+            children = _walk_answered(item.children, answers, answered)
             if children:
                 out.append({"linkId": item.link_id, "text": item.text, "item": children})
             continue
         if item.link_id in answers:
-            out.append(
-                {
-                    "linkId": item.link_id,
-                    "text": item.text,
-                    "answer": [to_fhir_answer(item, value) for value in answers[item.link_id]],
-                }
-            )
+            out.append(answered(item, answers[item.link_id]))
     return out
+
+
+def to_fhir_items(items, answers):
+    return _walk_answered(items, answers, _answered)
 
 
 class ItemWriter:
@@ -516,7 +520,7 @@ class ItemWriter:
         except TypeError:  # a value that is no key (a list in stored JSON): made each time
             key = found = None
         if found is None:
-            found = {"linkId": item.link_id, "text": item.text, "answer": [to_fhir_answer(item, v) for v in values]}
+            found = _answered(item, values)
             if key is not None:
                 self._leaves[key] = found
         return found
@@ -539,19 +543,7 @@ class ItemWriter:
         if order is not None:  # walk the few answers, not every item of the form
             given = sorted((order[link_id][0], link_id) for link_id in answers if link_id in order)
             return [self._leaf(order[link_id][1], answers[link_id]) for _position, link_id in given]
-        out = []
-        for item in items:
-            if item.type == "display":
-                continue
-            if item.type == "group":
-                children = self(item.children, answers)
-                if children:
-                    out.append({"linkId": item.link_id, "text": item.text, "item": children})
-                continue
-            values = answers.get(item.link_id)
-            if values is not None:
-                out.append(self._leaf(item, values))
-        return out
+        return _walk_answered(items, answers, self._leaf)
 
 
 def from_fhir_items(qr_items):
