@@ -39,9 +39,8 @@ def request_as(user, path="/reports/"):
 # Many citizens at once -------------------------------------------------------------------
 
 
-def test_grants_for_many_agree_with_one_at_a_time(
-    coordinator, gp, gp_office, make_citizen, citizen, care_team_member, outsider
-):
+def _blocked_and_in_emergency(coordinator, gp, gp_office, make_citizen, outsider):
+    """A citizen who blocked the GP (on the team), and one the GP reaches in an emergency only."""
     blocked = make_citizen(coordinator, "Blocked")
     CareTeamMember.objects.create(
         citizen=blocked, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, sections=[Section.PLAN]
@@ -51,6 +50,13 @@ def test_grants_for_many_agree_with_one_at_a_time(
     EmergencyAccess.objects.create(
         user=gp, citizen=in_emergency, reason="Akutt", expires_at=timezone.now() + datetime.timedelta(hours=1)
     )
+    return blocked, in_emergency
+
+
+def test_grants_for_many_agree_with_one_at_a_time(
+    coordinator, gp, gp_office, make_citizen, citizen, care_team_member, outsider
+):
+    blocked, in_emergency = _blocked_and_in_emergency(coordinator, gp, gp_office, make_citizen, outsider)
     stranger = make_citizen(outsider, "Stranger")
     ids = [citizen.pk, blocked.pk, in_emergency.pk, stranger.pk]
 
@@ -245,15 +251,7 @@ def test_a_staff_member_with_a_citizen_record_of_their_own_keeps_their_roles_in_
 def test_the_caseload_is_visible_to_with_who_coordinates(
     coordinator, gp, gp_office, make_citizen, citizen, care_team_member, outsider
 ):
-    blocked = make_citizen(coordinator, "Blocked")
-    CareTeamMember.objects.create(
-        citizen=blocked, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, sections=[Section.PLAN]
-    )
-    actions.block_user(access.grant_for(coordinator, blocked), gp, acting_user=coordinator)
-    in_emergency = make_citizen(outsider, "Emergency")
-    EmergencyAccess.objects.create(
-        user=gp, citizen=in_emergency, reason="Akutt", expires_at=timezone.now() + datetime.timedelta(hours=1)
-    )
+    _blocked, in_emergency = _blocked_and_in_emergency(coordinator, gp, gp_office, make_citizen, outsider)
     EmergencyAccess.objects.create(  # over: no longer seen
         user=gp, citizen=make_citizen(outsider, "Past"), reason="Akutt", expires_at=timezone.now()
     )
