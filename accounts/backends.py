@@ -11,13 +11,11 @@ from people.models import Citizen, Organisation, StaffProfile, UnitLeadership
 from samplan.prepared import Prepared, columns, instance
 
 
-def _user_with_what_pages_ask(users, today):
+def _user_with_what_pages_ask(user, today):
     user_model = get_user_model()
     leads = UnitLeadership.objects.active(today).filter(user=OuterRef("pk"))
-    # ``pk__among`` (a list of one), not ``pk=``: Django turns a compared value beyond a 32-bit key's
-    # range, as samplan.prepared's marker is, into "no rows" before the SQL is written.
     return (
-        user_model._default_manager.filter(pk__among=users)
+        user_model._default_manager.filter(pk=user)
         .annotate(leads_units=Exists(leads))
         .order_by()
         .values_list(
@@ -31,7 +29,7 @@ def _user_with_what_pages_ask(users, today):
 
 
 # Compiled once per process (samplan.prepared): it runs on every request.
-_USER = Prepared(_user_with_what_pages_ask, users=list, today=datetime.date)
+_USER = Prepared(_user_with_what_pages_ask, user=int, today=datetime.date)
 
 
 class UserBackend(ModelBackend):
@@ -42,7 +40,7 @@ class UserBackend(ModelBackend):
     the profile (with its unit) and the citizen record cached, or cached as missing."""
 
     def get_user(self, user_id):
-        row = _USER.first(users=[user_id], today=timezone.localdate())
+        row = _USER.first(user=user_id, today=timezone.localdate())
         if row is None:
             return None
         user, end = instance(get_user_model(), row)

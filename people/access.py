@@ -189,7 +189,8 @@ def _staff_visible(queryset, user_id, today=None, now=None):
     )
 
 
-def _coordinating(user_id, today=None):
+def coordinating(user_id, today=None):
+    """An annotation or filter on citizens: whether ``user_id`` is their active coordinator."""
     return Exists(
         CareTeamMember.objects.active(today).filter(
             citizen=OuterRef("pk"), user_id=user_id, role=CareTeamMember.Role.COORDINATOR
@@ -204,7 +205,7 @@ CASELOAD_COLUMNS = ("pk", "given_name", "family_name", "user_id", "via_care_team
 _CASELOAD = Prepared(
     lambda user, today, now: (
         _staff_visible(Citizen.objects.all(), user, today, now)
-        .annotate(coordinating=_coordinating(user, today))
+        .annotate(coordinating=coordinating(user, today))
         .order_by()
         .values_list(*CASELOAD_COLUMNS)
     ),
@@ -222,7 +223,7 @@ def caseload(user):
     visible = visible_to(user)
     if "via_care_team" not in visible.query.annotations:  # the citizen themself, a system client: no team
         visible = visible.annotate(via_care_team=Value(False))
-    return list(visible.annotate(coordinating=_coordinating(user.pk)).order_by().values_list(*CASELOAD_COLUMNS))
+    return list(visible.annotate(coordinating=coordinating(user.pk)).order_by().values_list(*CASELOAD_COLUMNS))
 
 
 def visible_to(user):

@@ -102,15 +102,9 @@ class _Links:
         return pattern.format(*ids)
 
 
-def _is_coordinator(user):
-    return Exists(
-        CareTeamMember.objects.active().filter(citizen=OuterRef("pk"), user=user, role=CareTeamMember.Role.COORDINATOR)
-    )
-
-
 def coordinated(user):
     """The citizens ``user`` may open and is the active coordinator for."""
-    return access.visible_to(user).filter(_is_coordinator(user))
+    return access.visible_to(user).filter(access.coordinating(user.pk))
 
 
 def _visible(user):
