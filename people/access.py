@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,7 +28,16 @@ from audit.models import AccessEvent
 from samplan.prepared import Prepared, columns, instance
 from web.decorators import is_staff_member  # re-exported: the policy's callers ask it here
 
-from .models import Block, CareTeamMember, Citizen, EmergencyAccess, Organisation, Section, UnitLeadership
+from .models import (
+    Block,
+    CareTeamMember,
+    Citizen,
+    EmergencyAccess,
+    Organisation,
+    Section,
+    UnitLeadership,
+    active_role,
+)
 
 Ground = AccessEvent.Ground
 
@@ -280,11 +289,7 @@ def _grants(user, citizens):
         return {}
     if is_system_client(user):
         return _system_grants(user, citizens)
-    grants = {
-        c.pk: Grant(citizen=c, ground=Ground.SELF, sections=all_sections())
-        for c in citizens
-        if c.user_id is not None and c.user_id == user.pk
-    }
+    grants = {c.pk: _self_grant(c) for c in citizens if c.user_id is not None and c.user_id == user.pk}
     by_id = {c.pk: c for c in citizens if c.pk not in grants}
     if not by_id:
         return grants
@@ -298,27 +303,39 @@ def _grants(user, citizens):
     members = _ROLES if staff else _RELATIVE_ROLES
     for citizen_id, role, member_sections in members.rows(user=user.pk, citizens=open_ids, today=timezone.localdate()):
         roles.setdefault(citizen_id, []).append((role, member_sections))
-    grantable = all_sections()
     for citizen_id, held in roles.items():
-        names = tuple(sorted({role for role, _sections in held}))
-        if CareTeamMember.Role.COORDINATOR in names:
-            sections = grantable
-        else:
-            sections = frozenset(s for _role, member_sections in held for s in member_sections) & grantable
-        grants[citizen_id] = Grant(citizen=by_id[citizen_id], ground=Ground.CARE_TEAM, sections=sections, roles=names)
+        grants[citizen_id] = _team_grant(by_id[citizen_id], held)
     rest = [pk for pk in open_ids if pk not in roles]
     if rest and staff:
-        for row in _EMERGENCIES.rows(user=user.pk, citizens=rest, now=timezone.now()):
-            emergency, _end = instance(EmergencyAccess, row)
-            grants.setdefault(
-                emergency.citizen_id,
-                Grant(
-                    citizen=by_id[emergency.citizen_id],
-                    ground=Ground.EMERGENCY,
-                    sections=grantable,
-                    emergency=emergency,
-                ),
-            )
+        grants |= _emergency_grants(user, {pk: by_id[pk] for pk in rest})
+    return grants
+
+
+def _self_grant(citizen):
+    return Grant(citizen=citizen, ground=Ground.SELF, sections=all_sections())
+
+
+def _team_grant(citizen, held):
+    """The grant of the care-team roles ``held`` ((role, sections) pairs, at least one)."""
+    names = tuple(sorted({role for role, _sections in held}))
+    if CareTeamMember.Role.COORDINATOR in names:
+        sections = all_sections()
+    else:
+        sections = frozenset(s for _role, member_sections in held for s in member_sections) & all_sections()
+    return Grant(citizen=citizen, ground=Ground.CARE_TEAM, sections=sections, roles=names)
+
+
+def _emergency_grants(user, by_id):
+    """The grants of the user's current emergency accesses to the citizens ``by_id`` (the newest each)."""
+    grants = {}
+    for row in _EMERGENCIES.rows(user=user.pk, citizens=list(by_id), now=timezone.now()):
+        emergency, _end = instance(EmergencyAccess, row)
+        grants.setdefault(
+            emergency.citizen_id,
+            Grant(
+                citizen=by_id[emergency.citizen_id], ground=Ground.EMERGENCY, sections=all_sections(), emergency=emergency
+            ),
+        )
     return grants
 
 
@@ -435,15 +452,64 @@ _CITIZEN = Prepared(
 )
 
 
-def _citizen(citizen_id):
-    """The citizen with their login (None if there is no such citizen), as ``select_related("user")``
-    would load them."""
-    row = _CITIZEN.first(pk=citizen_id)
-    if row is None:
-        return None
+def _citizen_with_team(pk, user, today, relatives_only=False):
+    role = active_role(today, "care_team__") & Q(care_team__user_id=user)
+    if relatives_only:
+        role &= Q(care_team__role=CareTeamMember.Role.RELATIVE)
+    blocked = Block.objects.filter(citizen_id=OuterRef("pk"), blocked_user_id=user, lifted_at__isnull=True)
+    return (
+        Citizen.objects.filter(pk=pk)
+        .annotate(held=FilteredRelation("care_team", condition=role), blocked=Exists(blocked))
+        .order_by()
+        .values_list(*columns(Citizen), *columns(get_user_model(), "user__"), "blocked", "held__role", "held__sections")
+    )
+
+
+# The citizen, whether they blocked the user and the user's roles on their team, in one round trip:
+# a row per role in force (one with no role if there is none).
+_CITIZEN_WITH_TEAM = Prepared(_citizen_with_team, pk=int, user=int, today=datetime.date)
+_CITIZEN_WITH_RELATIVE_TEAM = Prepared(
+    lambda **values: _citizen_with_team(**values, relatives_only=True), pk=int, user=int, today=datetime.date
+)
+
+
+def _citizen_of_row(row):
+    """The citizen with their login, as ``select_related("user")`` would load them; the position after."""
     citizen, end = instance(Citizen, row)
-    citizen._state.fields_cache["user"] = instance(get_user_model(), row, end)[0]
-    return citizen
+    login, end = instance(get_user_model(), row, end)
+    citizen._state.fields_cache["user"] = login
+    return citizen, end
+
+
+def _citizen(citizen_id):
+    """The citizen with their login (None if there is no such citizen)."""
+    row = _CITIZEN.first(pk=citizen_id)
+    return None if row is None else _citizen_of_row(row)[0]
+
+
+def _citizen_and_grant(user, citizen_id):
+    """The citizen (None if there is none) and ``grant_for(user, citizen)``: for a person, the
+    citizen, a block and the care-team roles in one query (emergency accesses in a second when no
+    role holds)."""
+    if not user.is_authenticated or is_system_client(user):
+        citizen = _citizen(citizen_id)
+        return citizen, None if citizen is None else grant_for(user, citizen)
+    staff = is_staff_member(user)
+    query = _CITIZEN_WITH_TEAM if staff else _CITIZEN_WITH_RELATIVE_TEAM
+    rows = query.rows(pk=citizen_id, user=user.pk, today=timezone.localdate())
+    if not rows:
+        return None, None
+    citizen, end = _citizen_of_row(rows[0])
+    if citizen.user_id is not None and citizen.user_id == user.pk:
+        return citizen, _self_grant(citizen)
+    if rows[0][end]:  # blocked
+        return citizen, None
+    held = [(row[end + 1], row[end + 2]) for row in rows if row[end + 1] is not None]
+    if held:
+        return citizen, _team_grant(citizen, held)
+    if staff:
+        return citizen, _emergency_grants(user, {citizen.pk: citizen}).get(citizen.pk)
+    return citizen, None
 
 
 def get_grant_or_404(request, citizen_id, section=Section.OVERVIEW, *, log=True, detail=""):
@@ -455,8 +521,7 @@ def get_grant_or_404(request, citizen_id, section=Section.OVERVIEW, *, log=True,
     a refusal is logged under the first, a read under the first the reader may see.
     """
     sections = (section,) if isinstance(section, str) else tuple(section)
-    citizen = _citizen(citizen_id)
-    grant = grant_for(request.user, citizen) if citizen is not None else None
+    citizen, grant = _citizen_and_grant(request.user, citizen_id)
     if grant is None:
         if citizen is not None:
             log_denied(request, citizen.pk, sections[0], detail)

@@ -151,14 +151,18 @@ class Citizen(models.Model):
         return f"{self.national_id[:6]} *****"
 
 
+def active_role(on, prefix=""):
+    """A care-team row in force on the day ``on`` (through the relation ``prefix``, e.g. "care_team__")."""
+    return (
+        (Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gte": on}))
+        & Q(**{f"{prefix}active_from__lte": on})
+        & Q(**{f"{prefix}ended_at__isnull": True})
+    )
+
+
 class CareTeamMemberQuerySet(models.QuerySet):
     def active(self, on=None):
-        on = on or timezone.localdate()
-        return self.filter(
-            Q(active_to__isnull=True) | Q(active_to__gte=on),
-            active_from__lte=on,
-            ended_at__isnull=True,
-        )
+        return self.filter(active_role(on or timezone.localdate()))
 
     def guardians(self, citizen):
         """The citizen's guardians on the care team today: who answers with the citizen (plan, group agreement)."""

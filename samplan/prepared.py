@@ -102,6 +102,20 @@ def _value(how, value, connection):
     return str(value)
 
 
+def _cursor(connection):
+    """A cursor for a prepared query. On PostgreSQL a server-binding one: the SQL text is the same on
+    every call, so psycopg prepares it on the connection after ``prepare_threshold`` runs (5 by
+    default; ``POSTGRES_PREPARED_STATEMENTS=false`` turns it off) and PostgreSQL then neither parses
+    nor plans it again. Django's wrapper is kept, so query logging and counting see it as any other."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 class Prepared:
     def __init__(self, build, **kinds):
         self.build = build
@@ -138,7 +152,7 @@ class Prepared:
         params = [
             constant if name is None else _value(constant, values[name], connection) for name, constant in plan.slots
         ]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if not plan.converters:

@@ -140,6 +140,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if not env.bool("POSTGRES_JIT", default=False):
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # The queries compiled once (samplan.prepared) are prepared on each connection after five runs
+    # (Django's other queries bind on the client and are never prepared); behind a pooler that cannot
+    # keep prepared statements (PgBouncer before 1.21 in transaction mode)
+    # POSTGRES_PREPARED_STATEMENTS=false turns that off.
+    if env.bool("POSTGRES_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

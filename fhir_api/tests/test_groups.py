@@ -744,15 +744,15 @@ def test_query_counts_do_not_grow_with_meetings_minutes_or_tasks(
         write_minutes(grant, more, coordinator)
     assert [queries(*search) for search in searches] == one
     assert [queries(*paper) for paper in papers] == read
-    # Appointment: token (with the staff profile), citizen, block, roles, meetings, their
+    # Appointment: token (with the staff profile), the citizen with block and roles, meetings, their
     # participants, access events. Composition: the door, the group's agreements, the reader's
     # shielding, minutes, the page's interventions, access events. Task: the door, agreements,
     # shielding, tasks, the page's active plans, access events. By owner: the owner's citizens, then
     # grants_for (citizens, blocks, roles), agreements, shielding, tasks, active plans, one insert
     # per section.
-    assert one == [7, 9, 9, 9, 11]
+    assert one == [5, 7, 7, 7, 11]
     # A read: whose row it is (the citizen, for the door), then the queries of a search's page of one.
-    assert read == [8, 10, 10, 10]
+    assert read == [6, 8, 8, 8]
 
 
 # Bulk export --------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ client (no person), and the sections apps register: each told as the story a reg
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import RequestFactory
@@ -274,3 +276,56 @@ def test_the_caseload_is_visible_to_with_who_coordinates(
     assert {row[0] for row in access.caseload(gp)} == {citizen.pk, in_emergency.pk}
     assert {(row[0], row[4]) for row in access.caseload(gp)} == {(citizen.pk, True), (in_emergency.pk, False)}
     assert {row[0] for row in access.caseload(citizen.user)} == {citizen.pk}
+
+
+def test_opening_one_record_grants_what_the_policy_for_many_grants(
+    coordinator, gp, gp_office, make_citizen, make_staff, citizen, care_team_member, outsider, system_client
+):
+    """get_grant_or_404 asks for the citizen, a block and the roles in one query: every ground, and
+    every way a role stops counting, answered as grants_for answers them."""
+    blocked, in_emergency = _blocked_and_in_emergency(coordinator, gp, gp_office, make_citizen, outsider)
+    stranger = make_citizen(outsider, "Stranger")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    two_roles = make_citizen(outsider, "Two roles")
+    for role, sections in ((CareTeamMember.Role.GP, [Section.PLAN]), (CareTeamMember.Role.OTHER, [Section.MEASURES])):
+        CareTeamMember.objects.create(citizen=two_roles, user=gp, role=role, organisation=gp_office, sections=sections)
+    ended = make_citizen(outsider, "Ended")
+    CareTeamMember.objects.create(
+        citizen=ended, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, active_to=yesterday
+    )
+    stopped = make_citizen(outsider, "Stopped")
+    CareTeamMember.objects.create(
+        citizen=stopped, user=gp, role=CareTeamMember.Role.GP, organisation=gp_office, ended_at=timezone.now()
+    )
+    relative = get_user_model().objects.create_user(username="relative", password="x" * 12)
+    CareTeamMember.objects.create(
+        citizen=citizen, user=relative, role=CareTeamMember.Role.RELATIVE, sections=[Section.OVERVIEW]
+    )
+    CareTeamMember.objects.create(  # a relative is never more than a relative, whatever the row says
+        citizen=stranger, user=relative, role=CareTeamMember.Role.GP, sections=[Section.PLAN]
+    )
+    own = make_citizen(outsider, "Own", with_login=True)
+    ids = [c.pk for c in (citizen, blocked, in_emergency, stranger, two_roles, ended, stopped, own)] + [10**6]
+
+    def seen(grant):
+        if grant is None:
+            return None
+        emergency = grant.emergency.pk if grant.emergency else None
+        return grant.citizen.pk, grant.ground, set(grant.sections), tuple(grant.roles), emergency
+
+    users = (gp, coordinator, outsider, relative, own.user, system_client, AnonymousUser())
+    for user in users:
+        many = access.grants_for(user, ids)
+        for pk in ids:
+            found, grant = access._citizen_and_grant(user, pk)
+            assert (found and found.pk) == (pk if pk != 10**6 else None), (user, pk)
+            assert seen(grant) == seen(many.get(pk)), (user, pk)
+    assert seen(access._citizen_and_grant(gp, two_roles.pk)[1])[2:4] == (
+        {Section.PLAN, Section.MEASURES},
+        (CareTeamMember.Role.GP, CareTeamMember.Role.OTHER),
+    )
+    assert access._citizen_and_grant(gp, in_emergency.pk)[1].ground == Ground.EMERGENCY
+    assert access._citizen_and_grant(relative, stranger.pk)[1] is None
+    assert access._citizen_and_grant(own.user, own.pk)[1].ground == Ground.SELF
+    found, _grant = access._citizen_and_grant(gp, citizen.pk)
+    assert found.user_id is None or found.user.pk == found.user_id
