@@ -333,7 +333,10 @@ def _emergency_grants(user, by_id):
         grants.setdefault(
             emergency.citizen_id,
             Grant(
-                citizen=by_id[emergency.citizen_id], ground=Ground.EMERGENCY, sections=all_sections(), emergency=emergency
+                citizen=by_id[emergency.citizen_id],
+                ground=Ground.EMERGENCY,
+                sections=all_sections(),
+                emergency=emergency,
             ),
         )
     return grants
