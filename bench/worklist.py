@@ -123,7 +123,9 @@ def explain(session_key, runs):
                 return execute(sql, params, many, context)
             finally:
                 elapsed = time.perf_counter() - started
-                text = connection.ops.last_executed_query(context["cursor"].cursor, sql, params) if first else ""
+                # The statement with its values, whichever cursor ran it (the compiled-once queries
+                # bind on the server: their executed text holds $1, $2, ...).
+                text = connection.ops.compose_sql(sql, params) if first else ""
                 timings.append((elapsed, text))
 
         with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):

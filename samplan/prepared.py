@@ -94,7 +94,13 @@ def _value(how, value, connection):
     if how == "int":
         return int(value)
     if how == "as is":
-        return [int(v) for v in value] if isinstance(value, (list, tuple, set, frozenset)) else value
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            return value
+        if connection.vendor == "postgresql":
+            # An array literal, typed by the column it is compared with (``= ANY(%s)``): psycopg's
+            # dumping of a list looks at every element's type, a cost that grows with a caseload.
+            return "{" + ",".join(str(int(v)) for v in value) + "}"
+        return [int(v) for v in value]
     if how == "json":
         return json.dumps([int(v) for v in value])
     if how == "datetime":

@@ -43,8 +43,20 @@ FIRST_CONTACT_WARNING_DAYS = 2
 GROUP_MEETING_DAYS = 14  # unanswered invitations this far ahead are listed
 
 
+class _Subscriptable:
+    """Fields read as ``item["text"]`` too: Django's template variables try a subscript before an
+    attribute, and the failed subscript's exception, for every variable of every item, was a third of
+    the list's rendering."""
+
+    def __getitem__(self, name):
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+
 @dataclass(frozen=True)
-class Person:
+class Person(_Subscriptable):
     """A citizen as the worklist shows and logs them (``people.access.log_list_read`` reads these fields)."""
 
     pk: int
@@ -55,7 +67,7 @@ class Person:
 
 
 @dataclass
-class Item:
+class Item(_Subscriptable):
     kind: str
     urgency: int
     when: datetime.datetime

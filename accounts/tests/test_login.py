@@ -1,10 +1,14 @@
 """Logging in: passwords, two-factor for staff, lockout after failures, idle timeout."""
 
+import datetime
 import time
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,10 +102,36 @@ def test_a_staff_member_who_set_up_two_factor_needs_it_also_in_development(clien
 
 def test_session_ends_after_thirty_idle_minutes(client, coordinator, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     log_in(client, "coordinator")
     session = client.session
     assert 29 * 60 <= session.get_expiry_age() <= 30 * 60
+
+
+def _stored_expiry(client):
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+
+
+def test_the_idle_time_slides_with_use_and_is_written_at_most_once_a_minute(client, coordinator, settings):
+    settings.REQUIRE_STAFF_TWO_FACTOR = False
+    page = reverse("people:citizen_list")
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        log_in(client, "coordinator")
+        logged_in = _stored_expiry(client)
+        assert logged_in == timezone.now() + datetime.timedelta(minutes=30)
+
+        clock.shift(datetime.timedelta(seconds=59))
+        assert client.get(page).status_code == 200
+        assert _stored_expiry(client) == logged_in  # not written again within the minute
+
+        clock.shift(datetime.timedelta(seconds=1))
+        assert client.get(page).status_code == 200
+        assert _stored_expiry(client) == timezone.now() + datetime.timedelta(minutes=30)  # a minute on: slid
+
+        clock.shift(datetime.timedelta(minutes=29, seconds=59))
+        assert client.get(page).status_code == 200  # 29:59 idle: still in
+        clock.shift(datetime.timedelta(minutes=30))
+        response = client.get(page)
+        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]  # 30 idle: out
 
 
 def test_citizen_gets_their_preferred_language_at_login(client, citizen):

@@ -12,8 +12,9 @@ from groups import actions
 from groups.models import Meeting
 
 # What each page asks, the same for one agenda point and action as for ten (session, user, TOTP
-# device, the grant's queries, the page's own and the access log's inserts).
-BUDGET = {"group": 21, "meeting": 17, "minutes": 15}
+# device, the grant's query — the citizen with a block and the roles —, the page's own and the access
+# log's inserts; the session is not written again within a minute of login).
+BUDGET = {"group": 16, "meeting": 12, "minutes": 10}
 
 
 def _busy(meeting, grant, coordinator, gp_member, points):

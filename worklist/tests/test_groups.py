@@ -77,11 +77,11 @@ def test_actions_invitations_and_unsigned_minutes_are_listed(coordinator, gp, gp
 def test_the_worklist_keeps_its_query_budget_with_groups(
     citizens, coordinator, gp, gp_office, make_citizen, login, django_assert_num_queries
 ):
-    """23 queries whatever the caseload (see worklist/tests): the four group sources are one query each."""
+    """20 queries whatever the caseload (see worklist/tests): the four group sources are one query each."""
     for n in range(citizens):
         _group_with_work(make_citizen(coordinator, f"Person{n}", with_login=True), coordinator, gp, gp_office)
     client = login(coordinator)
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(20):
         page = client.get(reverse("worklist:worklist"))
     assert page.text.count('data-kind="group_task"') == citizens
     assert page.text.count('data-kind="group_meeting"') == citizens
