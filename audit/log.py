@@ -53,9 +53,10 @@ def event(*, actor, action, section, ground, citizen_id=None, role="", detail=""
 
 
 def record(**fields):
-    """Store one event; see ``event()`` for the fields. Stored as ``record_all`` stores many (a plain
-    INSERT, no ORM save to compile on every FHIR write and page); the event gets no id."""
-    return record_all([event(**fields)])[0]
+    """Store one event; see ``event()`` for the fields."""
+    entry = event(**fields)
+    entry.save()
+    return entry
 
 
 def record_for_citizens(*, actor, action, section, rows, detail="", request=None):
