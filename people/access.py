@@ -167,6 +167,23 @@ def _system_client_units(client):
 # Who sees which citizen -------------------------------------------------------------------
 
 
+def _block_in_force(user_id):
+    """A citizen's block on ``user_id`` that is not lifted (on ``Block``)."""
+    return Q(blocked_user_id=user_id, lifted_at__isnull=True)
+
+
+def _role_held(user_id, today, relatives_only=False, prefix=""):
+    """A care-team row of ``user_id`` in force on ``today`` (through ``prefix``, e.g. "care_team__").
+
+    ``relatives_only``: without a staff profile a person reaches a citizen only as a relative the
+    citizen let in; the row's sections are what the citizen's consent covers (relatives.actions keeps
+    them so)."""
+    held = active_role(today, prefix) & Q(**{f"{prefix}user_id": user_id})
+    if relatives_only:
+        held &= Q(**{f"{prefix}role": CareTeamMember.Role.RELATIVE})
+    return held
+
+
 def visible_citizens(queryset, user):
     """Filter ``queryset`` to the citizens ``user`` may open right now."""
     if not user.is_authenticated:
@@ -190,7 +207,7 @@ def _staff_visible(queryset, user_id, today=None, now=None):
     # One id list (a UNION) rather than "on the team OR in an emergency": PostgreSQL cannot turn
     # an OR of subqueries into a join, and scanned every citizen in the municipality instead.
     reachable = on_team.values("citizen_id").union(in_emergency.values("citizen_id"))
-    blocked = Block.objects.filter(citizen=OuterRef("pk"), blocked_user_id=user_id, lifted_at__isnull=True)
+    blocked = Block.objects.filter(_block_in_force(user_id), citizen=OuterRef("pk"))
     return (
         queryset.filter(pk__in=reachable)
         .annotate(via_care_team=Exists(on_team.filter(citizen=OuterRef("pk"))))
@@ -244,9 +261,7 @@ def visible_to(user):
 # on every request that opens a record, and building their SQL was most of such a request's Python.
 _BLOCKED = Prepared(
     lambda user, citizens: (
-        Block.objects.filter(citizen_id__among=citizens, blocked_user_id=user, lifted_at__isnull=True)
-        .order_by()
-        .values_list("citizen_id")
+        Block.objects.filter(_block_in_force(user), citizen_id__among=citizens).order_by().values_list("citizen_id")
     ),
     user=int,
     citizens=list,
@@ -254,12 +269,11 @@ _BLOCKED = Prepared(
 
 
 def _roles_query(user, citizens, today, relatives_only=False):
-    members = CareTeamMember.objects.active(today).filter(citizen_id__among=citizens, user_id=user).order_by()
-    if relatives_only:
-        # Without a staff profile a person reaches a citizen only as a relative the citizen let in:
-        # the row's sections are what the citizen's consent covers (relatives.actions keeps them so).
-        members = members.filter(role=CareTeamMember.Role.RELATIVE)
-    return members.values_list("citizen_id", "role", "sections")
+    return (
+        CareTeamMember.objects.filter(_role_held(user, today, relatives_only), citizen_id__among=citizens)
+        .order_by()
+        .values_list("citizen_id", "role", "sections")
+    )
 
 
 _ROLES = Prepared(_roles_query, user=int, citizens=list, today=datetime.date)
@@ -303,11 +317,12 @@ def _grants(user, citizens):
     members = _ROLES if staff else _RELATIVE_ROLES
     for citizen_id, role, member_sections in members.rows(user=user.pk, citizens=open_ids, today=timezone.localdate()):
         roles.setdefault(citizen_id, []).append((role, member_sections))
+    grantable = all_sections()
     for citizen_id, held in roles.items():
-        grants[citizen_id] = _team_grant(by_id[citizen_id], held)
+        grants[citizen_id] = _team_grant(by_id[citizen_id], held, grantable)
     rest = [pk for pk in open_ids if pk not in roles]
     if rest and staff:
-        grants |= _emergency_grants(user, {pk: by_id[pk] for pk in rest})
+        grants |= _emergency_grants(user, {pk: by_id[pk] for pk in rest}, grantable)
     return grants
 
 
@@ -315,17 +330,18 @@ def _self_grant(citizen):
     return Grant(citizen=citizen, ground=Ground.SELF, sections=all_sections())
 
 
-def _team_grant(citizen, held):
-    """The grant of the care-team roles ``held`` ((role, sections) pairs, at least one)."""
+def _team_grant(citizen, held, grantable):
+    """The grant of the care-team roles ``held`` ((role, sections) pairs, at least one); ``grantable``
+    is ``all_sections()``."""
     names = tuple(sorted({role for role, _sections in held}))
     if CareTeamMember.Role.COORDINATOR in names:
-        sections = all_sections()
+        sections = grantable
     else:
-        sections = frozenset(s for _role, member_sections in held for s in member_sections) & all_sections()
+        sections = frozenset(s for _role, member_sections in held for s in member_sections) & grantable
     return Grant(citizen=citizen, ground=Ground.CARE_TEAM, sections=sections, roles=names)
 
 
-def _emergency_grants(user, by_id):
+def _emergency_grants(user, by_id, grantable):
     """The grants of the user's current emergency accesses to the citizens ``by_id`` (the newest each)."""
     grants = {}
     for row in _EMERGENCIES.rows(user=user.pk, citizens=list(by_id), now=timezone.now()):
@@ -335,7 +351,7 @@ def _emergency_grants(user, by_id):
             Grant(
                 citizen=by_id[emergency.citizen_id],
                 ground=Ground.EMERGENCY,
-                sections=all_sections(),
+                sections=grantable,
                 emergency=emergency,
             ),
         )
@@ -456,13 +472,11 @@ _CITIZEN = Prepared(
 
 
 def _citizen_with_team(pk, user, today, relatives_only=False):
-    role = active_role(today, "care_team__") & Q(care_team__user_id=user)
-    if relatives_only:
-        role &= Q(care_team__role=CareTeamMember.Role.RELATIVE)
-    blocked = Block.objects.filter(citizen_id=OuterRef("pk"), blocked_user_id=user, lifted_at__isnull=True)
+    held = _role_held(user, today, relatives_only, prefix="care_team__")
+    blocked = Block.objects.filter(_block_in_force(user), citizen_id=OuterRef("pk"))
     return (
         Citizen.objects.filter(pk=pk)
-        .annotate(held=FilteredRelation("care_team", condition=role), blocked=Exists(blocked))
+        .annotate(held=FilteredRelation("care_team", condition=held), blocked=Exists(blocked))
         .order_by()
         .values_list(*columns(Citizen), *columns(get_user_model(), "user__"), "blocked", "held__role", "held__sections")
     )
@@ -509,9 +523,9 @@ def _citizen_and_grant(user, citizen_id):
         return citizen, None
     held = [(row[end + 1], row[end + 2]) for row in rows if row[end + 1] is not None]
     if held:
-        return citizen, _team_grant(citizen, held)
+        return citizen, _team_grant(citizen, held, all_sections())
     if staff:
-        return citizen, _emergency_grants(user, {citizen.pk: citizen}).get(citizen.pk)
+        return citizen, _emergency_grants(user, {citizen.pk: citizen}, all_sections()).get(citizen.pk)
     return citizen, None
 
 

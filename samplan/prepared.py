@@ -112,11 +112,13 @@ def _cursor(connection):
     """A cursor for a prepared query. On PostgreSQL a server-binding one: the SQL text is the same on
     every call, so psycopg prepares it on the connection after ``prepare_threshold`` runs (5 by
     default; ``POSTGRES_PREPARED_STATEMENTS=false`` turns it off) and PostgreSQL then neither parses
-    nor plans it again. Django's wrapper is kept, so query logging and counting see it as any other."""
+    nor plans it again. Django's wrapper is kept, so query logging and counting see it as any other,
+    and so is its start: a persistent connection that fails its health check is replaced first."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     import psycopg
 
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)

@@ -119,3 +119,23 @@ def test_instances_are_made_from_columns_and_an_empty_outer_join_is_none(make_ci
 def test_a_users_32_bit_key_is_compared_with_a_marker_it_can_hold(coordinator):
     by_key = Prepared(lambda pk: get_user_model().objects.filter(pk=pk).values_list("username"), pk=int)
     assert by_key.rows(pk=coordinator.pk) == [(coordinator.username,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_query_replaces_a_dead_persistent_connection_as_django_does(coordinator, settings):
+    """On PostgreSQL a prepared query makes its own cursor; like Django's, it first checks a persistent
+    connection (CONN_HEALTH_CHECKS) and opens a new one if the old one died between requests."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("health checks of persistent connections: PostgreSQL")
+    users = Prepared(lambda user: get_user_model().objects.filter(pk=user).values_list("username"), user=int)
+    assert users.rows(user=coordinator.pk) == [("coordinator",)]
+    health_checks = connection.settings_dict["CONN_HEALTH_CHECKS"]
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+    try:
+        connection.connection.close()  # the server went away while the connection was idle
+        connection.health_check_done = False  # a new request (request_started does this)
+        assert users.rows(user=coordinator.pk) == [("coordinator",)]
+    finally:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
