@@ -12,6 +12,8 @@ from types import SimpleNamespace
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from samplan.prepared import insert
+
 from . import sections
 from .models import AccessEvent
 
@@ -53,10 +55,8 @@ def event(*, actor, action, section, ground, citizen_id=None, role="", detail=""
 
 
 def record(**fields):
-    """Store one event; see ``event()`` for the fields."""
-    entry = event(**fields)
-    entry.save()
-    return entry
+    """Store one event (an INSERT compiled once, ``samplan.prepared.insert``); see ``event()`` for the fields."""
+    return insert(event(**fields))
 
 
 def record_for_citizens(*, actor, action, section, rows, detail="", request=None):

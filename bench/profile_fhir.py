@@ -1,6 +1,7 @@
 """Where a hot FHIR request's time goes, in one process: CPU per request, statements, a profile.
 
     uv run python bench/profile_fhir.py [--requests 300] [--profile post|get|none] [--reuse]
+    uv run --with pyinstrument python bench/profile_fhir.py --reuse --profile post-sampled
 
 The two hot paths of ``bench/fhir_measures.py`` — (a) ``POST /fhir/QuestionnaireResponse`` of a
 completed PHQ-9 without an identifier (as the shared harness ``../shared/anchors/fhir_wrk.lua``
@@ -104,14 +105,20 @@ def inside(ids_json, requests, profile):
         with CaptureQueriesContext(connection) as queries:
             call(kind, 0)
         statements = [q["sql"] for q in queries.captured_queries]
-        profiler = cProfile.Profile(time.process_time) if profile == kind else None
+        profiler = None
+        if profile == kind:
+            profiler = cProfile.Profile(time.process_time)
+        elif profile == f"{kind}-sampled":
+            from pyinstrument import Profiler  # uv run --with pyinstrument: samples, so no per-call distortion
+
+            profiler = Profiler(interval=0.0002)
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
-            profiler.enable()
+            profiler.start() if hasattr(profiler, "start") else profiler.enable()
         for n in range(requests):
             call(kind, n)
         if profiler:
-            profiler.disable()
+            profiler.stop() if hasattr(profiler, "start") else profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         figures[kind] = {
             "cpu_ms": round(1000 * cpu / requests, 2),
@@ -119,7 +126,9 @@ def inside(ids_json, requests, profile):
             "statements": len(statements),
             "sql": statements,
         }
-        if profiler:
+        if profiler and hasattr(profiler, "start"):
+            figures[kind]["profile"] = profiler.output_text(unicode=False, color=False, show_all=False)
+        elif profiler:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs()
             stats.sort_stats("cumulative").print_stats(45)
@@ -131,7 +140,7 @@ def inside(ids_json, requests, profile):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--profile", choices=("post", "get", "none"), default="none")
+    parser.add_argument("--profile", choices=("post", "get", "post-sampled", "get-sampled", "none"), default="none")
     parser.add_argument("--database", default="samplan_bench_profile")
     parser.add_argument("--reuse", action="store_true", help="measure the kept database without seeding")
     parser.add_argument("--show-sql", action="store_true", help="print each statement of one request")

@@ -100,26 +100,44 @@ def questionnaire_read(request, questionnaire_id):
 # QuestionnaireResponse --------------------------------------------------------------------------
 
 
-# Asked on every response posted: compiled once (samplan.prepared).
+# Asked on every response posted: compiled once (samplan.prepared). The row without its resource;
+# the resource of a stored version never changes (import_questionnaire refuses other content under
+# the same version, the admin shows it read-only), so each process decodes it once, by id and time
+# of import (_resources), and reads it again only for a version it has not seen.
+_LIGHT_COLUMNS = [name for name in columns(Questionnaire) if name != "resource"]
 _QUESTIONNAIRE_VERSION = Prepared(
     lambda url, version: (
-        Questionnaire.objects.filter(url=url, version=version).order_by("pk").values_list(*columns(Questionnaire))[:1]
+        Questionnaire.objects.filter(url=url, version=version).order_by("pk").values_list(*_LIGHT_COLUMNS)[:1]
     ),
     url=str,
     version=str,
 )
 _CURRENT_QUESTIONNAIRE = Prepared(
-    lambda url: (
-        Questionnaire.objects.filter(url=url, is_current=True).order_by("pk").values_list(*columns(Questionnaire))[:1]
-    ),
+    lambda url: Questionnaire.objects.filter(url=url, is_current=True).order_by("pk").values_list(*_LIGHT_COLUMNS)[:1],
     url=str,
 )
+_RESOURCE = Prepared(lambda pk: Questionnaire.objects.filter(pk=pk).values_list("resource"), pk=int)
+_resources = {}
+RESOURCES_KEPT = 64
 
 
 def _find_questionnaire(canonical):
     url, bar, version = (canonical or "").partition("|")
     row = _QUESTIONNAIRE_VERSION.first(url=url, version=version) if bar else _CURRENT_QUESTIONNAIRE.first(url=url)
-    return instance(Questionnaire, row)[0] if row is not None else None
+    if row is None:
+        return None
+    values = dict(zip(_LIGHT_COLUMNS, row, strict=True))
+    key = (values["id"], values["imported_at"])
+    resource = _resources.get(key)
+    if resource is None:
+        found = _RESOURCE.first(pk=values["id"])
+        if found is None:  # removed in between
+            return None
+        if len(_resources) >= RESOURCES_KEPT:
+            _resources.clear()
+        resource = _resources[key] = found[0]
+    values["resource"] = resource
+    return instance(Questionnaire, [values[name] for name in columns(Questionnaire)])[0]
 
 
 def _item_errors(errors):

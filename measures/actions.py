@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from people.access import Grant, log_write
 from people.models import Section
+from samplan.prepared import insert
 
 from . import fhir_forms, scoring, tasks
 from .models import Goal, GoalRating, Questionnaire, QuestionnaireResponse, Score
@@ -180,14 +181,16 @@ def score_response(response, items=None):
         raise ValidationError(_("The answers cannot be scored (%(error)s).") % {"error": result["error"]})
     total = result.get("total", result.get("mean"))
     total = None if total is None else Decimal(str(total))
-    return Score.objects.create(
-        response=response,
-        citizen_id=response.citizen_id,
-        instrument=key,
-        total=total,
-        band=result.get("band") or "",
-        result=result,
-        effective_at=response.authored_at,
+    return insert(
+        Score(
+            response=response,
+            citizen_id=response.citizen_id,
+            instrument=key,
+            total=total,
+            band=result.get("band") or "",
+            result=result,
+            effective_at=response.authored_at,
+        )
     )
 
 
@@ -231,12 +234,13 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
         "status": QuestionnaireResponse.Status.COMPLETED if complete else QuestionnaireResponse.Status.IN_PROGRESS,
         "authored_at": timezone.now() if complete else None,
     }
+    # Completed at once: one INSERT, no UPDATE; compiled once (samplan.prepared.insert, as save()).
     if fresh_key:
-        response = QuestionnaireResponse.objects.create(**fields)  # completed at once: one INSERT, no UPDATE
+        response = insert(QuestionnaireResponse(**fields))
     else:
         try:
             with transaction.atomic():
-                response = QuestionnaireResponse.objects.create(**fields)
+                response = insert(QuestionnaireResponse(**fields))
         except IntegrityError:  # the same key arrived twice at once
             return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
     if complete:

@@ -10,8 +10,11 @@ same way (``fhir_api.edge`` calls ``refused_place``), to answer with an Operatio
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -103,3 +106,46 @@ class RefuseBadInputMiddleware:
         if any(isinstance(value, int) and not 0 <= value <= MAX_ID for value in (*view_args, *view_kwargs.values())):
             raise Http404
         return None
+
+
+# The middleware an API request still passes below ``ApiShortcutMiddleware``: the language of the
+# request (OperationOutcomes and some displays are translated).
+API_MIDDLEWARE = (LocaleMiddleware,)
+
+
+class _ApiHandler(BaseHandler):
+    """Django's handler with ``API_MIDDLEWARE`` in place of ``settings.MIDDLEWARE``: URL resolution,
+    the view, its exceptions turned into responses (the /fhir/ error handlers) and the response's
+    logging stay Django's own."""
+
+    def load_middleware(self, is_async=False):
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for middleware in reversed(API_MIDDLEWARE):
+            handler = convert_exception_to_response(middleware(handler))
+        self._middleware_chain = handler
+
+
+class ApiShortcutMiddleware:
+    """A FHIR API request (/fhir/) skips the screens' middleware below this one.
+
+    The API authenticates each request by its bearer token (``fhir_api.edge``) and never by a
+    session: the session, the login and its second factor, CSRF, messages, htmx, the login lockout
+    and frame options are the screens' and were a tenth of a short API request's Python
+    (docs/benchmarks.md). The middleware above this one (security headers, CSP, static files) still
+    applies to it, and the language is still the request's. Both Django's handler and the test
+    client build their chain from ``settings.MIDDLEWARE``, so tests take the path production takes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.api = _ApiHandler()
+        self.api.load_middleware()
+
+    def __call__(self, request):
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        response = self.api.get_response(request)
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))  # as CommonMiddleware does
+        return response

@@ -20,6 +20,11 @@ unchanged, as text, or as the JSON that ``__among`` sends on SQLite) or a consta
 or boolean of the query's shape. A date or time in the parameters that is no argument's is refused:
 it would be today's forever. Queries must return columns (``values_list``); model instances can
 be made from them with ``instance``.
+
+Writes on the hot paths are compiled once too: ``insert(obj)`` and ``update(obj, fields)`` do what
+``obj.save()`` and ``obj.save(update_fields=fields)`` do for a plain model (one table, an automatic
+id), with the same values, the same ``pre_save``/``post_save`` signals and the same errors, but the
+INSERT or UPDATE statement is made once per model and database, not compiled again per row.
 """
 
 import datetime
@@ -27,7 +32,9 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
+from django.db.backends.utils import CursorDebugWrapper
+from django.db.models.signals import post_save, pre_save
 
 # Far from any id, amount or count the queries see, yet inside a 32-bit integer: Django compiles a
 # lookup on an integer column with a value outside the column's range to "no rows" (EmptyResultSet).
@@ -121,7 +128,20 @@ def _cursor(connection):
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's debug wrapper logs the SQL a client-binding cursor sent, values in place; a
+    server-binding cursor sent ``$1`` placeholders (or gives nothing), so the statement is logged
+    composed with its values here, as any other."""
+
+    def execute(self, sql, params=None):
+        try:
+            return super().execute(sql, params)
+        finally:
+            if self.db.queries_log:
+                self.db.queries_log[-1]["sql"] = self.db.ops.compose_sql(sql, params)
 
 
 class Prepared:
@@ -196,3 +216,115 @@ def instance(model, row, start=0, using=DEFAULT_DB_ALIAS):
     if values[pk_index] is None:
         return None, end
     return model.from_db(using, [field.attname for field in fields], list(values)), end
+
+
+@dataclass(frozen=True)
+class _Write:
+    sql: str
+    fields: tuple  # the fields whose values the statement takes, in order
+    returns_id: bool  # INSERT … RETURNING the id (else the cursor's lastrowid)
+
+
+_writes = {}
+
+
+def _plain(model):
+    """Only what ``insert`` and ``update`` know how to write: one table and an automatic id."""
+    meta = model._meta
+    if meta.parents or meta.proxy or meta.auto_field is None or list(meta.db_returning_fields) != [meta.auto_field]:
+        raise ImproperlyConfigured(f"{meta.label} is not a plain model with an automatic id; save it with save().")
+    return meta
+
+
+def _insert_plan(model, connection):
+    key = ("insert", model, connection.alias, connection.vendor)
+    plan = _writes.get(key)
+    if plan is None:
+        meta = _plain(model)
+        fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated)
+        quote = connection.ops.quote_name
+        returns_id = connection.features.can_return_columns_from_insert
+        returning = connection.ops.return_insert_columns([meta.auto_field])[0] if returns_id else ""
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from the model)
+            f" VALUES ({', '.join(['%s'] * len(fields))}) {returning}"
+        ).rstrip()
+        plan = _writes[key] = _Write(sql=sql, fields=fields, returns_id=returns_id)
+    return plan
+
+
+def _update_plan(model, names, connection):
+    key = ("update", model, names, connection.alias, connection.vendor)
+    plan = _writes.get(key)
+    if plan is None:
+        meta = _plain(model)
+        fields = tuple(
+            f
+            for f in meta.local_concrete_fields
+            if f is not meta.auto_field and not f.generated and (f.name in names or f.attname in names)
+        )
+        if len(fields) != len(names):
+            raise ValueError(f"{sorted(names)} are not all fields of {meta.label} that an update can set.")
+        quote = connection.ops.quote_name
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"  # noqa: S608
+            f" WHERE {quote(meta.auto_field.column)} = %s"
+        )
+        plan = _writes[key] = _Write(sql=sql, fields=fields, returns_id=False)
+    return plan
+
+
+def _prepared_value(field, obj, add, connection):
+    value = field.pre_save(obj, add)  # e.g. auto_now stamps the field
+    if hasattr(value, "resolve_expression"):
+        raise ImproperlyConfigured(f"{field} holds an expression; save it with save().")
+    return field.get_db_prep_save(value, connection=connection)
+
+
+def insert(obj, using=None):
+    """Store the new ``obj`` as ``obj.save()`` would (its id set, then post_save with created=True)."""
+    model = type(obj)
+    using = using or router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    plan = _insert_plan(model, connection)
+    if getattr(obj, model._meta.auto_field.attname) is not None:
+        raise ValueError(f"{obj!r} has an id already: insert() stores new rows only.")
+    obj._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    with transaction.mark_for_rollback_on_error(using):
+        params = [_prepared_value(field, obj, True, connection) for field in plan.fields]
+        with _cursor(connection) as cursor:
+            cursor.execute(plan.sql, params)
+            pk = (
+                cursor.fetchone()[0]
+                if plan.returns_id
+                else connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.auto_field.column)
+            )
+    setattr(obj, model._meta.auto_field.attname, pk)
+    obj._state.db, obj._state.adding = using, False
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using)
+    return obj
+
+
+def update(obj, fields, using=None):
+    """Write ``fields`` of the stored ``obj`` as ``obj.save(update_fields=fields)`` would (signals
+    included); DatabaseError if its row is gone, as Django's."""
+    model = type(obj)
+    using = using or obj._state.db or router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    names = frozenset(fields)
+    plan = _update_plan(model, names, connection)
+    pk = getattr(obj, model._meta.auto_field.attname)
+    if pk is None:
+        raise ValueError("Cannot update an object that was never stored.")
+    obj._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
+    with transaction.mark_for_rollback_on_error(using):
+        params = [_prepared_value(field, obj, False, connection) for field in plan.fields]
+        with _cursor(connection) as cursor:
+            cursor.execute(plan.sql, [*params, model._meta.auto_field.get_db_prep_value(pk, connection)])
+            if cursor.rowcount < 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db, obj._state.adding = using, False
+    post_save.send(sender=model, instance=obj, created=False, update_fields=names, raw=False, using=using)
+    return obj

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "samplan.middleware.RefuseBadInputMiddleware",
+    "samplan.middleware.ApiShortcutMiddleware",  # /fhir/ skips the rest but the language
     "accounts.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -139,3 +139,113 @@ def test_a_prepared_query_replaces_a_dead_persistent_connection_as_django_does(c
         assert users.rows(user=coordinator.pk) == [("coordinator",)]
     finally:
         connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
+
+
+# Writes compiled once: insert() and update() against what save() does --------------------------
+
+
+def _stored(model, pk):
+    return model.objects.filter(pk=pk).values().get()
+
+
+@pytest.mark.django_db
+def test_insert_stores_the_row_save_stores_and_sends_the_same_signals(make_citizen, coordinator, phq9):
+    from django.db.models.signals import post_save, pre_save
+
+    from measures.models import QuestionnaireResponse
+    from samplan.prepared import insert
+
+    citizen = make_citizen(coordinator)
+    fields = {
+        "citizen": citizen,
+        "questionnaire": phq9,
+        "author": coordinator,
+        "status": "completed",
+        "answers": {"phq9-1": ["LA6569-3"], "note": "«æøå» \u2028"},
+        "authored_at": timezone.now(),
+    }
+    heard = []
+
+    def listen(signal):
+        def receiver(sender, instance, **kwargs):
+            heard.append((signal, instance.pk, kwargs.get("created"), kwargs["update_fields"], kwargs["raw"]))
+
+        return receiver
+
+    on_pre, on_post = listen("pre"), listen("post")
+    pre_save.connect(on_pre, sender=QuestionnaireResponse)
+    post_save.connect(on_post, sender=QuestionnaireResponse)
+    try:
+        saved = QuestionnaireResponse.objects.create(**fields, idempotency_key="by-save")
+        by_save = list(heard)
+        heard.clear()
+        inserted = insert(QuestionnaireResponse(**fields, idempotency_key="by-insert"))
+    finally:
+        pre_save.disconnect(on_pre, sender=QuestionnaireResponse)
+        post_save.disconnect(on_post, sender=QuestionnaireResponse)
+
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert heard == [(s, inserted.pk if s == "post" else None, c, u, r) for s, _, c, u, r in by_save]
+    assert not inserted._state.adding and inserted._state.db == "default"
+    a, b = _stored(QuestionnaireResponse, saved.pk), _stored(QuestionnaireResponse, inserted.pk)
+    for row in (a, b):
+        del row["id"], row["idempotency_key"], row["created_at"], row["updated_at"]
+    assert a == b  # every other column the same, the JSON and the text included
+    stamped = _stored(QuestionnaireResponse, inserted.pk)
+    assert stamped["created_at"] is not None and stamped["updated_at"] is not None  # auto_now(_add) stamped
+    with pytest.raises(ValueError, match="new rows only"):
+        insert(inserted)
+
+
+@pytest.mark.django_db
+def test_update_writes_only_the_named_fields_and_refuses_a_row_that_is_gone(make_citizen, coordinator, phq9):
+    from django.db import DatabaseError
+    from django.db.models.signals import post_save
+
+    from measures.models import QuestionnaireResponse
+    from samplan.prepared import update
+
+    citizen = make_citizen(coordinator)
+    response = QuestionnaireResponse.objects.create(citizen=citizen, questionnaire=phq9, answers={"a": 1})
+    before = _stored(QuestionnaireResponse, response.pk)
+    QuestionnaireResponse.objects.filter(pk=response.pk).update(entered_on_behalf=True)  # someone else's write
+    response.answers, response.status = {"a": 2}, "completed"
+    heard = []
+
+    def receiver(sender, instance, created, update_fields, **kwargs):
+        heard.append((instance.pk, created, update_fields))
+
+    post_save.connect(receiver, sender=QuestionnaireResponse)
+    try:
+        update(response, ["answers"])
+    finally:
+        post_save.disconnect(receiver, sender=QuestionnaireResponse)
+    after = _stored(QuestionnaireResponse, response.pk)
+    assert after["answers"] == {"a": 2}
+    assert after["status"] == before["status"]  # not named: not written
+    assert after["entered_on_behalf"] is True  # the other write is kept
+    assert after["updated_at"] == before["updated_at"]  # auto_now only when named, as save(update_fields=)
+    assert heard == [(response.pk, False, frozenset({"answers"}))]
+
+    update(response, ["status", "updated_at"])
+    after = _stored(QuestionnaireResponse, response.pk)
+    assert after["status"] == "completed" and after["updated_at"] > before["updated_at"]
+
+    with pytest.raises(ValueError, match="not all fields"):
+        update(response, ["no_such_field"])
+    QuestionnaireResponse.objects.filter(pk=response.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(response, ["answers"])
+
+
+@pytest.mark.django_db
+def test_a_prepared_querys_sql_is_logged_with_its_values(coordinator):
+    """Query logging (DEBUG, the query-count tests) shows a prepared statement as any other."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    users = Prepared(lambda user: get_user_model().objects.filter(pk=user).values_list("username"), user=int)
+    with CaptureQueriesContext(connection) as queries:
+        users.rows(user=coordinator.pk)
+    assert len(queries) == 1
+    assert str(coordinator.pk) in queries[0]["sql"] and "SELECT" in queries[0]["sql"]
