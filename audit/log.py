@@ -84,6 +84,9 @@ def record_all(events):
     events = list(events)
     if not events:
         return events
+    if len(events) == 1 and isinstance(events[0], AccessEvent):  # one read: the INSERT compiled once
+        insert(events[0])
+        return events
     connection = connections[router.db_for_write(AccessEvent)]
     fields = [field for field in AccessEvent._meta.concrete_fields if not field.primary_key]
     at = timezone.now()
@@ -102,7 +105,7 @@ def record_all(events):
     per_statement = ((connection.features.max_query_params or 65535) - len(constants)) // len(varying)
     row_placeholders = "(" + ", ".join(["%s"] * len(varying)) + ")"
     # Names from the model, values as parameters.
-    insert = (
+    statement = (
         f"INSERT INTO {quote(AccessEvent._meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"  # noqa: S608
         f" SELECT {selected} FROM (VALUES {{rows}}) AS v"
     )
@@ -112,7 +115,7 @@ def record_all(events):
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
             cursor.execute(
-                insert.format(rows=", ".join([row_placeholders] * len(batch))),
+                statement.format(rows=", ".join([row_placeholders] * len(batch))),
                 [*constants, *(row[n] for row in batch for n in varying)],
             )
     return events

@@ -1,6 +1,8 @@
 """FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
 
+import datetime
 import uuid
+from collections import namedtuple
 from types import SimpleNamespace
 
 import orjson
@@ -20,7 +22,7 @@ from samplan.prepared import Prepared, columns, instance
 from . import mapping
 from .edge import BadInput, bearer_required, read_json, reference_id, whole_number
 from .responses import fhir_response, not_found, operation_outcome
-from .search import SearchError, check_params, date_filters, last_updated, searchset
+from .search import SearchError, check_params, date_lookups, last_updated, searchset
 
 WHO5_SNOMED = ("http://snomed.info/sct", "1144665009", "WHO-5 Well-being Index score")
 
@@ -258,6 +260,71 @@ def _observation_citizen(request, params):
     return citizen_id
 
 
+ScoreRow = namedtuple("ScoreRow", [*SCORE_FIELDS, "result_json"])
+# One compiled query per shape of an Observation search (which filters, which page): the same few
+# shapes come again and again (a client's "this citizen's PHQ-9 of the last year"), so they are
+# compiled once per process (samplan.prepared) and prepared on PostgreSQL's connection.
+_score_searches = {}
+SCORE_SEARCHES_KEPT = 128
+
+
+class _ScorePage:
+    """The rows of an Observation search as ``searchset`` takes them: a page by slicing (the compiled
+    query), the total by ``count()`` (the ORM's, built only when a page is full)."""
+
+    def __init__(self, shape, values):
+        self.shape, self.values = shape, values
+
+    def count(self):
+        return _score_queryset(*self.shape, self.values).count()
+
+    def __getitem__(self, page):
+        shape = (*self.shape, page.start, page.stop)
+        search = _score_searches.get(shape)
+        if search is None:
+            if len(_score_searches) >= SCORE_SEARCHES_KEPT:
+                _score_searches.clear()
+            search = _score_searches[shape] = _score_search(*shape)
+        return [ScoreRow._make(row) for row in search.rows(**self.values)]
+
+
+def _score_queryset(response, keys, lookups, values):
+    queryset = Score.objects.filter(citizen_id=values["citizen"])
+    if response:
+        queryset = queryset.filter(response_id=values["response"])
+    if keys is not None:
+        queryset = queryset.filter(instrument__in=[values[f"key{n}"] for n in range(keys)])
+    for n, lookup in enumerate(lookups):
+        queryset = queryset.filter(**{lookup: values[f"at{n}"]})
+    return score_rows(queryset.order_by("effective_at", "pk"))
+
+
+def _score_search(response, keys, lookups, start, stop):
+    kinds = {"citizen": int} | ({"response": int} if response else {})
+    kinds |= {f"key{n}": str for n in range(keys or 0)} | {f"at{n}": datetime.datetime for n in range(len(lookups))}
+    return Prepared(lambda **markers: _score_queryset(response, keys, lookups, markers)[start:stop], **kinds)
+
+
+def _observation_rows(citizen_id, params):
+    """The scores an Observation search asks for (the citizen's, already granted)."""
+    values = {"citizen": citizen_id}
+    if "derived-from" in params:
+        values["response"] = reference_id(params["derived-from"], "QuestionnaireResponse")
+    keys = None
+    if "code" in params:
+        code = params["code"].rpartition("|")[2]
+        keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_code == code or k == code]
+        if code == WHO5_SNOMED[1]:
+            keys.append("who5")
+        values |= {f"key{n}": key for n, key in enumerate(keys)}
+    lookups = [*date_lookups(params, "date", "effective_at"), *date_lookups(params, "_lastUpdated", "created_at")]
+    values |= {f"at{n}": moment for n, (_lookup, moment) in enumerate(lookups)}
+    shape = ("response" in values, None if keys is None else len(keys), tuple(lookup for lookup, _ in lookups))
+    if keys == []:  # a code no instrument has: no rows, and nothing to compile
+        return _score_queryset(*shape, values)
+    return _ScorePage(shape, values)
+
+
 @bearer_required
 @require_GET
 def observation_search(request):
@@ -269,22 +336,11 @@ def observation_search(request):
             access.get_grant_or_404(request, citizen_id, Section.MEASURES, detail="FHIR Observation search")
         except (Http404, PermissionDenied):
             return not_found()
-        queryset = Score.objects.filter(citizen_id=citizen_id).order_by("effective_at", "pk")
-        if "derived-from" in params:
-            queryset = queryset.filter(response_id=reference_id(params["derived-from"], "QuestionnaireResponse"))
-        if "code" in params:
-            code = params["code"].rpartition("|")[2]
-            keys = [k for k, i in scoring.INSTRUMENTS.items() if i.total_code == code or k == code]
-            if code == WHO5_SNOMED[1]:
-                keys.append("who5")
-            queryset = queryset.filter(instrument__in=keys)
-        queryset = last_updated(date_filters(queryset, params, "date", "effective_at"), params, "created_at")
-        queryset = score_rows(queryset)
         bundle = searchset(
             request,
             url_name="fhir:observation_search",
             params=params,
-            queryset=queryset,
+            queryset=_observation_rows(citizen_id, params),
             to_resource=observation_of,
             resource_type="Observation",
         )

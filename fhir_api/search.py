@@ -83,9 +83,11 @@ def _search_moment(raw):
     return moment
 
 
-def date_filters(queryset, params, name, field):
-    """The ``name`` parameter's values (FHIR date prefixes eq, ge, gt, le, lt; repeatable) as filters
-    on ``field``. A day is the whole day in the server's time zone, a range of ``field``."""
+def date_lookups(params, name, field):
+    """The ``name`` parameter's values (FHIR date prefixes eq, ge, gt, le, lt; repeatable) as
+    ``(lookup, moment)`` pairs on ``field``. A day is the whole day in the server's time zone, a range
+    of ``field``."""
+    lookups = []
     for value in params.getlist(name):
         prefix, raw = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
         moment = _search_moment(raw)
@@ -93,18 +95,25 @@ def date_filters(queryset, params, name, field):
             raise SearchError(f"{name} {value!r} is not a date (use e.g. ge2026-01-01).", name)
         if isinstance(moment, datetime.datetime):
             lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": "exact"}[prefix]
-            queryset = queryset.filter(**{f"{field}__{lookup}": moment})
+            lookups.append((f"{field}__{lookup}", moment))
             continue
         start = timezone.make_aware(datetime.datetime.combine(moment, datetime.time()))
         end = timezone.make_aware(datetime.datetime.combine(moment + datetime.timedelta(days=1), datetime.time()))
         ranges = {
-            "ge": {f"{field}__gte": start},
-            "gt": {f"{field}__gte": end},
-            "le": {f"{field}__lt": end},
-            "lt": {f"{field}__lt": start},
-            "eq": {f"{field}__gte": start, f"{field}__lt": end},
+            "ge": [(f"{field}__gte", start)],
+            "gt": [(f"{field}__gte", end)],
+            "le": [(f"{field}__lt", end)],
+            "lt": [(f"{field}__lt", start)],
+            "eq": [(f"{field}__gte", start), (f"{field}__lt", end)],
         }
-        queryset = queryset.filter(**ranges[prefix])
+        lookups.extend(ranges[prefix])
+    return lookups
+
+
+def date_filters(queryset, params, name, field):
+    """``queryset`` filtered by ``date_lookups``."""
+    for lookup, moment in date_lookups(params, name, field):
+        queryset = queryset.filter(**{lookup: moment})
     return queryset
 
 

@@ -1,0 +1,92 @@
+"""The Observation search (one compiled query per shape of its parameters, fhir_api.measures) finds
+exactly the scores its parameters describe, for any values, on every page."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from measures.models import QuestionnaireResponse, Score
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@pytest.fixture
+def scores(citizen, shipped):
+    """Twelve scores, one a month of 2026 (PHQ-9 in odd months, GAD-7 in even), each on the 15th at noon."""
+    made = []
+    for month in range(1, 13):
+        key = "phq9" if month % 2 else "gad7"
+        at = datetime.datetime(2026, month, 15, 12, tzinfo=OSLO)
+        response = QuestionnaireResponse.objects.create(
+            citizen=citizen, questionnaire=shipped[key], status="completed", authored_at=at
+        )
+        made.append(
+            Score.objects.create(
+                response=response, citizen=citizen, instrument=key, total=month, band="", result={}, effective_at=at
+            )
+        )
+    return made
+
+
+def found(ask, citizen, **params):
+    data = ask("/fhir/Observation", {"subject": f"Patient/{citizen.pk}", **params}).json()
+    bundle = Bundle.model_validate(data)
+    return [int(entry.resource.id) for entry in bundle.entry or []], bundle
+
+
+def months(scores, *wanted):
+    return [scores[month - 1].pk for month in wanted]
+
+
+def test_each_shape_of_search_finds_what_its_values_say_with_any_later_values(ask, citizen, scores):
+    phq9, gad7 = "http://loinc.org|44261-6", "http://loinc.org|70274-6"
+    cases = [
+        ({}, range(1, 13)),
+        ({"code": phq9}, [1, 3, 5, 7, 9, 11]),
+        ({"code": gad7}, [2, 4, 6, 8, 10, 12]),  # the same shape, another value
+        ({"code": "http://loinc.org|0000-0"}, []),  # no instrument has it
+        ({"date": "ge2026-06-15"}, range(6, 13)),
+        ({"date": "ge2026-06-16"}, range(7, 13)),  # the same shape, another day
+        ({"date": "gt2026-06-15"}, range(7, 13)),
+        ({"date": "lt2026-03-15"}, [1, 2]),
+        ({"date": "le2026-03-15"}, [1, 2, 3]),
+        ({"date": "2026-04-15"}, [4]),
+        ({"date": "2026-04-14"}, []),
+        ({"date": ["ge2026-02-01", "le2026-05-31"]}, [2, 3, 4, 5]),
+        ({"date": ["ge2026-08-01", "le2026-11-30"]}, [8, 9, 10, 11]),
+        ({"date": "ge2026-06-15T12:00:00+02:00"}, range(6, 13)),  # a moment, not a day
+        ({"date": "ge2026-06-15T12:00:01+02:00"}, range(7, 13)),
+        ({"code": phq9, "date": ["ge2026-03-01", "lt2026-10-01"]}, [3, 5, 7, 9]),
+        ({"_lastUpdated": "ge2000-01-01"}, range(1, 13)),
+        ({"_lastUpdated": "lt2000-01-01"}, []),
+        ({"derived-from": f"QuestionnaireResponse/{scores[4].response_id}"}, [5]),
+        ({"derived-from": f"QuestionnaireResponse/{scores[5].response_id}"}, [6]),
+    ]
+    for params, expected in cases:
+        ids, bundle = found(ask, citizen, **params)
+        assert ids == months(scores, *expected), params
+        assert bundle.total == len(ids), params
+
+
+def test_the_pages_of_a_search_hold_every_score_once_in_order(ask, citizen, scores):
+    seen, offset = [], 0
+    while True:
+        ids, bundle = found(ask, citizen, _count=5, _offset=offset)
+        assert bundle.total == 12
+        seen += ids
+        following = [link.url for link in bundle.link if link.relation == "next"]
+        if not following:
+            break
+        offset += 5
+    assert seen == months(scores, *range(1, 13))
+    assert found(ask, citizen, _count=5, _offset=20)[0] == []
+    ids, bundle = found(ask, citizen, code="http://loinc.org|44261-6", _count=2, _offset=2)
+    assert ids == months(scores, 5, 7) and bundle.total == 6
+
+
+def test_another_citizens_scores_are_never_found(ask, citizen, make_citizen, coordinator, scores):
+    other = make_citizen(coordinator, "Per")
+    assert found(ask, other)[0] == []
+    assert found(ask, other, date="ge2026-01-01")[0] == []
