@@ -147,6 +147,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # POSTGRES_PREPARED_STATEMENTS=false turns that off.
     if env.bool("POSTGRES_PREPARED_STATEMENTS", default=True):
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    # Django's backend, with a health check that needs no round trip (samplan/postgres/base.py).
+    DATABASES["default"]["ENGINE"] = "samplan.postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -249,3 +249,35 @@ def test_a_prepared_querys_sql_is_logged_with_its_values(coordinator):
         users.rows(user=coordinator.pk)
     assert len(queries) == 1
     assert str(coordinator.pk) in queries[0]["sql"] and "SELECT" in queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_terminated_by_the_server_is_replaced_and_a_live_one_kept(coordinator):
+    """The health check without a round trip (samplan.postgres): a backend the server terminated
+    while the connection was idle is noticed and replaced before the next request's first query; a
+    live connection is kept as it is."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("persistent connections and their health checks: PostgreSQL")
+    users = Prepared(lambda user: get_user_model().objects.filter(pk=user).values_list("username"), user=int)
+    health_checks = connection.settings_dict["CONN_HEALTH_CHECKS"]
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+    try:
+        assert users.rows(user=coordinator.pk) == [("coordinator",)]
+        live = connection.connection.info.backend_pid
+        connection.health_check_done = False  # a new request
+        assert get_user_model().objects.filter(pk=coordinator.pk).exists()
+        assert connection.connection.info.backend_pid == live  # kept
+
+        dsn = connection.connection.info.dsn
+        with psycopg.connect(dsn, password=connection.settings_dict.get("PASSWORD") or None) as other:
+            assert other.execute("SELECT pg_terminate_backend(%s, 5000)", [live]).fetchone()[0]
+        connection.health_check_done = False  # the next request
+        assert users.rows(user=coordinator.pk) == [("coordinator",)]
+        assert connection.connection.info.backend_pid != live  # replaced, and the request went on
+        connection.health_check_done = False
+        assert get_user_model().objects.filter(pk=coordinator.pk).exists()  # the ORM's queries too
+    finally:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
