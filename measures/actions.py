@@ -5,7 +5,7 @@ import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,15 +214,14 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
     ``fresh_key``: the caller made the key just now (a random UUID, the client sent no identifier),
     so no response can have it: neither the lookup nor the savepoint that guards a race is needed."""
     _require_measures(grant)
-    existing = None if fresh_key else QuestionnaireResponse.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
-            raise ValidationError({"identifier": _("This identifier is already used for another response.")})
-        return existing, False
     complete = status == QuestionnaireResponse.Status.COMPLETED
     answers = _checked(questionnaire, answers, complete=complete)
     errors = answers.errors if complete else answers.invalid
     if errors:
+        if not fresh_key:  # a replay is answered with what it stored, whatever it sends now
+            existing = QuestionnaireResponse.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replayed(grant, existing, acting_user), False
         raise ValidationError(errors)
     fields = {
         "citizen": grant.citizen,
@@ -235,19 +234,23 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
         "authored_at": timezone.now() if complete else None,
     }
     # Completed at once: one INSERT, no UPDATE; compiled once (samplan.prepared.insert, as save()).
-    if fresh_key:
-        response = insert(QuestionnaireResponse(**fields))
-    else:
-        try:
-            with transaction.atomic():
-                response = insert(QuestionnaireResponse(**fields))
-        except IntegrityError:  # the same key arrived twice at once
-            return QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), False
+    # A key the client sent may be stored already (a retry), or be stored by a request still running
+    # (a retry sent at once): the INSERT then stores nothing and the stored response is the answer.
+    response = insert(QuestionnaireResponse(**fields), ignore_conflicts=not fresh_key)
+    if response is None:
+        return _replayed(grant, QuestionnaireResponse.objects.get(idempotency_key=idempotency_key), acting_user), False
     if complete:
         _score_and_log_completion(grant, response, answers.items, acting_user=acting_user)
     else:
         _log_write(grant, acting_user=acting_user, detail=f"stored draft response {response.pk}")
     return response, True
+
+
+def _replayed(grant, existing, acting_user):
+    """The response stored under a replayed key, if it is this user's for this citizen."""
+    if existing.citizen_id != grant.citizen.pk or existing.author_id != acting_user.pk:
+        raise ValidationError({"identifier": _("This identifier is already used for another response.")})
+    return existing
 
 
 # Goals ------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save, pre_save
 
 # Far from any id, amount or count the queries see, yet inside a 32-bit integer: Django compiles a
@@ -236,8 +237,8 @@ def _plain(model):
     return meta
 
 
-def _insert_plan(model, connection):
-    key = ("insert", model, connection.alias, connection.vendor)
+def _insert_plan(model, connection, ignore_conflicts=False):
+    key = ("insert", model, ignore_conflicts, connection.alias, connection.vendor)
     plan = _writes.get(key)
     if plan is None:
         meta = _plain(model)
@@ -245,10 +246,23 @@ def _insert_plan(model, connection):
         quote = connection.ops.quote_name
         returns_id = connection.features.can_return_columns_from_insert
         returning = connection.ops.return_insert_columns([meta.auto_field])[0] if returns_id else ""
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from the model)
-            f" VALUES ({', '.join(['%s'] * len(fields))}) {returning}"
-        ).rstrip()
+        if ignore_conflicts and not returns_id:
+            raise ImproperlyConfigured("insert(ignore_conflicts=True) needs INSERT … RETURNING.")
+        conflict = (
+            connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) if ignore_conflicts else ""
+        )
+        sql = " ".join(
+            part
+            for part in (
+                # SQLite says INSERT OR IGNORE, PostgreSQL ON CONFLICT DO NOTHING: Django's words for each.
+                f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE if ignore_conflicts else None)}"
+                f" {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})",
+                f"VALUES ({', '.join(['%s'] * len(fields))})",
+                conflict,
+                returning,
+            )
+            if part
+        )
         plan = _writes[key] = _Write(sql=sql, fields=fields, returns_id=returns_id)
     return plan
 
@@ -281,12 +295,16 @@ def _prepared_value(field, obj, add, connection):
     return field.get_db_prep_save(value, connection=connection)
 
 
-def insert(obj, using=None):
-    """Store the new ``obj`` as ``obj.save()`` would (its id set, then post_save with created=True)."""
+def insert(obj, using=None, *, ignore_conflicts=False):
+    """Store the new ``obj`` as ``obj.save()`` would (its id set, then post_save with created=True).
+
+    ``ignore_conflicts``: if a row with one of ``obj``'s unique values is there already (or being
+    stored by another transaction that then commits), store nothing and return None — ``INSERT … ON
+    CONFLICT DO NOTHING``, one statement where a savepoint around ``save()`` took three."""
     model = type(obj)
     using = using or router.db_for_write(model, instance=obj)
     connection = connections[using]
-    plan = _insert_plan(model, connection)
+    plan = _insert_plan(model, connection, ignore_conflicts)
     if getattr(obj, model._meta.auto_field.attname) is not None:
         raise ValueError(f"{obj!r} has an id already: insert() stores new rows only.")
     obj._prepare_related_fields_for_save(operation_name="save")
@@ -295,11 +313,13 @@ def insert(obj, using=None):
         params = [_prepared_value(field, obj, True, connection) for field in plan.fields]
         with _cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
-            pk = (
-                cursor.fetchone()[0]
-                if plan.returns_id
-                else connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.auto_field.column)
-            )
+            if plan.returns_id:
+                row = cursor.fetchone()
+                if row is None:  # ignore_conflicts: the row was there
+                    return None
+                pk = row[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.auto_field.column)
     setattr(obj, model._meta.auto_field.attname, pk)
     obj._state.db, obj._state.adding = using, False
     post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using)

@@ -281,3 +281,76 @@ def test_a_connection_terminated_by_the_server_is_replaced_and_a_live_one_kept(c
         assert get_user_model().objects.filter(pk=coordinator.pk).exists()  # the ORM's queries too
     finally:
         connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
+
+
+@pytest.mark.django_db
+def test_insert_ignoring_conflicts_stores_nothing_over_a_stored_row(make_citizen, coordinator, phq9):
+    from django.db.models.signals import post_save
+
+    from measures.models import QuestionnaireResponse
+    from samplan.prepared import insert
+
+    citizen = make_citizen(coordinator)
+    first = insert(
+        QuestionnaireResponse(citizen=citizen, questionnaire=phq9, idempotency_key="k"), ignore_conflicts=True
+    )
+    assert first is not None and first.pk
+    heard = []
+    post_save.connect(receiver := lambda **kwargs: heard.append(kwargs), sender=QuestionnaireResponse, weak=False)
+    try:
+        again = QuestionnaireResponse(citizen=citizen, questionnaire=phq9, idempotency_key="k", answers={"x": 1})
+        assert insert(again, ignore_conflicts=True) is None
+    finally:
+        post_save.disconnect(receiver, sender=QuestionnaireResponse)
+    assert again.pk is None and not heard  # nothing stored, nothing announced
+    assert list(QuestionnaireResponse.objects.values_list("pk", "answers")) == [(first.pk, {})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_key_sent_twice_at_once_is_stored_once_and_both_get_it(make_citizen, coordinator, phq9):
+    """Two requests with one idempotency key at the same moment (a client's retry): the second INSERT
+    waits for the first transaction and, once it commits, stores nothing (PostgreSQL)."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from measures.models import QuestionnaireResponse
+    from samplan.prepared import insert
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions: PostgreSQL")
+    citizen = make_citizen(coordinator)
+    first_inserted, second_done, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = insert(
+                    QuestionnaireResponse(citizen=citizen, questionnaire=phq9, idempotency_key="retry"),
+                    ignore_conflicts=True,
+                )
+                first_inserted.set()
+                results["second waited"] = not second_done.wait(0.5)  # the second is blocked meanwhile
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_inserted.wait(5)
+            with transaction.atomic():
+                results["second"] = insert(
+                    QuestionnaireResponse(citizen=citizen, questionnaire=phq9, idempotency_key="retry"),
+                    ignore_conflicts=True,
+                )
+            second_done.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results["first"] is not None and results["second"] is None
+    assert results["second waited"]
+    assert QuestionnaireResponse.objects.filter(idempotency_key="retry").count() == 1
