@@ -248,14 +248,13 @@ def _insert_plan(model, connection, ignore_conflicts=False):
         returning = connection.ops.return_insert_columns([meta.auto_field])[0] if returns_id else ""
         if ignore_conflicts and not returns_id:
             raise ImproperlyConfigured("insert(ignore_conflicts=True) needs INSERT … RETURNING.")
-        conflict = (
-            connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) if ignore_conflicts else ""
-        )
+        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+        conflict = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if on_conflict else ""
         sql = " ".join(
             part
             for part in (
                 # SQLite says INSERT OR IGNORE, PostgreSQL ON CONFLICT DO NOTHING: Django's words for each.
-                f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE if ignore_conflicts else None)}"
+                f"{connection.ops.insert_statement(on_conflict=on_conflict)}"
                 f" {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})",
                 f"VALUES ({', '.join(['%s'] * len(fields))})",
                 conflict,
