@@ -380,6 +380,7 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (gunicorn, database) when stopped
     started = time.monotonic()
+    loop_before = harness.reference_ms()  # the machine's speed, printed beside the figures
     workdir = Path(tempfile.mkdtemp(prefix="samplan-bench-"))
     env = harness.server_env(args.database, workdir, SECURE_SSL_REDIRECT="false")
 
@@ -469,16 +470,17 @@ def main():
         harness.stop(server)
         harness.clean_up(args.database, workdir, keep=args.keep)
 
-    report(args, results, checks, time.monotonic() - started, workdir)
+    report(args, results, checks, time.monotonic() - started, workdir, (loop_before, harness.reference_ms()))
     if args.json:
         args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "results": results}, indent=2))
     return 0 if all(passed for _, passed, _ in checks) else 1
 
 
-def report(args, results, checks, elapsed, workdir):
+def report(args, results, checks, elapsed, workdir, loops):
     server = f"gunicorn --workers {args.workers}" + (f" --threads {args.threads}" if args.threads > 1 else "")
     print()
     print(f"{server}, concurrency {args.concurrency}, PostgreSQL, DEBUG off")
+    print(f"reference loop {loops[0]:.0f} ms before, {loops[1]:.0f} ms after")
     print(f"{'scenario':<44} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
     names = {"post": "(a) POST QuestionnaireResponse (PHQ-9)", "get": "(b) GET Observation, 52 weeks of PHQ-9"}
     for key, name in names.items():
