@@ -124,3 +124,55 @@ def test_a_replayed_identifier_with_another_questionnaire_returns_the_stored_res
     assert replay.status_code == 200
     assert replay.json()["questionnaire"] == first.json()["questionnaire"]
     assert replay.json()["item"] == first.json()["item"]
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda body: body.update(authored="yesterday"), "authored"),
+        (lambda body: body["item"][2]["answer"][0]["valueCoding"].update(code=5), "item.2.answer.0.valueCoding.code"),
+        (lambda body: body["item"][8]["answer"][0].update(valueFlavour="sweet"), "item.8.answer.0.valueFlavour"),
+        (lambda body: body["item"][0].update(linkId=None), "item.0.linkId"),
+        (lambda body: body.update(item="phq9-1"), "item"),
+        (lambda body: body.update(item=[["phq9-1"]]), "item.0"),
+    ],
+)
+def test_a_response_that_is_not_valid_fhir_is_refused_at_the_place_it_breaks(
+    client, coordinator, citizen, shipped, change, where
+):
+    """Each structural error is a 400 naming its place, whether the item around it was seen valid
+    before (items already checked are remembered) or not; nothing is stored."""
+    from measures.models import QuestionnaireResponse as Stored
+
+    token = ApiToken.issue(coordinator)
+
+    def body():
+        return {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "questionnaire": "https://samplan.no/fhir/Questionnaire/phq9|1.0.0",
+            "subject": {"reference": f"Patient/{citizen.pk}"},
+            "item": [
+                {"linkId": f"phq9-{n}", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": CODES[0]}}]}
+                for n in range(1, 10)
+            ],
+        }
+
+    def post(resource):
+        return client.post(
+            "/fhir/QuestionnaireResponse",
+            resource,
+            content_type="application/fhir+json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    assert post(body()).status_code == 201  # the valid items are now remembered
+    broken = body()
+    change(broken)
+    refused = post(broken)
+    assert refused.status_code == 400
+    issue = refused.json()["issue"][0]
+    [place] = issue["expression"]
+    assert issue["code"] == "structure" and (place == where or place.startswith(f"{where}."))  # e.g. item.0.root
+    assert place in issue["diagnostics"]
+    assert Stored.objects.count() == 1
