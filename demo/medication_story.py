@@ -97,7 +97,9 @@ def _pathway(tore, coordinator, unit):
     pathway_actions.record_first_contact(
         grant, episode, acting_user=coordinator, on=today - datetime.timedelta(days=58)
     )
-    first = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=56), datetime.time(10, 0)))
+    # Every other week from 55 days ago: the fifth session falls tomorrow, so four are held and two
+    # planned at any time of today (from 56 days ago the fifth was today at 10, held after 10 o'clock).
+    first = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=55), datetime.time(10, 0)))
     Episode.objects.filter(pk=episode.pk).update(status=Episode.Status.ACTIVE, started_at=first)
     now = timezone.now()
     sessions = []

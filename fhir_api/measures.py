@@ -312,6 +312,8 @@ class _ScorePage:
         return _score_queryset(*self.shape, self.values).count()
 
     def __getitem__(self, page):
+        if page.stop <= page.start:  # _count=0: no page, only the total
+            return []
         shape = (*self.shape, page.start, page.stop)
         search = _score_searches.get(shape)
         if search is None:

@@ -82,6 +82,8 @@ def test_the_pages_of_a_search_hold_every_score_once_in_order(ask, citizen, scor
         offset += 5
     assert seen == months(scores, *range(1, 13))
     assert found(ask, citizen, _count=5, _offset=20)[0] == []
+    ids, bundle = found(ask, citizen, _count=0)  # the total only
+    assert ids == [] and bundle.total == 12
     ids, bundle = found(ask, citizen, code="http://loinc.org|44261-6", _count=2, _offset=2)
     assert ids == months(scores, 5, 7) and bundle.total == 6
 
