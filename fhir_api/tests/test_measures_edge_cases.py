@@ -93,24 +93,27 @@ def test_every_page_has_the_total(search, weekly_scores, count, offset, entries)
     assert (bundle["total"], len(bundle.get("entry", []))) == (5, entries)
 
 
-def test_a_replayed_identifier_with_another_questionnaire_returns_the_stored_response(
-    client, coordinator, citizen, shipped
-):
-    token = ApiToken.issue(coordinator)
-    identifier = {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:5b0c2f3e-0000-4000-8000-000000000001"}
-    body = {
+def phq9_body(citizen, code=CODES[1], **more):
+    """A completed PHQ-9 for ``citizen``, every answer ``code``."""
+    return {
         "resourceType": "QuestionnaireResponse",
         "status": "completed",
         "questionnaire": "https://samplan.no/fhir/Questionnaire/phq9|1.0.0",
-        "identifier": identifier,
         "subject": {"reference": f"Patient/{citizen.pk}"},
         "item": [
-            {"linkId": f"phq9-{n}", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": CODES[1]}}]}
+            {"linkId": f"phq9-{n}", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": code}}]}
             for n in range(1, 10)
         ],
+        **more,
     }
 
-    def post(resource):
+
+@pytest.fixture
+def post(client, coordinator):
+    """POST a QuestionnaireResponse as the coordinator, with a bearer token."""
+    token = ApiToken.issue(coordinator)
+
+    def send(resource):
         return client.post(
             "/fhir/QuestionnaireResponse",
             resource,
@@ -118,6 +121,12 @@ def test_a_replayed_identifier_with_another_questionnaire_returns_the_stored_res
             HTTP_AUTHORIZATION=f"Bearer {token}",
         )
 
+    return send
+
+
+def test_a_replayed_identifier_with_another_questionnaire_returns_the_stored_response(post, citizen, shipped):
+    identifier = {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:5b0c2f3e-0000-4000-8000-000000000001"}
+    body = phq9_body(citizen, identifier=identifier)
     first = post(body)
     assert first.status_code == 201
     replay = post({**body, "questionnaire": "https://samplan.no/fhir/Questionnaire/gad7|1.0.0"})
@@ -137,37 +146,13 @@ def test_a_replayed_identifier_with_another_questionnaire_returns_the_stored_res
         (lambda body: body.update(item=[["phq9-1"]]), "item.0"),
     ],
 )
-def test_a_response_that_is_not_valid_fhir_is_refused_at_the_place_it_breaks(
-    client, coordinator, citizen, shipped, change, where
-):
+def test_a_response_that_is_not_valid_fhir_is_refused_at_the_place_it_breaks(post, citizen, shipped, change, where):
     """Each structural error is a 400 naming its place, whether the item around it was seen valid
     before (items already checked are remembered) or not; nothing is stored."""
     from measures.models import QuestionnaireResponse as Stored
 
-    token = ApiToken.issue(coordinator)
-
-    def body():
-        return {
-            "resourceType": "QuestionnaireResponse",
-            "status": "completed",
-            "questionnaire": "https://samplan.no/fhir/Questionnaire/phq9|1.0.0",
-            "subject": {"reference": f"Patient/{citizen.pk}"},
-            "item": [
-                {"linkId": f"phq9-{n}", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": CODES[0]}}]}
-                for n in range(1, 10)
-            ],
-        }
-
-    def post(resource):
-        return client.post(
-            "/fhir/QuestionnaireResponse",
-            resource,
-            content_type="application/fhir+json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
-
-    assert post(body()).status_code == 201  # the valid items are now remembered
-    broken = body()
+    assert post(phq9_body(citizen, CODES[0])).status_code == 201  # the valid items are now remembered
+    broken = phq9_body(citizen, CODES[0])
     change(broken)
     refused = post(broken)
     assert refused.status_code == 400
