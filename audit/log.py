@@ -79,7 +79,7 @@ def record_all(events):
     section, the page…) is sent once, not once per row: ``INSERT … SELECT <those values>, v.column1,
     … FROM (VALUES <what differs, per row>) AS v``, which PostgreSQL and SQLite both read. Only an
     INSERT, as the log allows; more rows than one statement may carry go in several, in one
-    transaction. The events get no ids.
+    transaction. The events get no ids, except one event alone (stored as ``record()`` stores it).
     """
     events = list(events)
     if not events:

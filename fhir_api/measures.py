@@ -1,6 +1,7 @@
 """FHIR R4 Questionnaire, QuestionnaireResponse and Observation (scores)."""
 
 import datetime
+import functools
 import uuid
 from collections import namedtuple
 from types import SimpleNamespace
@@ -105,7 +106,7 @@ def questionnaire_read(request, questionnaire_id):
 # Asked on every response posted: compiled once (samplan.prepared). The row without its resource;
 # the resource of a stored version never changes (import_questionnaire refuses other content under
 # the same version, the admin shows it read-only), so each process decodes it once, by id and time
-# of import (_resources), and reads it again only for a version it has not seen.
+# of import (_resource), and reads it again only for a version it has not seen.
 _LIGHT_COLUMNS = [name for name in columns(Questionnaire) if name != "resource"]
 _QUESTIONNAIRE_VERSION = Prepared(
     lambda url, version: (
@@ -119,8 +120,12 @@ _CURRENT_QUESTIONNAIRE = Prepared(
     url=str,
 )
 _RESOURCE = Prepared(lambda pk: Questionnaire.objects.filter(pk=pk).values_list("resource"), pk=int)
-_resources = {}
-RESOURCES_KEPT = 64
+
+
+@functools.lru_cache(maxsize=64)
+def _resource(pk, imported_at):
+    found = _RESOURCE.first(pk=pk)
+    return found[0] if found is not None else None
 
 
 def _find_questionnaire(canonical):
@@ -129,16 +134,9 @@ def _find_questionnaire(canonical):
     if row is None:
         return None
     values = dict(zip(_LIGHT_COLUMNS, row, strict=True))
-    key = (values["id"], values["imported_at"])
-    resource = _resources.get(key)
-    if resource is None:
-        found = _RESOURCE.first(pk=values["id"])
-        if found is None:  # removed in between
-            return None
-        if len(_resources) >= RESOURCES_KEPT:
-            _resources.clear()
-        resource = _resources[key] = found[0]
-    values["resource"] = resource
+    values["resource"] = _resource(values["id"], values["imported_at"])
+    if values["resource"] is None:  # removed in between
+        return None
     return instance(Questionnaire, [values[name] for name in columns(Questionnaire)])[0]
 
 
@@ -147,35 +145,38 @@ def _find_questionnaire(canonical):
 # element with fhir.resources was a tenth of a POST's Python. An item's structure is valid or not
 # whatever the resource around it, so each new item is checked alone and the rest of the resource
 # without its items; a failure is reported at the same place as a check of the whole would give.
-_valid_items = set()
-VALID_ITEMS_KEPT = 4096
+def _first_error(model, data, *at):
+    """None if ``data`` is a valid ``model``; else (where, what) of its first error, below ``at``."""
+    try:
+        model.model_validate(data)
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        return ".".join(str(part) for part in (*at, *first["loc"])), first["msg"]
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_error(item_json):
+    """``_first_error`` of one item, by its JSON: an item seen before is not checked again."""
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponseItem
+
+    return _first_error(QuestionnaireResponseItem, orjson.loads(item_json))
 
 
 def _structure_error(body):
     """None if ``body`` is a structurally valid FHIR R4 QuestionnaireResponse; else (where, what)."""
-    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse, QuestionnaireResponseItem
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
     items = body.get("item")
     separately = isinstance(items, list) and all(isinstance(item, dict) for item in items)
-    try:
-        QuestionnaireResponse.model_validate({k: v for k, v in body.items() if k != "item"} if separately else body)
-    except PydanticValidationError as error:
-        first = error.errors()[0]
-        return ".".join(str(part) for part in first["loc"]), first["msg"]
-    if not separately:
-        return None
+    error = _first_error(QuestionnaireResponse, {k: v for k, v in body.items() if k != "item"} if separately else body)
+    if error is not None or not separately:
+        return error
     for position, item in enumerate(items):
-        key = orjson.dumps(item)
-        if key in _valid_items:
-            continue
-        try:
-            QuestionnaireResponseItem.model_validate(item)
-        except PydanticValidationError as error:
-            first = error.errors()[0]
-            return ".".join(str(part) for part in ("item", position, *first["loc"])), first["msg"]
-        if len(_valid_items) >= VALID_ITEMS_KEPT:
-            _valid_items.clear()
-        _valid_items.add(key)
+        error = _item_error(orjson.dumps(item))
+        if error is not None:
+            where, message = error
+            return f"item.{position}.{where}", message
     return None
 
 
@@ -296,9 +297,7 @@ def _observation_citizen(request, params):
 ScoreRow = namedtuple("ScoreRow", [*SCORE_FIELDS, "result_json"])
 # One compiled query per shape of an Observation search (which filters, which page): the same few
 # shapes come again and again (a client's "this citizen's PHQ-9 of the last year"), so they are
-# compiled once per process (samplan.prepared) and prepared on PostgreSQL's connection.
-_score_searches = {}
-SCORE_SEARCHES_KEPT = 128
+# compiled once per process (samplan.prepared, _score_search) and prepared on PostgreSQL's connection.
 
 
 class _ScorePage:
@@ -314,12 +313,7 @@ class _ScorePage:
     def __getitem__(self, page):
         if page.stop <= page.start:  # _count=0: no page, only the total
             return []
-        shape = (*self.shape, page.start, page.stop)
-        search = _score_searches.get(shape)
-        if search is None:
-            if len(_score_searches) >= SCORE_SEARCHES_KEPT:
-                _score_searches.clear()
-            search = _score_searches[shape] = _score_search(*shape)
+        search = _score_search(*self.shape, page.start, page.stop)
         return [ScoreRow._make(row) for row in search.rows(**self.values)]
 
 
@@ -334,6 +328,7 @@ def _score_queryset(response, keys, lookups, values):
     return score_rows(queryset.order_by("effective_at", "pk"))
 
 
+@functools.lru_cache(maxsize=128)
 def _score_search(response, keys, lookups, start, stop):
     kinds = {"citizen": int} | ({"response": int} if response else {})
     kinds |= {f"key{n}": str for n in range(keys or 0)} | {f"at{n}": datetime.datetime for n in range(len(lookups))}

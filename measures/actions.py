@@ -212,7 +212,7 @@ def record_response(grant: Grant, questionnaire, answers, *, acting_user, idempo
     """A whole response at once (the FHIR API). The same idempotency key stores it only once.
 
     ``fresh_key``: the caller made the key just now (a random UUID, the client sent no identifier),
-    so no response can have it: neither the lookup nor the savepoint that guards a race is needed."""
+    so no response can have it: the INSERT need not allow for one stored already."""
     _require_measures(grant)
     complete = status == QuestionnaireResponse.Status.COMPLETED
     answers = _checked(questionnaire, answers, complete=complete)
