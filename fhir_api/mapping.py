@@ -98,26 +98,40 @@ def questionnaire_response(response, items, to_items=fhir_forms.to_fhir_items):
     return resource
 
 
+# The parts every score's Observation shares, made once: a search maps a year of scores at a time.
+# Shared between resources, so nothing may change them in place (what serves them only reads).
+SURVEY_CATEGORY = [
+    {
+        "coding": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "survey",
+                "display": "Survey",
+            }
+        ]
+    }
+]
+
+
+@functools.lru_cache(maxsize=256)
+def _score_code(system, code, display):
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+
+
+@functools.lru_cache(maxsize=1024)
+def _band_interpretation(band):
+    return [{"coding": [{"system": SAMPLAN_BAND_SYSTEM, "code": band}]}]
+
+
 def observation(score, total_code):
     """A total score as an Observation derived from its QuestionnaireResponse."""
-    system, code, display = total_code
     resource = {
         "resourceType": "Observation",
         "id": str(score.pk),
         "meta": {"lastUpdated": score.created_at.isoformat()},  # a score is never changed
         "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                        "display": "Survey",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": [{"system": system, "code": code, "display": display}], "text": display},
+        "category": SURVEY_CATEGORY,
+        "code": _score_code(*total_code),
         "subject": {"reference": f"Patient/{score.citizen_id}"},
         "effectiveDateTime": score.effective_at.isoformat(),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{score.response_id}"}],
@@ -132,7 +146,7 @@ def observation(score, total_code):
     else:
         resource["valueQuantity"] = {"value": float(score.total)}
     if score.band:
-        resource["interpretation"] = [{"coding": [{"system": SAMPLAN_BAND_SYSTEM, "code": score.band}]}]
+        resource["interpretation"] = _band_interpretation(score.band)
     return resource
 
 

@@ -47,13 +47,18 @@ def observation_of(row):
 
 def total_code(score):
     """LOINC total-score code where one exists (WHO-5: SNOMED CT), else a Samplan code."""
-    instrument = scoring.INSTRUMENTS.get(score.instrument)
-    if score.instrument == "who5":
+    return _total_code(score.instrument)
+
+
+@functools.lru_cache(maxsize=256)
+def _total_code(key):
+    instrument = scoring.INSTRUMENTS.get(key)
+    if key == "who5":
         return WHO5_SNOMED
     if instrument is not None and instrument.total_code:
         return (instrument.total_code_system, instrument.total_code, f"{instrument.title} total score")
-    title = instrument.title if instrument else score.instrument
-    return ("https://samplan.no/fhir/CodeSystem/score", score.instrument, f"{title} total score")
+    title = instrument.title if instrument else key
+    return ("https://samplan.no/fhir/CodeSystem/score", key, f"{title} total score")
 
 
 # Questionnaire ----------------------------------------------------------------------------------

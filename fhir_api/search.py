@@ -1,10 +1,12 @@
 """Searchset Bundles with ``_count``/``_offset`` paging, shared by every resource type."""
 
 import datetime
+import functools
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -29,7 +31,18 @@ class SearchError(BadInput):
 
 
 def base_url(request):
-    return request.build_absolute_uri(reverse("fhir:root"))
+    return request.build_absolute_uri(route_path("fhir:root"))
+
+
+def route_path(url_name):
+    """``reverse(url_name)`` for a route without arguments, reversed once per URL configuration and
+    script prefix (a reverse is 60 µs, two in every search)."""
+    return _reversed(url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(url_name, urlconf, _prefix):
+    return reverse(url_name, urlconf=urlconf)
 
 
 def check_params(params, resource_type):
@@ -198,7 +211,7 @@ def searchset(request, *, url_name, params, queryset, to_resource, resource_type
     total = offset + len(rows) if len(rows) < count and (rows or offset == 0) else _count(queryset)
     if rows and on_page is not None:
         on_page(rows)
-    search_url = request.build_absolute_uri(reverse(url_name))
+    search_url = request.build_absolute_uri(route_path(url_name))
     kept = [(key, value) for key in params if key not in PAGING for value in params.getlist(key)]
 
     def page_url(start):

@@ -9,9 +9,18 @@ body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks it
 same way (``fhir_api.edge`` calls ``refused_place``), to answer with an OperationOutcome.
 """
 
+import functools
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
@@ -149,3 +158,58 @@ class ApiShortcutMiddleware:
         if not response.streaming and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))  # as CommonMiddleware does
         return response
+
+
+# What a view or decorator of django-csp sets on a response to change its policy.
+_CSP_PER_RESPONSE = (
+    *("_csp_config", "_csp_update", "_csp_replace"),
+    *("_csp_config_ro", "_csp_update_ro", "_csp_replace_ro"),
+)
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware, with the policy built once while it is the same for every response.
+
+    django-csp builds the header from the settings for each response (a fifteenth of a short API
+    request's Python, docs/benchmarks.md). Samplan's policy has no nonce and no view changes it, so
+    a response that asks for neither (no nonce read, no ``csp_*`` decorator) gets the header built
+    once from the settings; any other response is django-csp's own. The rules for which header is
+    set are django-csp's: not over one the response has, not where exempt, not under an excluded
+    prefix, not on DEBUG's 404 and 500 pages.
+    """
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _CSP_PER_RESPONSE
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (404, 500) and settings.DEBUG:
+            return response
+        for header, policy, exempt, excluded_prefixes in _constant_policies():
+            wanted = policy and header not in response and not getattr(response, exempt, False)
+            if wanted and not request.path_info.startswith(excluded_prefixes):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header is written is an error, not a silent gap.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@functools.cache
+def _constant_policies():
+    """The two headers (the policy and the report-only one) as django-csp builds them for a
+    response that changes nothing, with what exempts a response and the excluded prefixes."""
+    policies = []
+    for header, setting, exempt, report_only in (
+        (HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
+        (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro", True),
+    ):
+        policy = build_policy(report_only=report_only)  # no per-response config, no nonce
+        prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+        policies.append((header, policy, exempt, prefixes))
+    return tuple(policies)
+
+
+@receiver(setting_changed)
+def _policy_changed(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _constant_policies.cache_clear()

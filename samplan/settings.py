@@ -83,7 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "samplan.middleware.CSPMiddleware",  # django-csp's, with its policy built once
     "samplan.middleware.RefuseBadInputMiddleware",
     "samplan.middleware.ApiShortcutMiddleware",  # /fhir/ skips the rest but the language
     "accounts.sessions.SessionMiddleware",

@@ -5,6 +5,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import clear_script_prefix, set_script_prefix
 from fhir.resources.R4B.bundle import Bundle
 
 from measures.models import QuestionnaireResponse, Score
@@ -92,3 +93,18 @@ def test_another_citizens_scores_are_never_found(ask, citizen, make_citizen, coo
     other = make_citizen(coordinator, "Per")
     assert found(ask, other)[0] == []
     assert found(ask, other, date="ge2026-01-01")[0] == []
+
+
+def test_links_and_full_urls_follow_the_servers_prefix(ask, citizen, scores):
+    """Served under a path prefix (SCRIPT_NAME, a proxy's sub-path), a search's links and fullUrls
+    carry it; served at the root again, they do not (the reversed paths are kept per prefix). The
+    test client does not set the prefix from SCRIPT_NAME as the WSGI handler does: set here."""
+    for prefix in ("", "/samplan", ""):
+        set_script_prefix(f"{prefix}/")
+        try:
+            data = ask("/fhir/Observation", {"subject": f"Patient/{citizen.pk}", "_count": 5}).json()
+        finally:
+            clear_script_prefix()
+        urls = [link["url"] for link in data["link"]] + [entry["fullUrl"] for entry in data["entry"]]
+        assert all(url.startswith(f"http://testserver{prefix}/fhir/") for url in urls), (prefix, urls)
+        assert data["link"][1]["url"].startswith(f"http://testserver{prefix}/fhir/Observation?")
