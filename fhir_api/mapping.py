@@ -4,6 +4,7 @@ import datetime
 import functools
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -123,17 +124,39 @@ def _band_interpretation(band):
     return [{"coding": [{"system": SAMPLAN_BAND_SYSTEM, "code": band}]}]
 
 
+def instant(moment):
+    """A stored moment as FHIR gets it, the UTC ``datetime.isoformat()`` (2026-01-15T11:00:00.500000+00:00),
+    from a datetime or from the text the database wrote it as: PostgreSQL's in its ISO style (which
+    ``samplan.postgres`` makes sure of) in UTC (Django's sessions), with ``+00`` and the fraction's
+    trailing zeros cut; SQLite's as Django stores it, without an offset. Anything else is parsed."""
+    if not isinstance(moment, str):
+        return moment.isoformat()
+    text = moment[:-3] if moment.endswith("+00") else moment
+    if len(text) >= 19 and text[4] == "-" and text[10] == " " and text[19:20] in ("", "."):
+        if len(text) == 19:
+            return f"{text[:10]}T{text[11:]}+00:00"
+        if 21 <= len(text) <= 26 and text[20:].isdigit():
+            return f"{text[:10]}T{text[11:19]}.{text[20:]:0<6}+00:00"
+    parsed = parse_datetime(moment.replace("+00", "+00:00") if moment.endswith("+00") else moment)
+    if parsed is None:
+        raise ValueError(f"Not a stored moment: {moment!r}")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed.astimezone(datetime.UTC).isoformat()
+
+
 def observation(score, total_code):
-    """A total score as an Observation derived from its QuestionnaireResponse."""
+    """A total score as an Observation derived from its QuestionnaireResponse (``score``: a Score,
+    or a row whose two moments may be the database's text, see ``instant``)."""
     resource = {
         "resourceType": "Observation",
         "id": str(score.pk),
-        "meta": {"lastUpdated": score.created_at.isoformat()},  # a score is never changed
+        "meta": {"lastUpdated": instant(score.created_at)},  # a score is never changed
         "status": "final",
         "category": SURVEY_CATEGORY,
         "code": _score_code(*total_code),
         "subject": {"reference": f"Patient/{score.citizen_id}"},
-        "effectiveDateTime": score.effective_at.isoformat(),
+        "effectiveDateTime": instant(score.effective_at),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{score.response_id}"}],
     }
     if score.total is None:

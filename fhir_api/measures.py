@@ -34,9 +34,12 @@ SCORE_FIELDS = ("pk", "citizen_id", "response_id", "instrument", "total", "band"
 
 
 def score_rows(queryset):
-    return queryset.annotate(result_json=Cast("result", TextField())).values_list(
-        *SCORE_FIELDS, "result_json", named=True
-    )
+    """``queryset``'s scores as ``ScoreRow`` columns (plain tuples in that order). The two moments are
+    read as the text the database writes them in (``mapping.instant`` makes FHIR's form of it): a
+    year of Observations then skips a parse and a format of 104 timestamps."""
+    as_text = {f"{name}_text": Cast(name, TextField()) for name in ("effective_at", "created_at", "result")}
+    names = [f"{name}_text" if f"{name}_text" in as_text else name for name in SCORE_FIELDS]
+    return queryset.annotate(**as_text).values_list(*names, "result_text")
 
 
 def observation_of(row):
@@ -299,6 +302,8 @@ def _observation_citizen(request, params):
     return citizen_id
 
 
+# A search's row (score_rows): SCORE_FIELDS, ``effective_at`` and ``created_at`` as the database's
+# text, then the scoring's working as JSON text.
 ScoreRow = namedtuple("ScoreRow", [*SCORE_FIELDS, "result_json"])
 # One compiled query per shape of an Observation search (which filters, which page): the same few
 # shapes come again and again (a client's "this citizen's PHQ-9 of the last year"), so they are
@@ -356,7 +361,7 @@ def _observation_rows(citizen_id, params):
     values |= {f"at{n}": moment for n, (_lookup, moment) in enumerate(lookups)}
     shape = ("response" in values, None if keys is None else len(keys), tuple(lookup for lookup, _ in lookups))
     if keys == []:  # a code no instrument has: no rows, and nothing to compile
-        return _score_queryset(*shape, values)
+        return Score.objects.none()
     return _ScorePage(shape, values)
 
 

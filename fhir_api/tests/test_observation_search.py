@@ -108,3 +108,58 @@ def test_links_and_full_urls_follow_the_servers_prefix(ask, citizen, scores):
         urls = [link["url"] for link in data["link"]] + [entry["fullUrl"] for entry in data["entry"]]
         assert all(url.startswith(f"http://testserver{prefix}/fhir/") for url in urls), (prefix, urls)
         assert data["link"][1]["url"].startswith(f"http://testserver{prefix}/fhir/Observation?")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 1, 15, 11, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 1, 15, 11, 0, 0, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 6, 15, 23, 59, 59, 500000, tzinfo=OSLO),  # a summer evening in Oslo: another day in UTC
+        datetime.datetime(2026, 3, 29, 1, 30, 0, 120, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(1, 1, 1, 0, 0, 0, 10, tzinfo=datetime.UTC),
+    ],
+)
+def test_a_searched_observations_moments_are_the_stored_ones_in_fhirs_form(ask, citizen, shipped, moment):
+    """The search reads the moments as the database's text (fhir_api.mapping.instant): the same
+    effectiveDateTime and lastUpdated as a read of the score, for any fraction of a second."""
+    response = QuestionnaireResponse.objects.create(
+        citizen=citizen, questionnaire=shipped["phq9"], status="completed", authored_at=moment
+    )
+    score = Score.objects.create(
+        response=response, citizen=citizen, instrument="phq9", total=3, band="", result={}, effective_at=moment
+    )
+    Score.objects.filter(pk=score.pk).update(created_at=moment)
+    searched = ask("/fhir/Observation", {"subject": f"Patient/{citizen.pk}"}).json()["entry"][0]["resource"]
+    read = ask(f"/fhir/Observation/{score.pk}").json()
+    utc = moment.astimezone(datetime.UTC).isoformat()
+    assert searched["effectiveDateTime"] == read["effectiveDateTime"] == utc
+    assert searched["meta"]["lastUpdated"] == read["meta"]["lastUpdated"] == utc
+    assert searched["meta"]["versionId"] == read["meta"]["versionId"]
+
+
+def test_a_moment_in_another_form_is_parsed_and_nonsense_refused():
+    from fhir_api.mapping import instant
+
+    assert instant("2026-01-15T11:00:00") == "2026-01-15T11:00:00+00:00"  # naive: UTC, as Django stores it
+    assert instant("2026-01-15 12:00:00.25+01") == "2026-01-15T11:00:00.250000+00:00"
+    assert instant("2026-01-15 11:00:00.000001+00") == "2026-01-15T11:00:00.000001+00:00"
+    with pytest.raises(ValueError, match="Not a stored moment"):
+        instant("15.01.2026 11:00:00 UTC")
+
+
+@pytest.mark.django_db
+def test_every_postgresql_connection_writes_dates_in_the_iso_style():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's DateStyle; SQLite stores its own text")
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'German, DMY'")
+        connection._configure_connection(connection.connection)  # what a new connection runs
+        cursor.execute("SHOW DateStyle")
+        assert cursor.fetchone()[0].startswith("ISO")
+        cursor.execute("SELECT TIMESTAMPTZ '2026-01-15 11:00:00.5+00'::text")
+        assert cursor.fetchone()[0] == "2026-01-15 11:00:00.5+00"

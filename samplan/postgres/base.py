@@ -8,6 +8,10 @@ socket, so the socket has something to read, which a zero-timeout poll sees. Onl
 query check made; a connection whose socket has nothing to read is in use as it was left. A
 connection that vanished without a word (a cable pulled) is not detected by either check before
 the query that finds out.
+
+Every connection also writes dates and times in PostgreSQL's ISO style (``DateStyle``), the text
+``samplan.pg_loaders`` and ``fhir_api.mapping.instant`` read: the server's default, set only where a
+server or role was configured otherwise (known from the connection's start, no round trip else).
 """
 
 import select
@@ -16,6 +20,14 @@ from django.db.backends.postgresql import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def _configure_connection(self, connection):
+        commit = super()._configure_connection(connection)
+        if not (connection.info.parameter_status("DateStyle") or "").startswith("ISO"):
+            with connection.cursor() as cursor:
+                cursor.execute("SET DateStyle = 'ISO'")
+            commit = True
+        return commit
+
     def is_usable(self):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
