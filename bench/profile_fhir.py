@@ -2,6 +2,7 @@
 
     uv run python bench/profile_fhir.py [--requests 300] [--profile post|get|none] [--reuse]
     uv run --with pyinstrument python bench/profile_fhir.py --reuse --profile post-sampled
+    uv run python bench/profile_fhir.py --reuse --instructions [--requests 100]
 
 The two hot paths of ``bench/fhir_measures.py`` — (a) ``POST /fhir/QuestionnaireResponse`` of a
 completed PHQ-9 without an identifier (as the shared harness ``../shared/anchors/fhir_wrk.lua``
@@ -12,6 +13,13 @@ for each: CPU ms per request of this process (``time.process_time``), wall ms pe
 SQL statements one request runs, and with ``--profile`` the functions that cost most (cProfile,
 CPU clock). The machine-speed loop is timed before and after.
 
+``--instructions`` counts instead of timing: each kind of request runs in a process of its own under
+valgrind's callgrind, once with 20 requests and once with 20 + ``--requests``, and the difference of
+the instructions the process executed, per request, is printed. The count is the same on a fast and
+a slow hour and beside other load (these machines drift by a quarter), so code before and after a
+change can be compared without alternating runs; it counts this process only (not PostgreSQL, not
+the kernel) and instructions are not time (a cache miss costs more than an add).
+
 The database (``samplan_bench_profile``) is seeded as ``bench/fhir_measures.py`` seeds its own and
 kept; ``--reuse`` measures it again without seeding (compare code before and after on the same rows).
 """
@@ -21,6 +29,8 @@ import cProfile
 import io
 import json
 import pstats
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,7 +109,8 @@ def inside(ids_json, requests, profile):
         return body
 
     figures = {}
-    for kind in ("post", "get"):
+    kinds = [profile.removeprefix("only-")] if profile.startswith("only-") else ["post", "get"]
+    for kind in kinds:
         for n in range(30):  # warm: imports, caches, connection
             call(kind, n)
         with CaptureQueriesContext(connection) as queries:
@@ -137,10 +148,31 @@ def inside(ids_json, requests, profile):
     print(json.dumps(figures))
 
 
+def count_instructions(env, ids, requests, base=20):
+    """Instructions per request of each kind: callgrind's total for ``base`` + ``requests`` requests
+    less its total for ``base`` (start-up, warming and ``base`` requests), over ``requests``."""
+    env = {**env, "PYTHONHASHSEED": "0"}  # the same dict layouts in every run
+    for kind in ("post", "get"):
+        totals = []
+        for n in (base, base + requests):
+            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+            command += [str(HERE), "--inside", json.dumps(ids), str(n), f"only-{kind}"]
+            result = subprocess.run(command, cwd=harness.ROOT, env=env, capture_output=True, text=True, check=False)
+            collected = re.search(r"Collected : (\d+)", result.stderr)
+            if result.returncode != 0 or collected is None:
+                sys.stderr.write(result.stdout[-2000:] + result.stderr[-2000:])
+                raise SystemExit(f"callgrind run of {kind} failed")
+            totals.append(int(collected.group(1)))
+        per_request = (totals[1] - totals[0]) / requests
+        log(f"({kind}) {per_request / 1e6:.2f} M instructions/request (callgrind, {requests} requests)")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", choices=("post", "get", "post-sampled", "get-sampled", "none"), default="none")
+    parser.add_argument("--instructions", action="store_true", help="instructions per request (callgrind)")
     parser.add_argument("--database", default="samplan_bench_profile")
     parser.add_argument("--reuse", action="store_true", help="measure the kept database without seeding")
     parser.add_argument("--show-sql", action="store_true", help="print each statement of one request")
@@ -163,6 +195,8 @@ def main():
         ids["token"] = harness.manage(env, "create_api_token", "koordinator", "--name", "profile").strip().split()[-1]
         ids_file.write_text(json.dumps(ids))
     ids = json.loads(ids_file.read_text())
+    if args.instructions:
+        return count_instructions(env, ids, args.requests)
     before = harness.reference_ms()
     figures = harness.run_inside(
         HERE, env, "--inside", json.dumps(ids), str(args.requests), args.profile, failed="profiling failed"
