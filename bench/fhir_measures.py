@@ -47,6 +47,7 @@ import math
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -271,6 +272,18 @@ def fhir_load(harness_script, base, token, patient, canonical, workload, duratio
     }
 
 
+MEDPLUM_PORT = 8103  # the anchor's (anchors/medplum)
+
+
+def _answers(port):
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def _medplum(args, action):
     """``anchor.sh action`` of the Medplum anchor beside the shared harness (``anchors/medplum``)."""
     script = Path(args.compare).resolve().parent / "medplum" / "anchor.sh"
@@ -292,12 +305,22 @@ def compare(args, port, token, ids):
     """Samplan and the other server, back to back, ``args.rounds`` times; the figures and ratios."""
     samplan = (f"http://127.0.0.1:{port}/fhir", token, ids["post_citizen"], f"{PHQ9_URL}|1.0.0")
     if args.medplum:
+        ids_file = Path(args.medplum) / "medplum-ids.json"
+        if not ids_file.exists():
+            raise SystemExit(f"{ids_file} is missing: run anchor.sh start, client, data and stop once first")
+        if _answers(MEDPLUM_PORT):  # its pid would not be the one anchor.sh starts, stops and measures
+            raise SystemExit(f"something answers on 127.0.0.1:{MEDPLUM_PORT} already (a Medplum left running?)")
         log("starting Medplum (anchor.sh start)")
         log(_medplum(args, "start"))
         log("letting Medplum settle for 60 s (it keeps a core busy for a while after it starts)")
         time.sleep(60)
-        known = json.loads((Path(args.medplum) / "medplum-ids.json").read_text())
-        other = ("http://127.0.0.1:8103/fhir/R4", _medplum(args, "token"), known["patient"], known["canonical"])
+        known = json.loads(ids_file.read_text())
+        other = (
+            f"http://127.0.0.1:{MEDPLUM_PORT}/fhir/R4",
+            _medplum(args, "token"),
+            known["patient"],
+            known["canonical"],
+        )
     else:
         other = tuple(args.other)
     figures = {"reference_ms_before": harness.reference_ms(), "rounds": []}
@@ -329,7 +352,10 @@ def compare(args, port, token, ids):
             figures["rounds"].append(one)
     finally:
         if args.medplum:  # started above, or this line is not reached
-            _medplum(args, "stop")
+            try:
+                _medplum(args, "stop")
+            except SystemExit as error:  # the figures are still reported; the operator stops it
+                log(f"warning: {error}")
     figures["reference_ms_after"] = harness.reference_ms()
     return figures
 
