@@ -137,7 +137,7 @@ def instant(moment):
             return f"{text[:10]}T{text[11:]}+00:00"
         if 21 <= len(text) <= 26 and text[20:].isdigit():
             return f"{text[:10]}T{text[11:19]}.{text[20:]:0<6}+00:00"
-    parsed = parse_datetime(moment.replace("+00", "+00:00") if moment.endswith("+00") else moment)
+    parsed = parse_datetime(moment)
     if parsed is None:
         raise ValueError(f"Not a stored moment: {moment!r}")
     if timezone.is_naive(parsed):

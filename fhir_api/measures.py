@@ -37,9 +37,11 @@ def score_rows(queryset):
     """``queryset``'s scores as ``ScoreRow`` columns (plain tuples in that order). The two moments are
     read as the text the database writes them in (``mapping.instant`` makes FHIR's form of it): a
     year of Observations then skips a parse and a format of 104 timestamps."""
-    as_text = {f"{name}_text": Cast(name, TextField()) for name in ("effective_at", "created_at", "result")}
-    names = [f"{name}_text" if f"{name}_text" in as_text else name for name in SCORE_FIELDS]
-    return queryset.annotate(**as_text).values_list(*names, "result_text")
+    moments = {"effective_at": "effective_text", "created_at": "created_text"}
+    return queryset.annotate(
+        **{text: Cast(name, TextField()) for name, text in moments.items()},
+        result_json=Cast("result", TextField()),
+    ).values_list(*(moments.get(name, name) for name in SCORE_FIELDS), "result_json")
 
 
 def observation_of(row):

@@ -7,6 +7,9 @@ runs before the session is looked up (a session cookie may be the bad input) and
 Ids in the path beyond the database's integer range are a 404 before the view runs, and a form
 body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` a 413. The FHIR API (/fhir/) checks its own input the
 same way (``fhir_api.edge`` calls ``refused_place``), to answer with an OperationOutcome.
+
+Beside it: ``ApiShortcutMiddleware`` sends /fhir/ requests past the screens' middleware, and
+``CSPMiddleware`` is django-csp's with its header built once (docs/architecture.md).
 """
 
 import functools
