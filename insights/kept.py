@@ -2,7 +2,7 @@
 
 * ``score_written`` / ``ratings_written``: a new score or goal rating updates the kept row of every
   episode whose window holds its date (two or three queries, in the writer's transaction: the
-  rows are locked, merged in Python, written back);
+  episodes are locked, then their kept rows read, merged in Python, written back);
 * ``episode_changed``: an episode's window may have moved (referral date, ending), so its kept
   rows are recomputed from the citizen's raw rows;
 * ``recompute``: the kept rows as they should be, from the raw rows alone — what ``rebuild``
@@ -145,11 +145,17 @@ def _update(rows, fields):
         update(row, fields)
 
 
+# Writers of one episode's kept rows take turns on the episode's row (FOR NO KEY UPDATE, in id order):
+# the kept rows are read only after it is locked, so a second writer sees what the first wrote — the
+# row the first score of an episode made included, which a lock on the kept rows alone cannot cover
+# (it is not there to lock). Inserts that refer to the episode (KEY SHARE) are not held up.
+def _locked(episodes):
+    return episodes.select_for_update(no_key=True).order_by("pk")
+
+
 # A score is written on every questionnaire a citizen completes: its two questions are compiled once.
 _EPISODES_HOLDING = Prepared(
-    lambda citizen, day: (
-        Episode.objects.filter(window(day), citizen_id=citizen).order_by().values_list(*EPISODE_FIELDS)
-    ),
+    lambda citizen, day: _locked(Episode.objects.filter(window(day), citizen_id=citizen)).values_list(*EPISODE_FIELDS),
     citizen=int,
     day=datetime.date,
 )
@@ -200,7 +206,7 @@ def ratings_written(ratings):
         return
     citizens = {rating.goal.citizen_id for rating in ratings}
     episodes = defaultdict(list)
-    for episode in Episode.objects.filter(citizen_id__in=citizens).only(*EPISODE_FIELDS):
+    for episode in _locked(Episode.objects.filter(citizen_id__in=citizens)).only(*EPISODE_FIELDS):
         episodes[episode.citizen_id].append(episode)
     pairs = [
         (episode, rating)

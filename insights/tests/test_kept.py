@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from insights import days, kept
 from insights.models import DayCount, DayScore, EpisodeGoal, EpisodeScore
 from measures import actions as measures_actions
-from measures.models import Goal, QuestionnaireResponse, Score
+from measures.models import Goal, GoalRating, QuestionnaireResponse, Score
+from measures.signals import ratings_written
 from pathways.models import Episode, PathwayTemplate, ScheduledQuestionnaire
 from people import access
 from people.models import Organisation
@@ -224,3 +226,94 @@ def test_writers_of_the_same_day_at_the_same_moment_lose_nothing(world, coordina
     day = DayCount.objects.get()
     assert (day.goals, day.goal_citizens, day.goal_last_sum) == (len(citizens), len(citizens), 8 * len(citizens))
     assert DayScore.objects.get().with_two_scores == len(citizens)
+
+
+def _until_one_waits_on_a_lock(seconds=10):
+    """Poll until another connection of this database waits on a row lock (bounded)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"no writer waited on the first one within {seconds} s")
+
+
+def _first_two_at_once(first, second):
+    """``first`` writes in a transaction held open until ``second`` (another connection) waits on it.
+
+    Returns the errors either raised."""
+    failures = []
+    written = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                first()
+                written.set()
+                release.wait(10)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            written.set()
+            connection.close()
+
+    def follow():
+        try:
+            written.wait(10)
+            with transaction.atomic():
+                second()
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hold), threading.Thread(target=follow)]
+    for thread in threads:
+        thread.start()
+    try:
+        _until_one_waits_on_a_lock()
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+    return failures
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_scores_of_an_episode_at_the_same_moment_are_both_kept(world):
+    """The first score of an episode makes its kept row: a second written while the first's transaction
+    is still open waits for it, then merges into the row it made (no unique-key error, nothing lost)."""
+    citizen = world["citizens"][0]
+    episode = add_episode(citizen, world["template"], world["unit"], 0)
+    failures = _first_two_at_once(
+        lambda: add_score(citizen, world["phq9"], 3, 20),
+        lambda: add_score(citizen, world["phq9"], 9, 6),
+    )
+    assert failures == []
+    row = EpisodeScore.objects.get(episode=episode, instrument="phq9")
+    assert (row.scores, row.first_total, row.last_total) == (2, 20, 6)
+    assert row.direction == "reliable_improvement"
+    assert kept.differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_ratings_of_a_goal_at_the_same_moment_are_both_kept(world, coordinator):
+    citizen, goal = world["citizens"][0], world["goals"][0]
+    episode = add_episode(citizen, world["template"], world["unit"], 0)
+
+    def rate(day, rating):
+        created = [GoalRating.objects.create(goal=goal, rating=rating, rated_at=at(day), rated_by=coordinator)]
+        ratings_written.send(sender=GoalRating, ratings=created)
+
+    failures = _first_two_at_once(lambda: rate(3, 2), lambda: rate(9, 7))
+    assert failures == []
+    row = EpisodeGoal.objects.get(episode=episode, goal=goal)
+    assert (row.ratings, row.first_rating, row.last_rating) == (2, 2, 7)
+    assert kept.differences() == []
