@@ -28,8 +28,9 @@ from .models import EpisodeGoal, EpisodeScore
 from .outcomes import classify
 
 COPIED = ("unit_id", "template_id", "referral_received", "citizen_id")
-SCORE_FIELDS = (
-    *COPIED,
+# What merging a new score or rating into a kept row can change (the copied fields move only with
+# the episode, and then ``episode_changed`` writes its rows anew): what the writers' UPDATE sets.
+MERGED_SCORE_FIELDS = (
     "scores",
     "first_score_id",
     "first_at",
@@ -41,8 +42,7 @@ SCORE_FIELDS = (
     "at_caseness_first",
     "recovered",
 )
-GOAL_FIELDS = (
-    *COPIED,
+MERGED_GOAL_FIELDS = (
     "ratings",
     "first_rating_id",
     "first_at",
@@ -51,6 +51,8 @@ GOAL_FIELDS = (
     "last_at",
     "last_rating",
 )
+SCORE_FIELDS = (*COPIED, *MERGED_SCORE_FIELDS)
+GOAL_FIELDS = (*COPIED, *MERGED_GOAL_FIELDS)
 
 
 def window(day):
@@ -196,7 +198,7 @@ def score_written(score):
             changed.append(_classify(row))
             deltas.change(before, row)
     EpisodeScore.objects.bulk_create(new)
-    _update(changed, SCORE_FIELDS)
+    _update(changed, MERGED_SCORE_FIELDS)
     deltas.apply()
 
 
@@ -230,7 +232,7 @@ def ratings_written(ratings):
         else:
             new[key] = _goal_row(episode, rating)
     EpisodeGoal.objects.bulk_create(new.values())
-    _update(rows.values(), GOAL_FIELDS)
+    _update(rows.values(), MERGED_GOAL_FIELDS)
     days.refresh_counts({days.day_of(episode) for episode, _rating in pairs})
 
 
