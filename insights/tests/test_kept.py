@@ -2,7 +2,6 @@
 
 import datetime
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from measures.signals import ratings_written
 from pathways.models import Episode, PathwayTemplate, ScheduledQuestionnaire
 from people import access
 from people.models import Organisation
+from tests.concurrency import first_two_at_once
 
 START = datetime.date(2026, 1, 1)
 
@@ -228,62 +228,6 @@ def test_writers_of_the_same_day_at_the_same_moment_lose_nothing(world, coordina
     assert DayScore.objects.get().with_two_scores == len(citizens)
 
 
-def _until_one_waits_on_a_lock(seconds=10):
-    """Poll until another connection of this database waits on a row lock (bounded)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.02)
-    raise AssertionError(f"no writer waited on the first one within {seconds} s")
-
-
-def _first_two_at_once(first, second):
-    """``first`` writes in a transaction held open until ``second`` (another connection) waits on it.
-
-    Returns the errors either raised."""
-    failures = []
-    written = threading.Event()
-    release = threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic():
-                first()
-                written.set()
-                release.wait(10)
-        except Exception as error:
-            failures.append(error)
-        finally:
-            written.set()
-            connection.close()
-
-    def follow():
-        try:
-            written.wait(10)
-            with transaction.atomic():
-                second()
-        except Exception as error:
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=hold), threading.Thread(target=follow)]
-    for thread in threads:
-        thread.start()
-    try:
-        _until_one_waits_on_a_lock()
-    finally:
-        release.set()
-        for thread in threads:
-            thread.join()
-    return failures
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
 @pytest.mark.django_db(transaction=True)
 def test_two_first_scores_of_an_episode_at_the_same_moment_are_both_kept(world):
@@ -291,7 +235,7 @@ def test_two_first_scores_of_an_episode_at_the_same_moment_are_both_kept(world):
     is still open waits for it, then merges into the row it made (no unique-key error, nothing lost)."""
     citizen = world["citizens"][0]
     episode = add_episode(citizen, world["template"], world["unit"], 0)
-    failures = _first_two_at_once(
+    failures = first_two_at_once(
         lambda: add_score(citizen, world["phq9"], 3, 20),
         lambda: add_score(citizen, world["phq9"], 9, 6),
     )
@@ -312,7 +256,7 @@ def test_two_first_ratings_of_a_goal_at_the_same_moment_are_both_kept(world, coo
         created = [GoalRating.objects.create(goal=goal, rating=rating, rated_at=at(day), rated_by=coordinator)]
         ratings_written.send(sender=GoalRating, ratings=created)
 
-    failures = _first_two_at_once(lambda: rate(3, 2), lambda: rate(9, 7))
+    failures = first_two_at_once(lambda: rate(3, 2), lambda: rate(9, 7))
     assert failures == []
     row = EpisodeGoal.objects.get(episode=episode, goal=goal)
     assert (row.ratings, row.first_rating, row.last_rating) == (2, 2, 7)
