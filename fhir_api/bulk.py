@@ -128,16 +128,20 @@ def _kick_off(request, level, group_id=""):
     since = _since(params)
     requester = request.user
     types = _types(params, requester)
-    running = BulkExport.objects.of(requester).unfinished().filter(created_at__gte=export.stale_before(timezone.now()))
-    if running.exists():
-        response = operation_outcome(429, "throttled", "An export of yours is still running; wait for it first.")
-        response["Retry-After"] = "30"
-        return response
-    owner = {"client": requester} if access.is_system_client(requester) else {"user": requester}
-    job = BulkExport.objects.create(
-        level=level, group_id=group_id, types=types, since=since, request_url=request.build_absolute_uri(), **owner
-    )
-    transaction.on_commit(lambda: _enqueue(job))
+    with transaction.atomic():
+        # One running export per requester: two kick-offs at once take turns on the requester's row,
+        # so the second sees the first's export (its check alone would find nothing uncommitted).
+        type(requester).objects.select_for_update(no_key=True).filter(pk=requester.pk).first()
+        running = BulkExport.objects.of(requester).unfinished()
+        if running.filter(created_at__gte=export.stale_before(timezone.now())).exists():
+            response = operation_outcome(429, "throttled", "An export of yours is still running; wait for it first.")
+            response["Retry-After"] = "30"
+            return response
+        owner = {"client": requester} if access.is_system_client(requester) else {"user": requester}
+        job = BulkExport.objects.create(
+            level=level, group_id=group_id, types=types, since=since, request_url=request.build_absolute_uri(), **owner
+        )
+        transaction.on_commit(lambda: _enqueue(job))
     response = operation_outcome(
         202, "informational", "The export has started: poll Content-Location.", severity="information"
     )

@@ -16,6 +16,8 @@ PostgreSQL (SQLite writes one at a time anyway)::
   e.g. the access log's ``record``) is wrapped so that it runs as it is and then holds — for durable
   actions, which open and commit their own transaction. Nothing is faked: the wrapped function does
   its own work, it only waits after it. Only the first writer's thread is held.
+* ``(owner, "name", "before")``: the same, but held before ``owner.name`` runs — e.g. before the
+  write that follows a check, so the first has checked and not yet written.
 """
 
 import threading
@@ -75,13 +77,19 @@ def first_two_at_once(first, second, *, hold=None):
 
     patch = None
     if hold is not None:
-        owner, name = hold
+        owner, name, *when = hold
         real = getattr(owner, name)
 
-        def wrapper(*args, **kwargs):
-            result = real(*args, **kwargs)
+        def hold_first():
             if threading.current_thread() is first_thread[0] and not written.is_set():
                 held()
+
+        def wrapper(*args, **kwargs):
+            if when == ["before"]:
+                hold_first()
+                return real(*args, **kwargs)
+            result = real(*args, **kwargs)
+            hold_first()
             return result
 
         patch = mock.patch.object(owner, name, wrapper)

@@ -8,6 +8,8 @@ import json
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -22,6 +24,7 @@ from people import access
 from people.models import Block, CareTeamMember, Organisation, Section
 from plans import actions as plan_actions
 from relatives import actions as relative_actions
+from tests.concurrency import first_two_at_once
 
 ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
 
@@ -485,3 +488,22 @@ def test_the_citizen_sees_in_their_access_log_who_took_their_data(bulk, register
     assert page.status_code == 200
     text = page.content.decode()
     assert "Register (system client)" in text and "Bulk export (FHIR)" in text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_two_kick_offs_at_the_same_moment_start_one_export(coordinator, make_citizen, settings):
+    """One running export per requester: a second kick-off sent while the first is between its check
+    and its insert waits for it and is told to wait (429), not started beside it."""
+    make_citizen(coordinator, "Ingrid")
+    token = token_of(coordinator)
+    answers = []
+
+    def kick_off():
+        answers.append(Client().get("/fhir/Patient/$export", HTTP_AUTHORIZATION=f"Bearer {token}", **ASYNC).status_code)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, not run
+    failures = first_two_at_once(kick_off, kick_off, hold=(BulkExport.objects, "create", "before"))
+    assert failures == []
+    assert sorted(answers) == [202, 429]
+    assert BulkExport.objects.count() == 1
