@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from measures.models import Goal
 from people.access import Grant, log_write
-from people.models import CareTeamMember, Section
+from people.models import CareTeamMember, Citizen, Section
 
 from .content import COMMENT_TOPICS, newest_medication_words, visible_comment_keys
 from .models import (
@@ -73,8 +73,17 @@ def start_draft(grant: Grant, *, acting_user):
     An approved proposal not yet in effect is opened again for changes: its approvals are
     withdrawn, because the citizen (and guardian) must approve what will be changed.
     """
+    return open_proposal(grant, acting_user=acting_user)
+
+
+@transaction.atomic
+def open_proposal(grant: Grant, *, acting_user):
+    """``start_draft`` inside the caller's transaction (e.g. an incident proposed for the crisis plan)."""
     _require(may_edit_plan(grant))
     citizen = grant.citizen
+    # One opener at a time per citizen: the citizen row is the lock, since before the first proposal
+    # there is no version to lock (two at once both made number 1: a unique-key error, a 500).
+    Citizen.objects.select_for_update(no_key=True).filter(pk=citizen.pk).first()
     existing = PlanVersion.objects.select_for_update().open_draft(citizen)
     if existing is not None:
         if existing.status == PlanVersion.Status.APPROVED:
@@ -131,15 +140,22 @@ def _bump(version):
 
 
 def _editable(grant, version):
+    """The version as it is now, locked until the save commits: edit it, not the caller's copy.
+
+    Approve and activate lock it first too, so a save at the moment of approval waits and is then refused
+    (checked on a stale copy, it changed the text under the approval and the plan went into effect).
+    """
     _require(may_edit_plan(grant) and version.citizen_id == grant.citizen.pk)
+    version = PlanVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
     if not version.is_editable:
         raise ValidationError(_("Only a proposal can be changed. Start a new proposal to change an approved plan."))
+    return version
 
 
 @transaction.atomic(durable=True)
 def save_text(grant: Grant, version, key, text, *, expected_revision, acting_user):
     """Save one text section if nobody else has saved it since ``expected_revision``."""
-    _editable(grant, version)
+    version = _editable(grant, version)
     updated = PlanText.objects.filter(version=version, key=key, revision=expected_revision).update(
         text=text, revision=F("revision") + 1, updated_by=acting_user, updated_at=timezone.now()
     )
@@ -168,7 +184,7 @@ def save_period(
     consent_to_sharing,
 ):
     """Plan period, next revision and the citizen's consent; refused if the plan changed meanwhile."""
-    _editable(grant, version)
+    version = _editable(grant, version)
     today = timezone.localdate()
     errors = {}
     start, end, revision = period_start, period_end, next_revision
@@ -204,7 +220,7 @@ def _check_member(grant, member, field):
 @transaction.atomic(durable=True)
 def save_intervention(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
     """Add or change a tiltak. It must have a responsible care-team member."""
-    _editable(grant, version)
+    version = _editable(grant, version)
     _check_member(grant, fields.get("responsible"), "responsible")
     if not (fields.get("what") or "").strip():
         raise ValidationError({"what": _("Write what is done.")})
@@ -216,7 +232,7 @@ def save_intervention(grant: Grant, version, *, acting_user, row=None, expected_
 
 @transaction.atomic(durable=True)
 def save_contact(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
-    _editable(grant, version)
+    version = _editable(grant, version)
     _check_member(grant, fields.get("member"), "member")
     if not (fields.get("topic") or "").strip():
         raise ValidationError({"topic": _("Write what to talk about.")})
@@ -226,7 +242,21 @@ def save_contact(grant: Grant, version, *, acting_user, row=None, expected_revis
 @transaction.atomic(durable=True)
 def save_crisis_plan(grant: Grant, version, *, acting_user, row=None, expected_revision=0, contacts=(), **fields):
     """A crisis plan needs warning signs, at least one person to contact, and what is done."""
-    _editable(grant, version)
+    return write_crisis_plan(
+        grant,
+        version,
+        acting_user=acting_user,
+        row=row,
+        expected_revision=expected_revision,
+        contacts=contacts,
+        **fields,
+    )
+
+
+@transaction.atomic
+def write_crisis_plan(grant: Grant, version, *, acting_user, row=None, expected_revision=0, contacts=(), **fields):
+    """``save_crisis_plan`` inside the caller's transaction."""
+    version = _editable(grant, version)
     errors = {}
     if not (fields.get("warning_signs") or "").strip():
         errors["warning_signs"] = _("Write the early warning signs.")
@@ -246,7 +276,8 @@ def save_crisis_plan(grant: Grant, version, *, acting_user, row=None, expected_r
 @transaction.atomic(durable=True)
 def save_assessment(grant: Grant, version, *, acting_user, row=None, expected_revision=0, **fields):
     """One life area: the needs and the citizen's own resources. Each life area once per version."""
-    _editable(grant, version)
+    version = _editable(grant, version)
+    # Under the version's lock: a life area saved at the same moment is committed by now, and seen here.
     others = AssessmentArea.objects.filter(version=version, life_area=fields.get("life_area"))
     if row is not None:
         others = others.exclude(pk=row.pk)
@@ -291,7 +322,7 @@ def _save_row(grant, version, model, row, expected_revision, acting_user, fields
 @transaction.atomic(durable=True)
 def delete_row(grant: Grant, version, row, *, acting_user, expected_revision):
     """Take a row out of a proposal (earlier versions keep their own copy)."""
-    _editable(grant, version)
+    version = _editable(grant, version)
     kind = next(kind for kind, (model, _scope) in ROW_MODELS.items() if isinstance(row, model))
     if row.version_id != version.pk:
         raise PermissionDenied
