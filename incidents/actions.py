@@ -22,6 +22,7 @@ from groups import learning
 from groups.actions import open_group
 from groups.models import Group, LearningLog
 from people.access import Grant, is_staff_member, log_write
+from people.models import Citizen
 from plans import actions as plan_actions
 from plans.models import CrisisPlan
 
@@ -122,6 +123,8 @@ def record_incident(grant: Grant, *, acting_user, **values):
     if errors:
         raise ValidationError(errors)
     unit = acting_user.staff_profile.organisation
+    # One recorder at a time per citizen: the citizen row is the lock, so a second click waits and finds the first.
+    Citizen.objects.select_for_update(no_key=True).filter(pk=grant.citizen.pk).first()
     earlier = (
         Incident.objects.filter(
             citizen=grant.citizen,
@@ -270,37 +273,32 @@ def _crisis_plan_errors(fields, contacts, citizen_id):
     return errors
 
 
+@transaction.atomic(durable=True)
 def propose_for_crisis_plan(grant: Grant, incident, *, acting_user, contacts=(), **fields):
     """ "Propose for the crisis plan": a crisis plan in the open plan proposal (opened if there is none).
 
     The citizen sees and approves the proposal as any plan proposal (``plans.actions.approve``). The
-    crisis plan's rules are checked first, so a refusal opens no proposal; the proposal is opened and
-    the crisis plan saved by the plans app's actions, each in its transaction, and the incident is linked
-    to them last. Proposed once per incident: a second call returns the incident as it is.
+    crisis plan's rules are checked first, so a refusal opens no proposal; the proposal is opened, the
+    crisis plan saved (by the plans app's actions) and the incident linked to them in one transaction,
+    under the incident's lock. Proposed once per incident: a second call returns the incident as it is.
     """
     _require(may_propose_for_crisis_plan(grant) and incident.citizen_id == grant.citizen.pk)
-    incident = Incident.objects.get(pk=incident.pk)  # as saved now, not as the form saw it
+    # As saved now, not as the form saw it; locked, so a second click waits and finds the first's proposal.
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.proposed_in_id is not None:
         return incident  # proposed already (a second click): stored once
     contacts = list(contacts)
     errors = _crisis_plan_errors(fields, contacts, grant.citizen.pk)
     if errors:
         raise ValidationError(errors)
-    draft = plan_actions.start_draft(grant, acting_user=acting_user)
-    row = plan_actions.save_crisis_plan(grant, draft, acting_user=acting_user, contacts=contacts, **fields)
-    return _link_proposal(grant, incident, draft, row, acting_user=acting_user)
-
-
-@transaction.atomic(durable=True)
-def _link_proposal(grant, incident, draft, row, *, acting_user):
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.proposed_in_id is None:
-        incident.proposed_in, incident.proposed_crisis_plan = draft, row
-        incident.proposed_at, incident.proposed_by = timezone.now(), acting_user
-        incident.save(update_fields=["proposed_in", "proposed_crisis_plan", "proposed_at", "proposed_by"])
-        _log(
-            grant,
-            acting_user=acting_user,
-            detail=f"incident {incident.pk}: proposed for the crisis plan in plan {draft.number}",
-        )
+    draft = plan_actions.open_proposal(grant, acting_user=acting_user)
+    row = plan_actions.write_crisis_plan(grant, draft, acting_user=acting_user, contacts=contacts, **fields)
+    incident.proposed_in, incident.proposed_crisis_plan = draft, row
+    incident.proposed_at, incident.proposed_by = timezone.now(), acting_user
+    incident.save(update_fields=["proposed_in", "proposed_crisis_plan", "proposed_at", "proposed_by"])
+    _log(
+        grant,
+        acting_user=acting_user,
+        detail=f"incident {incident.pk}: proposed for the crisis plan in plan {draft.number}",
+    )
     return incident
