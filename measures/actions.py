@@ -129,7 +129,7 @@ def _complete(grant, response, answers, *, acting_user):
 
 
 def _score_and_log_completion(grant, response, items, *, acting_user):
-    score = score_response(response, items)
+    score = scored(response, items)
     if score is not None and (score.result.get("item9_alert") or score.result.get("risk_item_alert")):
         transaction.on_commit(functools.partial(_queue_risk_notification, response.citizen_id, response.pk))
     detail = f"completed {response.questionnaire.title} (response {response.pk})"
@@ -137,6 +137,11 @@ def _score_and_log_completion(grant, response, items, *, acting_user):
         detail += f", score {score.total_display} {score.band}"
     _log_write(grant, acting_user=acting_user, detail=detail)
     response_completed.send(sender=QuestionnaireResponse, response=response)
+    # The score is stored last: storing it updates the citizen's kept outcome summaries (insights),
+    # whose episode rows stay locked until the commit, so another write for the same citizen waits
+    # for as short a time as can be.
+    if score is not None:
+        insert(score)
     return response
 
 
@@ -162,6 +167,13 @@ def score_response(response, items=None):
 
     ``items`` are the questionnaire's parsed items if the caller holds them already.
     """
+    score = scored(response, items)
+    return None if score is None else insert(score)
+
+
+def scored(response, items=None):
+    """The total score of ``response`` by the published rules, not stored yet (None if the
+    questionnaire has none); ValidationError if its answers cannot be scored."""
     key = response.questionnaire.scoring_key
     if not key or key not in scoring.INSTRUMENTS:
         return None
@@ -181,16 +193,14 @@ def score_response(response, items=None):
         raise ValidationError(_("The answers cannot be scored (%(error)s).") % {"error": result["error"]})
     total = result.get("total", result.get("mean"))
     total = None if total is None else Decimal(str(total))
-    return insert(
-        Score(
-            response=response,
-            citizen_id=response.citizen_id,
-            instrument=key,
-            total=total,
-            band=result.get("band") or "",
-            result=result,
-            effective_at=response.authored_at,
-        )
+    return Score(
+        response=response,
+        citizen_id=response.citizen_id,
+        instrument=key,
+        total=total,
+        band=result.get("band") or "",
+        result=result,
+        effective_at=response.authored_at,
     )
 
 
