@@ -529,7 +529,12 @@ def answer_invitation(grant: Grant, meeting, *, acting_user, answer):
     _require(participant is not None)
     if answer not in Participant.Answer.values or answer == Participant.Answer.NEEDS_ACTION:
         raise ValidationError({"answer": _("Choose whether you are coming.")})
-    _planned(meeting)
+    # Takes turns with move_meeting (which asks everyone again): an answer to the time the member
+    # saw never lands just after the meeting was moved.
+    current = Meeting.objects.select_for_update(no_key=True).get(pk=meeting.pk)
+    _planned(current)
+    if current.starts_at != meeting.starts_at:
+        raise ValidationError(_("The meeting was moved while you answered. Look at the new time, then answer again."))
     participant.answer, participant.answered_at = answer, timezone.now()
     participant.save(update_fields=["answer", "answered_at"])
     _log(grant, acting_user=acting_user, detail=f"meeting {meeting.pk}: answered {answer}")
@@ -804,6 +809,8 @@ def start_correction(grant: Grant, minutes, *, acting_user):
     _require(may_manage_group(grant) and minutes.citizen_id == grant.citizen.pk)
     if not minutes.is_signed:
         raise ValidationError(_("Only signed minutes are corrected. Change the draft instead."))
+    # One draft per meeting: a second click waits here for the first, then gets its draft (as start_minutes).
+    Meeting.objects.select_for_update().get(pk=minutes.meeting_id)
     target = newest_minutes(minutes)
     existing = Minutes.objects.filter(meeting_id=target.meeting_id, status=Minutes.Status.DRAFT).first()
     if existing is not None:

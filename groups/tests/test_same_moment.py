@@ -1,0 +1,68 @@
+"""Two requests at the same moment on PostgreSQL (a double click, or two people at once): the second
+waits for the first and then sees what it did, never a second row, a 500 or an answer to an old time."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from groups import actions
+from groups.models import Meeting, Minutes, Participant
+from people import access
+from tests.concurrency import first_two_at_once
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def signed_minutes(grant, meeting, coordinator):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=2))
+    meeting.refresh_from_db()
+    minutes = actions.start_minutes(grant, meeting, acting_user=coordinator)
+    minutes = actions.save_minutes(
+        grant, minutes, acting_user=coordinator, summary="Først", parts=[], expected_revision=0
+    )
+    return actions.sign_minutes(grant, minutes, acting_user=coordinator, expected_revision=minutes.revision)
+
+
+def test_correct_minutes_clicked_twice_at_once_makes_one_draft_and_both_get_it(meeting, grant, coordinator):
+    signed = signed_minutes(grant, meeting, coordinator)
+    drafts = []
+
+    def correct():
+        drafts.append(actions.start_correction(grant, signed, acting_user=coordinator))
+
+    failures = first_two_at_once(correct, correct, hold=(actions, "_log"))
+    assert failures == []
+    [draft] = Minutes.objects.filter(meeting=meeting, status=Minutes.Status.DRAFT)
+    assert [minutes.pk for minutes in drafts] == [draft.pk, draft.pk]
+    assert draft.corrects_id == signed.pk
+
+
+def test_an_answer_sent_while_the_meeting_is_moved_is_refused_not_kept_for_the_new_time(
+    meeting, grant, coordinator, citizen, gp
+):
+    """The GP answered the time they saw; the meeting is moved meanwhile and everyone is asked again:
+    the GP's answer must not stand as an answer to the new time."""
+    gp_grant = access.grant_for(gp, citizen)
+    seen = Meeting.objects.get(pk=meeting.pk)  # the meeting as the GP's request loaded it, before the move
+    failures = first_two_at_once(
+        lambda: actions.move_meeting(
+            grant,
+            meeting,
+            acting_user=coordinator,
+            starts_at=meeting.starts_at + datetime.timedelta(days=2),
+            duration_minutes=60,
+            place="Fjordby rådhus, møterom 2",
+        ),
+        lambda: actions.answer_invitation(gp_grant, seen, acting_user=gp, answer=Participant.Answer.ACCEPTED),
+        hold=(actions, "_log"),
+    )
+    assert Participant.objects.get(meeting=meeting, member__care_team_member__user=gp).answer == (
+        Participant.Answer.NEEDS_ACTION
+    )
+    assert [type(failure) for failure in failures] == [ValidationError]  # said on the page, not a 500
