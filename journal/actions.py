@@ -94,6 +94,8 @@ def create_note(grant: Grant, *, kind, acting_user, appointment=None, **texts):
         if appointment.citizen_id != grant.citizen.pk:
             raise ValidationError({"appointment": APPOINTMENT_NOT_FOUND})
         if not texts:
+            # A double click: the second request waits here for the first, then gets its draft.
+            type(appointment).objects.select_for_update(no_key=True).filter(pk=appointment.pk).first()
             existing = Note.objects.filter(
                 appointment=appointment, author=acting_user, kind=kind, status=Note.Status.DRAFT, corrects=None
             ).first()
@@ -199,7 +201,16 @@ def start_correction(grant: Grant, note, *, acting_user):
     _require(may_write_notes(grant) and note.citizen_id == grant.citizen.pk)
     if not note.is_signed:
         raise ValidationError(_("Only a signed note can be corrected. Change the draft instead."), code="draft")
+    # A double click: the second request waits on the corrected note for the first, then gets its
+    # draft. Signing a correction locks the note it corrects too, so under the lock the newest
+    # version stays the newest (one signed meanwhile moves the lock on to it).
     target = newest_version(note)
+    while True:
+        target = Note.objects.select_for_update(no_key=True).get(pk=target.pk)
+        newest = newest_version(target)
+        if newest.pk == target.pk:
+            break
+        target = newest
     existing = Note.objects.filter(corrects=target, author=acting_user, status=Note.Status.DRAFT).first()
     if existing is not None:
         return existing
