@@ -68,6 +68,8 @@ def ask_for_peer_worker(grant: Grant, *, acting_user, wish=""):
     """The citizen asks; asking again while a request is open adds nothing."""
     if not grant.is_self:
         raise PermissionDenied
+    # A double tap: the second request waits on the citizen's row for the first, then gets its request.
+    type(grant.citizen).objects.select_for_update(no_key=True).filter(pk=grant.citizen.pk).first()
     existing = open_request(grant.citizen)
     if existing is not None:
         return existing
