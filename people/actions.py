@@ -27,6 +27,8 @@ from .models import (
 )
 
 Write = AccessEvent.Action.WRITE
+# The same citizen registered again this soon by the same person (a double click, a retry) is one registration.
+REGISTERED_JUST_NOW = timedelta(minutes=10)
 
 
 def _require(condition):
@@ -34,12 +36,38 @@ def _require(condition):
         raise PermissionDenied
 
 
+def username_taken():
+    return ValidationError({"username": _("This username is taken. Choose another.")})
+
+
+def save_login(user):
+    """Save ``user`` with a username checked as free. Someone may have taken it a moment ago (the check
+    saw nothing yet, and the unique key waited for them): that is the same form error as the check's."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        if not get_user_model().objects.filter(username=user.username).exclude(pk=user.pk).exists():
+            raise
+        raise username_taken() from error
+
+
 @transaction.atomic(durable=True)
 def register_citizen(*, acting_user, coordinator_organisation, **fields):
     """A new citizen always starts with a coordinator: the staff member who registers them."""
     citizen = Citizen(**fields)
     citizen.full_clean()
-    citizen.save()
+    try:
+        with transaction.atomic():
+            citizen.save()
+    except IntegrityError as error:  # registered at the same moment: the check above saw nothing yet
+        registered = _registered_just_now(citizen.national_id, acting_user)
+        if registered is not None:  # a double click is one registration
+            return registered
+        if not Citizen.objects.filter(national_id=citizen.national_id).exists():
+            raise
+        # The form's own message for a national id already registered.
+        raise ValidationError({"national_id": citizen.unique_error_message(Citizen, ("national_id",))}) from error
     CareTeamMember.objects.create(
         citizen=citizen,
         user=acting_user,
@@ -58,6 +86,17 @@ def register_citizen(*, acting_user, coordinator_organisation, **fields):
         detail="registered citizen; registering user is coordinator",
     )
     return citizen
+
+
+def _registered_just_now(national_id, acting_user):
+    """The citizen with ``national_id`` if ``acting_user`` registered them a moment ago (and is their coordinator)."""
+    return Citizen.objects.filter(
+        national_id=national_id,
+        created_at__gte=timezone.now() - REGISTERED_JUST_NOW,
+        care_team__role=CareTeamMember.Role.COORDINATOR,
+        care_team__added_by=acting_user,
+        care_team__user=acting_user,
+    ).first()
 
 
 def _open_coordinator(citizen):
@@ -334,14 +373,14 @@ def activate_citizen(*, raw_code, username, password):
     if citizen.user_id is not None:
         user = citizen.user
         if user.username != username and user_model.objects.filter(username=username).exists():
-            raise ValidationError({"username": _("This username is taken. Choose another.")})
+            raise username_taken()
         user.username = username
     else:
         if user_model.objects.filter(username=username).exists():
-            raise ValidationError({"username": _("This username is taken. Choose another.")})
+            raise username_taken()
         user = user_model(username=username, first_name=citizen.given_name, last_name=citizen.family_name)
     user.set_password(password)
-    user.save()
+    save_login(user)
     if citizen.user_id != user.pk:
         citizen.user = user
         citizen.save(update_fields=["user"])

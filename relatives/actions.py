@@ -17,7 +17,7 @@ from audit import sections as section_registry
 from audit.log import record
 from audit.models import AccessEvent
 from people.access import Grant, is_staff_member, log_write
-from people.actions import AccessCodeError
+from people.actions import AccessCodeError, save_login, username_taken
 from people.models import AccessCode, CareTeamMember, hash_access_code
 
 from .models import Child, ChildrenQuestion, Consent, Relative, RelativeInvitation, default_invitation_expiry
@@ -263,13 +263,13 @@ def activate_relative(*, raw_code, username, password):
     if user is not None:
         taken = taken.exclude(pk=user.pk)
     if taken.exists():
-        raise ValidationError({"username": _("This username is taken. Choose another.")})
+        raise username_taken()
     if user is None:
         given, _sep, family = relative.name.partition(" ")
         user = user_model(first_name=given[:150], last_name=family[:150])
     user.username = username
     user.set_password(password)
-    user.save()
+    save_login(user)  # the username may have been taken a moment ago
     consent = Consent.objects.open().filter(relative=relative).first()
     sections = consent.sections if consent is not None else []
     member = relative.member

@@ -1,0 +1,102 @@
+"""Two requests at the same moment (a double click, two people choosing one username): the second
+waits on the first's unique key, and the user sees what the first's request did or a form error, never a
+500. On PostgreSQL only: SQLite writes one at a time anyway."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from people import actions
+from people.access import grant_for
+from people.models import AccessCode, CareTeamMember, Citizen
+from tests.concurrency import first_two_at_once
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time")
+
+
+def browser():
+    # The page the user gets, a 500 included (a client raising would raise in both threads: Django's
+    # test client hears every request's exception through one global signal).
+    return Client(raise_request_exception=False)
+
+
+def logged_in(user):
+    client = browser()
+    client.force_login(user, backend="accounts.backends.UserBackend")
+    return client
+
+
+def register(client):
+    data = {
+        "given_name": "Nora",
+        "family_name": "Nilsen",
+        "national_id": "01019012480",
+        "date_of_birth": "1990-01-01",
+        "preferred_language": "nb",
+    }
+    return client.post(reverse("people:citizen_create"), data)
+
+
+def activate(client, code, username="nora"):
+    password = "lang-og-trygg-2026"
+    return client.post(
+        reverse("people:activate"), {"code": code, "username": username, "password1": password, "password2": password}
+    )
+
+
+def both(first, second, *, hold):
+    """The two responses (``first`` is held inside its transaction at ``hold``) and any error raised."""
+    responses = {}
+    failures = first_two_at_once(
+        lambda: responses.__setitem__("first", first()),
+        lambda: responses.__setitem__("second", second()),
+        hold=hold,
+    )
+    return responses, failures
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_register_citizen_registers_one_citizen_and_shows_it(coordinator):
+    one, two = logged_in(coordinator), logged_in(coordinator)
+    responses, failures = both(lambda: register(one), lambda: register(two), hold=(actions, "record"))
+    assert failures == []
+    assert [responses["first"].status_code, responses["second"].status_code] == [302, 302]
+    citizen = Citizen.objects.get(national_id="01019012480")
+    assert responses["first"]["Location"] == responses["second"]["Location"] == citizen.get_absolute_url()
+    assert CareTeamMember.objects.filter(citizen=citizen).count() == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_registering_one_national_id_at_the_same_moment_the_second_gets_a_form_error(coordinator, make_staff):
+    one, two = logged_in(coordinator), logged_in(make_staff("other"))
+    responses, failures = both(lambda: register(one), lambda: register(two), hold=(actions, "record"))
+    assert failures == []
+    second = responses["second"]
+    assert [responses["first"].status_code, second.status_code] == [302, 200]
+    # The message a duplicate gets when the first was registered a moment earlier.
+    assert "Citizen with this National identity number already exists." in second.text
+    assert 'href="#id_national_id"' in second.text
+    assert 'value="Nora"' in second.text  # what was typed is kept
+    citizen = Citizen.objects.get(national_id="01019012480")
+    assert CareTeamMember.objects.get(citizen=citizen).user == coordinator
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_citizens_choosing_one_username_at_the_same_moment_the_second_gets_a_form_error(coordinator, make_citizen):
+    citizens = [make_citizen(coordinator, name) for name in ("Nora", "Ola")]
+    codes = [actions.issue_access_code(grant_for(coordinator, c), acting_user=coordinator)[0] for c in citizens]
+    responses, failures = both(
+        lambda: activate(browser(), codes[0]), lambda: activate(browser(), codes[1]), hold=(actions, "record")
+    )
+    assert failures == []
+    second = responses["second"]
+    assert [responses["first"].status_code, second.status_code] == [302, 200]
+    assert "This username is taken. Choose another." in second.text
+    assert 'href="#id_username"' in second.text
+    assert 'value="nora"' in second.text  # what was typed is kept
+    assert Citizen.objects.filter(user__username="nora").get().given_name == "Nora"
+    assert AccessCode.objects.filter(used_at__isnull=True).count() == 1  # the second code can still be used
