@@ -4,8 +4,10 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -113,6 +115,20 @@ def _qr_svg_data_uri(text):
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@transaction.atomic
+def _unconfirmed_device(user):
+    """The device being paired. Two tabs (or parallel requests, each sent here by the middleware) take
+    turns on the user's row, so the second finds the first's device instead of making another."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    unconfirmed = TOTPDevice.objects.filter(user=user, confirmed=False)
+    device = unconfirmed.order_by("pk").first()
+    if device is None:
+        return TOTPDevice.objects.create(user=user, confirmed=False, name="authenticator")
+    # Any others were stored by parallel requests before they took turns; never confirmed, nothing is lost.
+    unconfirmed.exclude(pk=device.pk).delete()
+    return device
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
@@ -122,9 +138,7 @@ def otp_setup(request):
     """
     if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
         return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    device = _unconfirmed_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _check_token(form, device):
         TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()

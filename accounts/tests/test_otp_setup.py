@@ -1,0 +1,42 @@
+"""Setting up two-factor login from two tabs (or parallel htmx requests, each sent to the setup page by
+the middleware): one unconfirmed device, and the setup page keeps working."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.concurrency import first_two_at_once
+
+
+def tab(user):
+    # The page the user gets, a 500 included (a client raising would raise in both threads: Django's
+    # test client hears every request's exception through one global signal).
+    client = Client(raise_request_exception=False)
+    client.force_login(user, backend="accounts.backends.UserBackend")
+    return client
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_opening_the_setup_page_at_the_same_moment_make_one_device(coordinator):
+    tabs = [tab(coordinator), tab(coordinator)]
+    responses = []
+    failures = first_two_at_once(
+        lambda: responses.append(tabs[0].get(reverse("accounts:otp_setup"))),
+        lambda: responses.append(tabs[1].get(reverse("accounts:otp_setup"))),
+    )
+    assert failures == []
+    assert [response.status_code for response in responses] == [200, 200]
+    assert TOTPDevice.objects.filter(user=coordinator).count() == 1
+    assert tabs[0].get(reverse("accounts:otp_setup")).status_code == 200  # and on every later visit
+
+
+def test_a_staff_member_with_two_unconfirmed_devices_stored_can_still_set_up(client, coordinator):
+    """Two unconfirmed devices stored (by two tabs before the setup page took turns): one is kept."""
+    for _ in range(2):
+        TOTPDevice.objects.create(user=coordinator, name="authenticator", confirmed=False)
+    client.force_login(coordinator, backend="accounts.backends.UserBackend")
+    assert client.get(reverse("accounts:otp_setup")).status_code == 200
+    assert TOTPDevice.objects.filter(user=coordinator).count() == 1
