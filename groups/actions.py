@@ -522,18 +522,24 @@ def participant_of(meeting, user):
 
 
 @transaction.atomic(durable=True)
-def answer_invitation(grant: Grant, meeting, *, acting_user, answer):
-    """A member says whether they come (FHIR participant status)."""
+def answer_invitation(grant: Grant, meeting, *, acting_user, answer, shown_sequence=None):
+    """A member says whether they come (FHIR participant status).
+
+    The answer is to the meeting as the member was shown it: ``shown_sequence`` is the meeting's
+    ``sequence`` on the page they answered from (``meeting``'s own when not given). If the meeting
+    has been moved since (move_meeting asks everyone again), the answer is refused, not kept for a
+    time the member never saw.
+    """
     _require(may_see_group(grant) and meeting.citizen_id == grant.citizen.pk)
     participant = participant_of(meeting, acting_user)
     _require(participant is not None)
     if answer not in Participant.Answer.values or answer == Participant.Answer.NEEDS_ACTION:
         raise ValidationError({"answer": _("Choose whether you are coming.")})
-    # Takes turns with move_meeting (which asks everyone again): an answer to the time the member
-    # saw never lands just after the meeting was moved.
+    # Takes turns with move_meeting (which asks everyone again and raises the sequence): an answer to
+    # the meeting the member saw never lands after the meeting was moved, during the answer or before.
     current = Meeting.objects.select_for_update(no_key=True).get(pk=meeting.pk)
     _planned(current)
-    if current.starts_at != meeting.starts_at:
+    if current.sequence != (meeting.sequence if shown_sequence is None else shown_sequence):
         raise ValidationError(_("The meeting was moved while you answered. Look at the new time, then answer again."))
     participant.answer, participant.answered_at = answer, timezone.now()
     participant.save(update_fields=["answer", "answered_at"])

@@ -280,13 +280,43 @@ class CancelMeetingForm(RequiredByAction, forms.Form):
 
 
 class AnswerInvitationForm(forms.Form):
+    """The member's answer, and the meeting's ``sequence`` on the page they answered from: an answer
+    counts for the time that page showed, never for one the meeting was moved to after it opened.
+
+    Build it unbound with ``meeting`` (the hidden value is that meeting's sequence); a bound form's
+    errors are said with ``error_list()``, and the page is shown again with a new unbound form."""
+
     answer = forms.ChoiceField(
         choices=[
             (Participant.Answer.ACCEPTED, _("Coming")),
             (Participant.Answer.TENTATIVE, _("Maybe")),
             (Participant.Answer.DECLINED, _("Not coming")),
-        ]
+        ],
+        error_messages={
+            "required": _("Choose whether you are coming."),
+            "invalid_choice": _("Choose whether you are coming."),
+        },
     )
+    shown_sequence = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        max_value=2**31 - 1,  # Meeting.sequence is a PositiveIntegerField
+        error_messages={
+            key: _("We could not tell which time you answered. Look at the meeting's time, then answer again.")
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            self.initial["shown_sequence"] = meeting.sequence
+
+    def error_list(self):
+        """Each error once, the answer's first (the hidden field has no place of its own on the page)."""
+        errors = [error for name in ("answer", "shown_sequence") for error in self.errors.get(name, [])]
+        errors += self.non_field_errors()
+        return list(dict.fromkeys(errors))
 
 
 class AgendaPointForm(RequiredByAction, forms.Form):

@@ -329,7 +329,8 @@ def _meeting_context(request, grant, meeting, **extra):
         "manager": manager,
         "is_planned": meeting.status == Meeting.Status.PLANNED,
         "point_form": forms.AgendaPointForm(staff=manager and not grant.is_self),
-        "answer_form": forms.AnswerInvitationForm(),
+        "answer_form": forms.AnswerInvitationForm(meeting=meeting),
+        "answer_errors": [],
         "task_form": forms.TaskForm(agreement=current) if manager else None,
         "plan_change_form": forms.PlanChangeForm() if manager else None,
     }
@@ -372,16 +373,30 @@ def meeting_answer(request, citizen_id, meeting_id):
     if actions.participant_of(meeting, request.user) is None:
         doors.refuse(request, grant, detail, not_found=True)
     form = forms.AnswerInvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.answer_invitation(grant, meeting, acting_user=request.user, answer=form.cleaned_data["answer"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Your answer is saved."))
-    else:
-        messages.error(request, _("Choose whether you are coming."))
+    if not form.is_valid():
+        return _meeting_answer_refused(request, grant, meeting, form.error_list(), status=400)
+    try:
+        actions.answer_invitation(
+            grant,
+            meeting,
+            acting_user=request.user,
+            answer=form.cleaned_data["answer"],
+            shown_sequence=form.cleaned_data["shown_sequence"],
+        )
+    except ValidationError as error:
+        # The meeting was moved (or cancelled) since the page was opened: say so, with the page as it is now.
+        return _meeting_answer_refused(request, grant, meeting, error.messages, status=409)
+    messages.success(request, _("Your answer is saved."))
     return redirect(meeting)
+
+
+def _meeting_answer_refused(request, grant, meeting, errors, *, status):
+    """The meeting page as it is now (its new time, and an answer form for that time), saying why the
+    answer was not saved."""
+    meeting.refresh_from_db()
+    context, sections = _meeting_context(request, grant, meeting, answer_errors=errors)
+    log_reads(request, grant, sections, f"group meeting {meeting.pk}")
+    return render(request, "groups/meeting.html", context, status=status)
 
 
 @login_required
