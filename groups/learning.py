@@ -165,7 +165,13 @@ def _log(grant, log, *, acting_user, what):
 
 
 @transaction.atomic(durable=True)
-def write_log(
+def write_log(grant: Grant, group, *, acting_user, **fields):
+    """A new numbered learning log of ``group``; the same log sent twice in a row is stored once."""
+    return add_log(grant, group, acting_user=acting_user, **fields)
+
+
+@transaction.atomic
+def add_log(
     grant: Grant,
     group,
     *,
@@ -181,7 +187,8 @@ def write_log(
     evaluated_on=None,
     lessons="",
 ):
-    """A new numbered learning log of ``group``; the same log sent twice in a row is stored once."""
+    """``write_log`` inside the caller's transaction (e.g. a log made from an incident, under the incident's
+    lock: the group's lock is taken after it, as in ``incidents.actions.make_learning_log``)."""
     if not (may_write_logs(grant) and group.citizen_id == grant.citizen.pk):
         raise PermissionDenied
     group = Group.objects.select_for_update().get(pk=group.pk)  # numbers are handed out one at a time

@@ -210,32 +210,28 @@ def responsibility_group(citizen):
     return group if group is not None and group.status == Group.Status.ACTIVE else None
 
 
+@transaction.atomic(durable=True)
 def make_learning_log(grant: Grant, incident, *, acting_user, **fields):
     """ "Make a learning log from this incident": a new log of the citizen's active group, linked to the incident.
 
-    The log is written by ``groups.learning.write_log`` in its own transaction (numbered under the
-    group's lock, logged as a write of the group), then linked here in another; a second click
-    returns the log already linked.
+    One transaction under the incident's lock: a second click (or a second tab) waits for the first and
+    returns the log the first linked, so the group never gets a second, unlinked log. The log is written
+    by ``groups.learning.add_log`` (numbered under the group's lock, taken after the incident's; logged
+    as a write of the group).
     """
     _require(may_make_learning_log(grant) and incident.citizen_id == grant.citizen.pk)
-    incident = Incident.objects.select_related("learning_log").get(pk=incident.pk)
+    # Locked before the check: incident, then the group (in add_log); nothing locks them the other way round.
+    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if incident.learning_log_id is not None:
         return incident.learning_log  # made already (a second click): stored once
     group = responsibility_group(grant.citizen)
     if group is None:
         raise ValidationError(_("The citizen has no active responsibility group. A learning log belongs to the group."))
-    log = learning.write_log(grant, group, acting_user=acting_user, **fields)
-    return _link_learning_log(grant, incident, log, acting_user=acting_user)
-
-
-@transaction.atomic(durable=True)
-def _link_learning_log(grant, incident, log, *, acting_user):
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.learning_log_id is None:
-        incident.learning_log = log
-        incident.save(update_fields=["learning_log"])
-        _log(grant, acting_user=acting_user, detail=f"incident {incident.pk}: learning log {log.number} made")
-    return incident.learning_log
+    log = learning.add_log(grant, group, acting_user=acting_user, **fields)
+    incident.learning_log = log
+    incident.save(update_fields=["learning_log"])
+    _log(grant, acting_user=acting_user, detail=f"incident {incident.pk}: learning log {log.number} made")
+    return log
 
 
 # From the incident to the crisis plan ------------------------------------------------------------------------

@@ -3,7 +3,9 @@ nothing more — one incident, one crisis plan in the proposal."""
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from groups.models import LearningLog
 from incidents import actions
 from incidents.models import Incident
 from plans.models import CrisisPlan, PlanVersion
@@ -57,3 +59,32 @@ def test_an_incident_proposed_twice_at_the_same_moment_is_one_crisis_plan(
     draft = PlanVersion.objects.get(citizen=citizen)
     assert CrisisPlan.objects.filter(version=draft).count() == 1
     assert Incident.objects.get(pk=incident.pk).proposed_crisis_plan == CrisisPlan.objects.get(version=draft)
+
+
+@ROW_LOCKS
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second_event", ["same", "edited"])
+def test_a_learning_log_made_twice_at_the_same_moment_is_one_log_linked_to_the_incident(
+    grant, coordinator, incident, active_group, second_event
+):
+    """A double click on "Make a learning log" (or a second tab with the text a little changed): the
+    group gets one log, the one linked to the incident, and both clicks are shown it."""
+    event_on = timezone.localtime(incident.occurred_at).date()
+    logs = []
+
+    def make(event):
+        def run():
+            logs.append(
+                actions.make_learning_log(
+                    grant, incident, acting_user=coordinator, event_on=event_on, outcome="failure", event=event
+                )
+            )
+
+        return run
+
+    second = "Uro i gangen" if second_event == "same" else "Uro i gangen, rettet"
+    failures = first_two_at_once(make("Uro i gangen"), make(second), hold=(actions, "_log"))
+    assert failures == []
+    log = LearningLog.objects.get(group=active_group)
+    assert Incident.objects.get(pk=incident.pk).learning_log == log
+    assert [made.pk for made in logs] == [log.pk, log.pk]
