@@ -919,31 +919,51 @@ def set_task_status(grant: Grant, task, *, acting_user, status, reason=""):
 # The plan must change ----------------------------------------------------------------------------
 
 
+# The same change sent again this soon by the same person from the same meeting (a double click) is the same change.
+PLAN_CHANGE_REPEAT_WINDOW = datetime.timedelta(minutes=10)
+
+
+@transaction.atomic(durable=True)
 def request_plan_change(grant: Grant, meeting, *, acting_user, text):
     """ "The plan must change": open (or reuse) the plan's next draft and link the agreed change to the meeting.
 
-    The draft is opened by the plans app in its own transaction; the link and a comment on the
-    draft (which the coordinator resolves when the change is made) follow.
+    One transaction under the meeting's lock: the draft is opened by the plans app
+    (``plans.actions.open_proposal``), the change linked, and a comment put on the draft (which the
+    coordinator resolves when the change is made). The same text sent again by the same person within
+    ten minutes (a double click, also at the same moment: the second waits for the first) returns the
+    change already made, with no second change or comment.
     """
     _require(may_manage_group(grant) and meeting.citizen_id == grant.citizen.pk)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write what must change in the plan.")})
-    draft = plan_actions.start_draft(grant, acting_user=acting_user)
-    change = _link_plan_change(grant, meeting, draft, acting_user=acting_user, text=text)
+    # Locked before the check. Order: meeting, then the citizen and the plan version (open_proposal);
+    # no action holding the citizen's or a version's lock goes on to lock a meeting.
+    meeting = Meeting.objects.select_for_update(no_key=True).get(pk=meeting.pk)
+    earlier = (
+        PlanChange.objects.filter(
+            meeting=meeting,
+            created_by=acting_user,
+            created_at__gte=timezone.now() - PLAN_CHANGE_REPEAT_WINDOW,
+            text=text,
+        )
+        .select_related("plan_version")
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is not None:
+        return earlier
+    draft = plan_actions.open_proposal(grant, acting_user=acting_user)
+    change = PlanChange.objects.create(meeting=meeting, plan_version=draft, text=text, created_by=acting_user)
+    _log(grant, acting_user=acting_user, detail=f"meeting {meeting.pk}: plan change for plan {draft.number}")
     when = date_format(timezone.localtime(meeting.starts_at), "d.m.Y")
-    plan_actions.add_comment(
+    # add_comment's own checks and access log, inside this transaction (it is a durable action of its own;
+    # the plans app has no non-durable variant of it yet).
+    plan_actions.add_comment.__wrapped__(
         grant,
         draft,
         acting_user=acting_user,
         section="plan",
         text=_("Agreed in the responsibility group meeting %(date)s: %(text)s") % {"date": when, "text": text},
     )
-    return change
-
-
-@transaction.atomic(durable=True)
-def _link_plan_change(grant, meeting, draft, *, acting_user, text):
-    change = PlanChange.objects.create(meeting=meeting, plan_version=draft, text=text, created_by=acting_user)
-    _log(grant, acting_user=acting_user, detail=f"meeting {meeting.pk}: plan change for plan {draft.number}")
     return change

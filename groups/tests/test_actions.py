@@ -315,6 +315,17 @@ def test_the_plan_must_change_opens_the_next_draft_linked_to_the_meeting(meeting
     assert "Legg til arbeidstrening" in comment.text
 
 
+def test_the_plan_must_change_clicked_twice_is_one_change_and_one_comment(meeting, grant, coordinator):
+    first = actions.request_plan_change(grant, meeting, acting_user=coordinator, text="Legg til arbeidstrening")
+    again = actions.request_plan_change(grant, meeting, acting_user=coordinator, text=" Legg til arbeidstrening ")
+    assert again == first
+    assert PlanChange.objects.count() == 1 and first.plan_version.comments.count() == 1
+    # Another change agreed in the same meeting is its own change, on the same proposal.
+    other = actions.request_plan_change(grant, meeting, acting_user=coordinator, text="Ny kontaktperson hos Nav")
+    assert other != first and other.plan_version == first.plan_version
+    assert PlanChange.objects.count() == 2 and first.plan_version.comments.count() == 2
+
+
 def test_attendance_without_the_citizen_only_if_agreed(meeting, grant, coordinator):
     meeting = in_the_past(meeting)
     with pytest.raises(ValidationError) as refused:

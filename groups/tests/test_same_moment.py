@@ -9,8 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from groups import actions
-from groups.models import Meeting, Minutes, Participant
+from groups.models import Meeting, Minutes, Participant, PlanChange
 from people import access
+from plans.models import PlanComment, PlanVersion
 from tests.concurrency import first_two_at_once
 
 pytestmark = [
@@ -66,3 +67,20 @@ def test_an_answer_sent_while_the_meeting_is_moved_is_refused_not_kept_for_the_n
         Participant.Answer.NEEDS_ACTION
     )
     assert [type(failure) for failure in failures] == [ValidationError]  # said on the page, not a 500
+
+
+def test_the_plan_must_change_sent_twice_at_once_is_one_change_and_one_comment(meeting, grant, coordinator, citizen):
+    """A double click on "The plan must change": one proposal, one change linked to the meeting, one
+    comment on the proposal for the coordinator to resolve; both clicks are shown the same change."""
+    changes = []
+
+    def request():
+        changes.append(actions.request_plan_change(grant, meeting, acting_user=coordinator, text="Arbeidstrening"))
+
+    failures = first_two_at_once(request, request, hold=(actions, "_log"))
+    assert failures == []
+    draft = PlanVersion.objects.get(citizen=citizen)
+    change = PlanChange.objects.get(meeting=meeting)
+    assert change.plan_version == draft
+    assert [made.pk for made in changes] == [change.pk, change.pk]
+    assert PlanComment.objects.filter(version=draft).count() == 1
