@@ -957,9 +957,7 @@ def request_plan_change(grant: Grant, meeting, *, acting_user, text):
     change = PlanChange.objects.create(meeting=meeting, plan_version=draft, text=text, created_by=acting_user)
     _log(grant, acting_user=acting_user, detail=f"meeting {meeting.pk}: plan change for plan {draft.number}")
     when = date_format(timezone.localtime(meeting.starts_at), "d.m.Y")
-    # add_comment's own checks and access log, inside this transaction (it is a durable action of its own;
-    # the plans app has no non-durable variant of it yet).
-    plan_actions.add_comment.__wrapped__(
+    plan_actions.write_comment(  # add_comment's checks and access log, inside this transaction
         grant,
         draft,
         acting_user=acting_user,

@@ -417,6 +417,12 @@ def activate(grant: Grant, version, *, acting_user):
 @transaction.atomic(durable=True)
 def add_comment(grant: Grant, version, *, acting_user, section, text):
     """The citizen (or a member who may see the section) comments on it or proposes a change."""
+    return write_comment(grant, version, acting_user=acting_user, section=section, text=text)
+
+
+@transaction.atomic
+def write_comment(grant: Grant, version, *, acting_user, section, text):
+    """``add_comment`` inside the caller's transaction (e.g. a responsibility group's plan change)."""
     if version.citizen_id != grant.citizen.pk:
         raise PermissionDenied
     if section not in COMMENT_TOPICS:
