@@ -23,7 +23,7 @@ from people.access import grant_for
 from people.models import CareTeamMember, Organisation, Section
 from plans import actions as plan_actions
 from plans.models import PlanText, PlanVersion
-from tests.browser.conftest import PASSWORD, make_staff
+from tests.browser.conftest import PASSWORD, make_staff, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -390,3 +390,46 @@ def test_every_other_group_page_passes_axe(
     page.get_by_test_id("write-minutes").click()
     expect(page.get_by_test_id("part-0")).to_be_visible()  # one perspective per voice in a network meeting
     axe_clean(page, "network meeting minutes on a phone")
+
+
+def test_an_answer_from_a_page_opened_before_the_meeting_moved_is_refused_with_the_new_time(
+    page: Page, live_server, log_in, axe_clean, on_phone, citizen, coordinator, team, consented_group
+):
+    """Nina opens the meeting on her phone; the coordinator moves it; Nina's "Coming" (for the time she
+    saw) is not kept: the page says the meeting moved and shows the new time, and she answers again."""
+    grant = grant_for(coordinator, citizen)
+    first = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + datetime.timedelta(days=3)
+    meeting = actions.plan_meeting(
+        grant,
+        consented_group,
+        acting_user=coordinator,
+        kind="network",
+        starts_at=first,
+        duration_minutes=90,
+        video_link="https://video.example.no/rom/7",
+        members=list(actions.current_agreement(consented_group).members.all()),
+    )
+    on_phone()
+    log_in("nav")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    moved = first + datetime.timedelta(days=1, hours=3)
+    actions.move_meeting(
+        grant,
+        meeting,
+        acting_user=coordinator,
+        starts_at=moved,
+        duration_minutes=90,
+        video_link="https://video.example.no/rom/7",
+    )
+    page.get_by_role("button", name="Coming", exact=True).click()
+    refused = page.get_by_test_id("answer-refused")
+    expect(refused).to_contain_text("The meeting was moved while you answered")
+    expect(page.locator("main")).to_contain_text("13:00")
+    axe_clean(page, "an answer refused after a move, on a phone")
+    screenshots(page, "SAMPLAN_SCREENSHOTS", "meeting-answer-refused")
+    nina = actions.participant_of(meeting, team["nav_user"])
+    assert nina.answer == "needs-action"
+    page.get_by_role("button", name="Coming", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Your answer is saved")
+    nina.refresh_from_db()
+    assert nina.answer == "accepted"
