@@ -931,7 +931,8 @@ def request_plan_change(grant: Grant, meeting, *, acting_user, text):
     (``plans.actions.open_proposal``), the change linked, and a comment put on the draft (which the
     coordinator resolves when the change is made). The same text sent again by the same person within
     ten minutes (a double click, also at the same moment: the second waits for the first) returns the
-    change already made, with no second change or comment.
+    change already made, with no second change or comment, as long as the proposal it went to is still
+    open; once that proposal has been approved or put into use, sending it again is a new change.
     """
     _require(may_manage_group(grant) and meeting.citizen_id == grant.citizen.pk)
     text = (text or "").strip()
@@ -946,6 +947,9 @@ def request_plan_change(grant: Grant, meeting, *, acting_user, text):
             created_by=acting_user,
             created_at__gte=timezone.now() - PLAN_CHANGE_REPEAT_WINDOW,
             text=text,
+            # Only while the proposal it went to is still open (is_editable): sent again after that
+            # proposal was approved or put into use, it is meant, and goes to the open proposal.
+            plan_version__status=PlanVersion.Status.DRAFT,
         )
         .select_related("plan_version")
         .order_by("-pk")
