@@ -581,11 +581,18 @@ def add_agenda_point(grant: Grant, meeting, *, acting_user, title, section=GROUP
     return item
 
 
+def _meeting_of(item):
+    """``item``'s meeting as it is now, locked: a point changes only while its meeting is planned, so the
+    change takes turns with cancel_meeting, move_meeting, start_minutes and the rest. Order: the meeting,
+    then the point (as add_agenda_point; the actions that lock the meeting take it first)."""
+    return Meeting.objects.select_for_update(no_key=True).get(pk=item.meeting_id)
+
+
 @transaction.atomic(durable=True)
 def edit_agenda_point(grant: Grant, item, *, acting_user, title, section):
     """The coordinator rewords a point or moves it to another part of the record."""
     _require(may_manage_group(grant) and item.meeting.citizen_id == grant.citizen.pk)
-    _planned(item.meeting)
+    _planned(_meeting_of(item))
     title = (title or "").strip()
     errors = {}
     if not title:
@@ -603,7 +610,7 @@ def edit_agenda_point(grant: Grant, item, *, acting_user, title, section):
 @transaction.atomic(durable=True)
 def remove_agenda_point(grant: Grant, item, *, acting_user):
     _require(may_manage_group(grant) and item.meeting.citizen_id == grant.citizen.pk)
-    _planned(item.meeting)
+    _planned(_meeting_of(item))
     item.delete()
     _log(grant, acting_user=acting_user, detail=f"meeting {item.meeting_id}: agenda point removed")
 

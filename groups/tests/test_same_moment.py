@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from groups import actions
-from groups.models import Meeting, Minutes, Participant, PlanChange
+from groups.models import AgendaItem, Meeting, Minutes, Participant, PlanChange
 from people import access
 from plans.models import PlanComment, PlanVersion
 from tests.concurrency import first_two_at_once
@@ -84,3 +84,26 @@ def test_the_plan_must_change_sent_twice_at_once_is_one_change_and_one_comment(m
     assert change.plan_version == draft
     assert [made.pk for made in changes] == [change.pk, change.pk]
     assert PlanComment.objects.filter(version=draft).count() == 1
+
+
+@pytest.mark.parametrize("change", ["edit", "remove"])
+def test_an_agenda_point_changed_while_the_meeting_is_cancelled_is_refused(meeting, grant, coordinator, change):
+    """The coordinator changes a point on a meeting another cancels at the same moment: the change waits
+    for the cancellation and is refused, not made on a cancelled meeting."""
+    item = actions.add_agenda_point(grant, meeting, acting_user=coordinator, title="Bolig")
+    seen = AgendaItem.objects.select_related("meeting").get(pk=item.pk)  # as the request loaded it
+
+    def edit_or_remove():
+        if change == "edit":
+            actions.edit_agenda_point(grant, seen, acting_user=coordinator, title="Bolig og arbeid", section="group")
+        else:
+            actions.remove_agenda_point(grant, seen, acting_user=coordinator)
+
+    failures = first_two_at_once(
+        lambda: actions.cancel_meeting(grant, meeting, acting_user=coordinator, reason="Koordinator er syk"),
+        edit_or_remove,
+        hold=(actions, "_log"),
+    )
+    assert [type(failure) for failure in failures] == [ValidationError]  # said on the page, not a 500
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CANCELLED
+    assert AgendaItem.objects.get(pk=item.pk).title == "Bolig"
