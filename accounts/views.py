@@ -136,16 +136,22 @@ def otp_setup(request):
 
     Replacing a device needs the old one first, or setting up would bypass two-factor login.
     """
-    if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
-        return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
-    device = _unconfirmed_device(request.user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_token(form, device):
-        TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        otp_login(request, device)
-        return redirect(_next_url(request))
+    # One transaction on the user's row (as _unconfirmed_device), from the check to the confirm: two tabs
+    # typing a code at the same moment take turns. Otherwise the second checked its copy of the device,
+    # deleted it as "the old device" once the first had confirmed it, and then failed to confirm it (a
+    # 500, and no device left); now it finds the device confirmed and is sent to type a code.
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
+        if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
+            return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
+        device = _unconfirmed_device(request.user)
+        if request.method == "POST" and form.is_valid() and _check_token(form, device):
+            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(_next_url(request))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
