@@ -601,8 +601,10 @@ def edit_agenda_point(grant: Grant, item, *, acting_user, title, section):
         errors["section"] = _("Choose which part of the record the point belongs to.")
     if errors:
         raise ValidationError(errors)
+    # Under the meeting's lock a point another coordinator removed a moment ago is gone by now.
+    if not AgendaItem.objects.filter(pk=item.pk).update(title=title, section=section):
+        raise ValidationError(_("This point has been removed in the meantime. Add it again if it is still needed."))
     item.title, item.section = title, section
-    item.save(update_fields=["title", "section"])
     _log(grant, acting_user=acting_user, detail=f"meeting {item.meeting_id}: agenda point {item.pk} changed")
     return item
 

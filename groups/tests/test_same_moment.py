@@ -107,3 +107,20 @@ def test_an_agenda_point_changed_while_the_meeting_is_cancelled_is_refused(meeti
     assert [type(failure) for failure in failures] == [ValidationError]  # said on the page, not a 500
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CANCELLED
     assert AgendaItem.objects.get(pk=item.pk).title == "Bolig"
+
+
+def test_a_point_edited_while_another_removes_it_is_a_message_not_a_500(meeting, grant, coordinator):
+    """Two coordinators: one removes a point while the other rewords it. The rewording waits for the
+    removal and is told the point is gone (a form error on the page), not a 500."""
+    item = actions.add_agenda_point(grant, meeting, acting_user=coordinator, title="Bolig")
+    seen = AgendaItem.objects.select_related("meeting").get(pk=item.pk)  # as the second request loaded it
+    failures = first_two_at_once(
+        lambda: actions.remove_agenda_point(grant, item, acting_user=coordinator),
+        lambda: actions.edit_agenda_point(
+            grant, seen, acting_user=coordinator, title="Bolig og arbeid", section="group"
+        ),
+        hold=(actions, "_log"),
+    )
+    assert [type(failure) for failure in failures] == [ValidationError]
+    assert "removed" in failures[0].messages[0]
+    assert not AgendaItem.objects.filter(pk=item.pk).exists()
