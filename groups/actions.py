@@ -540,7 +540,9 @@ def answer_invitation(grant: Grant, meeting, *, acting_user, answer, shown_seque
     current = Meeting.objects.select_for_update(no_key=True).get(pk=meeting.pk)
     _planned(current)
     if current.sequence != (meeting.sequence if shown_sequence is None else shown_sequence):
-        raise ValidationError(_("The meeting was moved while you answered. Look at the new time, then answer again."))
+        raise ValidationError(
+            _("The meeting has been moved since you opened it. Look at the new time, then answer again.")
+        )
     participant.answer, participant.answered_at = answer, timezone.now()
     participant.save(update_fields=["answer", "answered_at"])
     _log(grant, acting_user=acting_user, detail=f"meeting {meeting.pk}: answered {answer}")

@@ -14,7 +14,7 @@ from groups import actions
 from groups.models import Meeting, Participant
 from people import access
 
-MOVED = "The meeting was moved while you answered. Look at the new time, then answer again."
+MOVED = "The meeting has been moved since you opened it. Look at the new time, then answer again."
 NOT_TOLD = "We could not tell which time you answered. Look at the meeting&#x27;s time, then answer again."
 
 

@@ -423,7 +423,7 @@ def test_an_answer_from_a_page_opened_before_the_meeting_moved_is_refused_with_t
     )
     page.get_by_role("button", name="Coming", exact=True).click()
     refused = page.get_by_test_id("answer-refused")
-    expect(refused).to_contain_text("The meeting was moved while you answered")
+    expect(refused).to_contain_text("The meeting has been moved since you opened it")
     expect(page.locator("main")).to_contain_text("13:00")
     axe_clean(page, "an answer refused after a move, on a phone")
     screenshots(page, "SAMPLAN_SCREENSHOTS", "meeting-answer-refused")
