@@ -54,7 +54,13 @@ def save_login(user):
 
 @transaction.atomic(durable=True)
 def register_citizen(*, acting_user, coordinator_organisation, **fields):
-    """A new citizen always starts with a coordinator: the staff member who registers them."""
+    """A new citizen always starts with a coordinator: the staff member who registers them.
+
+    The same citizen sent again by the same user a moment later (a double click, a retry) is one
+    registration: that citizen is returned (the form leaves this uniqueness to the action)."""
+    registered = _registered_just_now(fields.get("national_id"), acting_user)
+    if registered is not None:
+        return registered
     citizen = Citizen(**fields)
     citizen.full_clean()
     try:

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,14 @@ class CitizenForm(forms.ModelForm):
             "national_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
+
+    def validate_unique(self):
+        """All but the national id: people.actions.register_citizen checks that one, so that a double
+        click finds the citizen it registered a moment ago instead of "already exists"."""
+        try:
+            self.instance.validate_unique(exclude={*self._get_validation_exclusions(), "national_id"})
+        except ValidationError as error:
+            self._update_errors(error)
 
     def clean_national_id(self):
         national_id = "".join(self.cleaned_data["national_id"].split())

@@ -100,3 +100,19 @@ def test_two_citizens_choosing_one_username_at_the_same_moment_the_second_gets_a
     assert 'value="nora"' in second.text  # what was typed is kept
     assert Citizen.objects.filter(user__username="nora").get().given_name == "Nora"
     assert AccessCode.objects.filter(used_at__isnull=True).count() == 1  # the second code can still be used
+
+
+@pytest.mark.django_db
+def test_a_second_click_after_the_first_was_saved_shows_the_citizen_it_registered(coordinator, make_staff):
+    """The double click whose first request is done before the second starts: the second shows the
+    citizen this user registered a moment ago, not "already exists". Anyone else still gets the error."""
+    client = logged_in(coordinator)
+    first, second = register(client), register(client)
+    citizen = Citizen.objects.get(national_id="01019012480")
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == citizen.get_absolute_url()
+    assert CareTeamMember.objects.filter(citizen=citizen).count() == 1
+    other = register(logged_in(make_staff("other")))
+    assert other.status_code == 200
+    assert "Citizen with this National identity number already exists." in other.text
+    assert 'href="#id_national_id"' in other.text and 'value="Nora"' in other.text
