@@ -4,7 +4,6 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -22,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from measures.progress import checkin_due
 from people.access import citizen_of, preferred_language_of
 from people.actions import set_preferred_language
+from samplan.locks import lock_row
 
 from .forms import LoginForm, TokenForm
 from .two_factor import needs_two_factor
@@ -115,11 +115,10 @@ def _qr_svg_data_uri(text):
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@transaction.atomic
 def _unconfirmed_device(user):
-    """The device being paired. Two tabs (or parallel requests, each sent here by the middleware) take
-    turns on the user's row, so the second finds the first's device instead of making another."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    """The device being paired, under the lock on the user's row that ``otp_setup`` holds: two tabs (or
+    parallel requests, each sent here by the middleware) take turns, so the second finds the first's
+    device instead of making another."""
     unconfirmed = TOTPDevice.objects.filter(user=user, confirmed=False)
     device = unconfirmed.order_by("pk").first()
     if device is None:
@@ -137,12 +136,12 @@ def otp_setup(request):
     Replacing a device needs the old one first, or setting up would bypass two-factor login.
     """
     form = TokenForm(request.POST or None)
-    # One transaction on the user's row (as _unconfirmed_device), from the check to the confirm: two tabs
+    # One transaction on the user's row, from the check to the confirm: two tabs
     # typing a code at the same moment take turns. Otherwise the second checked its copy of the device,
     # deleted it as "the old device" once the first had confirmed it, and then failed to confirm it (a
     # 500, and no device left); now it finds the device confirmed and is sent to type a code.
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
+        lock_row(request.user, no_key=False)
         if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
             return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
         device = _unconfirmed_device(request.user)

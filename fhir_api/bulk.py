@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import smart
 from people import access
+from samplan.locks import lock_row
 
 from . import cohorts, export, tasks
 from .edge import BadInput, bearer_required, prefers, read_json
@@ -131,7 +132,7 @@ def _kick_off(request, level, group_id=""):
     with transaction.atomic():
         # One running export per requester: two kick-offs at once take turns on the requester's row,
         # so the second sees the first's export (its check alone would find nothing uncommitted).
-        type(requester).objects.select_for_update(no_key=True).filter(pk=requester.pk).first()
+        lock_row(requester)
         running = BulkExport.objects.of(requester).unfinished()
         if running.filter(created_at__gte=export.stale_before(timezone.now())).exists():
             response = operation_outcome(429, "throttled", "An export of yours is still running; wait for it first.")

@@ -313,10 +313,8 @@ class AnswerInvitationForm(forms.Form):
             self.initial["shown_sequence"] = meeting.sequence
 
     def error_list(self):
-        """Each error once, the answer's first (the hidden field has no place of its own on the page)."""
-        errors = [error for name in ("answer", "shown_sequence") for error in self.errors.get(name, [])]
-        errors += self.non_field_errors()
-        return list(dict.fromkeys(errors))
+        """The errors, the answer's first (the hidden field has no place of its own on the page)."""
+        return [error for name in ("answer", "shown_sequence") for error in self.errors.get(name, [])]
 
 
 class AgendaPointForm(RequiredByAction, forms.Form):

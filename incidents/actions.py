@@ -22,9 +22,9 @@ from groups import learning
 from groups.actions import open_group
 from groups.models import Group, LearningLog
 from people.access import Grant, is_staff_member, log_write
-from people.models import Citizen
 from plans import actions as plan_actions
 from plans.models import CrisisPlan
+from samplan.locks import lock_row
 
 from .models import Conversation, Incident, Injury
 from .sections import INCIDENTS
@@ -124,7 +124,7 @@ def record_incident(grant: Grant, *, acting_user, **values):
         raise ValidationError(errors)
     unit = acting_user.staff_profile.organisation
     # One recorder at a time per citizen: the citizen row is the lock, so a second click waits and finds the first.
-    Citizen.objects.select_for_update(no_key=True).filter(pk=grant.citizen.pk).first()
+    lock_row(grant.citizen)
     earlier = (
         Incident.objects.filter(
             citizen=grant.citizen,

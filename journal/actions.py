@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from people.access import Grant, log_write
 from people.models import Section
+from samplan.locks import lock_row
 
 from .models import KIND_FIELDS, Note
 
@@ -95,7 +96,7 @@ def create_note(grant: Grant, *, kind, acting_user, appointment=None, **texts):
             raise ValidationError({"appointment": APPOINTMENT_NOT_FOUND})
         if not texts:
             # A double click: the second request waits here for the first, then gets its draft.
-            type(appointment).objects.select_for_update(no_key=True).filter(pk=appointment.pk).first()
+            lock_row(appointment)
             existing = Note.objects.filter(
                 appointment=appointment, author=acting_user, kind=kind, status=Note.Status.DRAFT, corrects=None
             ).first()

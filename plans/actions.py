@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from measures.models import Goal
 from people.access import Grant, log_write
-from people.models import CareTeamMember, Citizen, Section
+from people.models import CareTeamMember, Section
+from samplan.locks import lock_row
 
 from .content import COMMENT_TOPICS, newest_medication_words, visible_comment_keys
 from .models import (
@@ -83,7 +84,7 @@ def open_proposal(grant: Grant, *, acting_user):
     citizen = grant.citizen
     # One opener at a time per citizen: the citizen row is the lock, since before the first proposal
     # there is no version to lock (two at once both made number 1: a unique-key error, a 500).
-    Citizen.objects.select_for_update(no_key=True).filter(pk=citizen.pk).first()
+    lock_row(citizen)
     existing = PlanVersion.objects.select_for_update().open_draft(citizen)
     if existing is not None:
         if existing.status == PlanVersion.Status.APPROVED:
@@ -490,7 +491,7 @@ def write_medication_words(grant: Grant, *, acting_user, based_on, **words):
     if not any(words.values()):
         raise ValidationError(_("Write something in at least one of the three boxes."))
     # One writer at a time per citizen: the citizen row is the lock.
-    type(grant.citizen).objects.select_for_update().filter(pk=grant.citizen.pk).first()
+    lock_row(grant.citizen, no_key=False)
     newest = newest_medication_words(grant.citizen)
     if newest is not None and newest.same_words(**words):
         return newest

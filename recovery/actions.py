@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from people.access import Grant, log_write
 from people.models import CareTeamMember
+from samplan.locks import lock_row
 
 from .models import PARTS, DevelopmentPlan, PeerRequest
 from .sections import DEVELOPMENT_PLAN, PEER_SUPPORT
@@ -69,7 +70,7 @@ def ask_for_peer_worker(grant: Grant, *, acting_user, wish=""):
     if not grant.is_self:
         raise PermissionDenied
     # A double tap: the second request waits on the citizen's row for the first, then gets its request.
-    type(grant.citizen).objects.select_for_update(no_key=True).filter(pk=grant.citizen.pk).first()
+    lock_row(grant.citizen)
     existing = open_request(grant.citizen)
     if existing is not None:
         return existing

@@ -112,3 +112,26 @@ def first_two_at_once(first, second, *, hold=None):
         if patch is not None:
             patch.stop()
     return failures
+
+
+def page_client(user=None):
+    """A test client for one of the two writers, logged in as ``user`` if given. It returns the page the
+    user gets, a 500 included: a client that raises would raise in both threads (Django's test client
+    hears every request's exception through one global signal)."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user, backend="accounts.backends.UserBackend")
+    return client
+
+
+def replies_at_once(first, second, *, hold=None):
+    """``first_two_at_once`` of two requests: ``({"first": reply, "second": reply}, errors raised)``."""
+    replies = {}
+    failures = first_two_at_once(
+        lambda: replies.__setitem__("first", first()),
+        lambda: replies.__setitem__("second", second()),
+        hold=hold,
+    )
+    return replies, failures

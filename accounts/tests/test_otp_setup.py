@@ -3,27 +3,18 @@ the middleware): one unconfirmed device, and the setup page keeps working."""
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import views
-from tests.concurrency import first_two_at_once
-
-
-def tab(user):
-    # The page the user gets, a 500 included (a client raising would raise in both threads: Django's
-    # test client hears every request's exception through one global signal).
-    client = Client(raise_request_exception=False)
-    client.force_login(user, backend="accounts.backends.UserBackend")
-    return client
+from tests.concurrency import first_two_at_once, page_client
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_opening_the_setup_page_at_the_same_moment_make_one_device(coordinator):
-    tabs = [tab(coordinator), tab(coordinator)]
+    tabs = [page_client(coordinator), page_client(coordinator)]
     responses = []
     failures = first_two_at_once(
         lambda: responses.append(tabs[0].get(reverse("accounts:otp_setup"))),
@@ -51,7 +42,7 @@ def test_two_tabs_confirming_a_code_at_the_same_moment_keep_the_device(coordinat
     the other, at the same moment. The first confirms the device, the second is sent to type a code,
     and the device stays. (The first deleted the device the second had confirmed meanwhile, then failed
     to confirm it: a 500, and the staff member left with no device.)"""
-    tabs = [tab(coordinator), tab(coordinator)]
+    tabs = [page_client(coordinator), page_client(coordinator)]
     assert tabs[0].get(reverse("accounts:otp_setup")).status_code == 200
     device = TOTPDevice.objects.get(user=coordinator)
     now, later = (TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift) for _ in range(2))

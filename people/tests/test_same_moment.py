@@ -4,27 +4,14 @@ waits on the first's unique key, and the user sees what the first's request did 
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from people import actions
 from people.access import grant_for
 from people.models import AccessCode, CareTeamMember, Citizen
-from tests.concurrency import first_two_at_once
+from tests.concurrency import page_client, replies_at_once
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time")
-
-
-def browser():
-    # The page the user gets, a 500 included (a client raising would raise in both threads: Django's
-    # test client hears every request's exception through one global signal).
-    return Client(raise_request_exception=False)
-
-
-def logged_in(user):
-    client = browser()
-    client.force_login(user, backend="accounts.backends.UserBackend")
-    return client
 
 
 def register(client):
@@ -45,22 +32,11 @@ def activate(client, code, username="nora"):
     )
 
 
-def both(first, second, *, hold):
-    """The two responses (``first`` is held inside its transaction at ``hold``) and any error raised."""
-    responses = {}
-    failures = first_two_at_once(
-        lambda: responses.__setitem__("first", first()),
-        lambda: responses.__setitem__("second", second()),
-        hold=hold,
-    )
-    return responses, failures
-
-
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_register_citizen_registers_one_citizen_and_shows_it(coordinator):
-    one, two = logged_in(coordinator), logged_in(coordinator)
-    responses, failures = both(lambda: register(one), lambda: register(two), hold=(actions, "record"))
+    one, two = page_client(coordinator), page_client(coordinator)
+    responses, failures = replies_at_once(lambda: register(one), lambda: register(two), hold=(actions, "record"))
     assert failures == []
     assert [responses["first"].status_code, responses["second"].status_code] == [302, 302]
     citizen = Citizen.objects.get(national_id="01019012480")
@@ -71,8 +47,8 @@ def test_a_double_click_on_register_citizen_registers_one_citizen_and_shows_it(c
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_registering_one_national_id_at_the_same_moment_the_second_gets_a_form_error(coordinator, make_staff):
-    one, two = logged_in(coordinator), logged_in(make_staff("other"))
-    responses, failures = both(lambda: register(one), lambda: register(two), hold=(actions, "record"))
+    one, two = page_client(coordinator), page_client(make_staff("other"))
+    responses, failures = replies_at_once(lambda: register(one), lambda: register(two), hold=(actions, "record"))
     assert failures == []
     second = responses["second"]
     assert [responses["first"].status_code, second.status_code] == [302, 200]
@@ -89,8 +65,8 @@ def test_two_staff_registering_one_national_id_at_the_same_moment_the_second_get
 def test_two_citizens_choosing_one_username_at_the_same_moment_the_second_gets_a_form_error(coordinator, make_citizen):
     citizens = [make_citizen(coordinator, name) for name in ("Nora", "Ola")]
     codes = [actions.issue_access_code(grant_for(coordinator, c), acting_user=coordinator)[0] for c in citizens]
-    responses, failures = both(
-        lambda: activate(browser(), codes[0]), lambda: activate(browser(), codes[1]), hold=(actions, "record")
+    responses, failures = replies_at_once(
+        lambda: activate(page_client(), codes[0]), lambda: activate(page_client(), codes[1]), hold=(actions, "record")
     )
     assert failures == []
     second = responses["second"]
@@ -106,13 +82,13 @@ def test_two_citizens_choosing_one_username_at_the_same_moment_the_second_gets_a
 def test_a_second_click_after_the_first_was_saved_shows_the_citizen_it_registered(coordinator, make_staff):
     """The double click whose first request is done before the second starts: the second shows the
     citizen this user registered a moment ago, not "already exists". Anyone else still gets the error."""
-    client = logged_in(coordinator)
+    client = page_client(coordinator)
     first, second = register(client), register(client)
     citizen = Citizen.objects.get(national_id="01019012480")
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == citizen.get_absolute_url()
     assert CareTeamMember.objects.filter(citizen=citizen).count() == 1
-    other = register(logged_in(make_staff("other")))
+    other = register(page_client(make_staff("other")))
     assert other.status_code == 200
     assert "Citizen with this National identity number already exists." in other.text
     assert 'href="#id_national_id"' in other.text and 'value="Nora"' in other.text

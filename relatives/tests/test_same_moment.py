@@ -3,14 +3,13 @@ gets the form error, not a 500. On PostgreSQL only: SQLite writes one at a time 
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from conftest import PASSWORD
 from people import access
 from relatives import actions
 from relatives.models import RelativeInvitation
-from tests.concurrency import first_two_at_once
+from tests.concurrency import page_client, replies_at_once
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
@@ -21,17 +20,13 @@ def test_two_relatives_choosing_one_username_at_the_same_moment_the_second_gets_
     for name in ("Odd Innbygger", "Eva Innbygger"):
         relative = actions.add_relative(own, acting_user=citizen.user, name=name, relation="sibling", phone="99")
         codes.append(actions.invite_relative(own, relative, acting_user=citizen.user)[0])
-    responses = {}
 
-    def activate(which, code):
-        # The page the user gets, a 500 included (a client raising would raise in both threads: Django's
-        # test client hears every request's exception through one global signal).
-        client = Client(raise_request_exception=False)
+    def activate(code):
         data = {"code": code, "username": "odd", "password1": PASSWORD, "password2": PASSWORD}
-        responses[which] = client.post(reverse("relatives:activate"), data)
+        return page_client().post(reverse("relatives:activate"), data)
 
-    failures = first_two_at_once(
-        lambda: activate("first", codes[0]), lambda: activate("second", codes[1]), hold=(actions, "record")
+    responses, failures = replies_at_once(
+        lambda: activate(codes[0]), lambda: activate(codes[1]), hold=(actions, "record")
     )
     assert failures == []
     second = responses["second"]
