@@ -202,11 +202,25 @@ def score_written(score):
     deltas.apply()
 
 
+def _as_referring_to(citizen_ids):
+    """Hold the citizens' rows as a row that refers to them does (FOR KEY SHARE, on PostgreSQL): a score
+    refers to its citizen, so its foreign key check already does; a goal rating refers to its goal only.
+    An episode registered for one of them meanwhile (its FOR UPDATE, pathways.actions.register_referral)
+    waits for this transaction, or this for it, so each sees the other's rows."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:  # the ORM's select_for_update has no KEY SHARE
+        cursor.execute(
+            "SELECT 1 FROM people_citizen WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [sorted(citizen_ids)]
+        )
+
+
 def ratings_written(ratings):
     ratings = list(ratings)
     if not ratings:
         return
     citizens = {rating.goal.citizen_id for rating in ratings}
+    _as_referring_to(citizens)
     episodes = defaultdict(list)
     for episode in _locked(Episode.objects.filter(citizen_id__in=citizens)).only(*EPISODE_FIELDS):
         episodes[episode.citizen_id].append(episode)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from people.access import Grant, log_write
 from people.actions import new_access_code
 from people.models import CareTeamMember, Section
+from samplan.locks import lock_row
 
 from .models import (
     Appointment,
@@ -75,6 +76,11 @@ def register_referral(grant: Grant, *, acting_user, template, received, source, 
     if errors:
         raise ValidationError(errors)
     due = received + datetime.timedelta(days=template.first_contact_days) if template.first_contact_days else None
+    # The new episode's kept outcome rows are made from the scores and ratings it can see, and their
+    # writers look for the episodes they can see: FOR UPDATE waits for any transaction that has written
+    # a row referring to this citizen (a score's KEY SHARE, insights.kept for ratings) and holds back
+    # any that would, until this one has committed — so each side sees the other.
+    lock_row(grant.citizen, no_key=False)
     episode = Episode.objects.create(
         citizen=grant.citizen,
         template=template,

@@ -16,6 +16,7 @@ from insights.models import DayCount, DayScore, EpisodeGoal, EpisodeScore
 from measures import actions as measures_actions
 from measures.models import Goal, GoalRating, QuestionnaireResponse, Score
 from measures.signals import ratings_written
+from pathways import actions as pathway_actions
 from pathways.models import Episode, PathwayTemplate, ScheduledQuestionnaire
 from people import access
 from people.models import Organisation
@@ -260,4 +261,60 @@ def test_two_first_ratings_of_a_goal_at_the_same_moment_are_both_kept(world, coo
     assert failures == []
     row = EpisodeGoal.objects.get(episode=episode, goal=goal)
     assert (row.ratings, row.first_rating, row.last_rating) == (2, 2, 7)
+    assert kept.differences() == []
+
+
+def _register(coordinator, citizen, template, unit, day=0):
+    return pathway_actions.register_referral(
+        access.grant_for(coordinator, citizen),
+        acting_user=coordinator,
+        template=template,
+        received=START + datetime.timedelta(days=day),
+        source="self",
+        reason="Henvist",
+        unit=unit,
+    )
+
+
+def _scored_in_a_transaction(citizen, questionnaire, day, total):
+    with transaction.atomic():
+        add_score(citizen, questionnaire, day, total)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["score", "referral"])
+def test_a_score_written_as_the_citizens_episode_is_registered_lands_in_it(world, coordinator, first):
+    """The episode's first kept row is made from the scores it can see, and the score's writer looks
+    for the episodes it can see: neither sees the other's row before it commits, whichever starts
+    first, unless the registration waits for the score's transaction (and a score for that citizen
+    waits for the registration)."""
+    citizen = world["citizens"][0]
+    score = lambda: _scored_in_a_transaction(citizen, world["phq9"], 5, 18)  # noqa: E731
+    register = lambda: _register(coordinator, citizen, world["template"], world["unit"])  # noqa: E731
+    if first == "score":
+        failures = first_two_at_once(score, register, hold=(kept, "score_written"))
+    else:
+        failures = first_two_at_once(register, score, hold=(pathway_actions, "_log_write"))
+    assert failures == []
+    row = EpisodeScore.objects.get(episode__citizen=citizen, instrument="phq9")
+    assert (row.scores, row.first_total) == (1, 18)
+    assert kept.differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["rating", "referral"])
+def test_a_goal_rated_as_the_citizens_episode_is_registered_lands_in_it(world, coordinator, first):
+    citizen, goal = world["citizens"][0], world["goals"][0]
+    grant = access.grant_for(coordinator, citizen)
+    rate = lambda: measures_actions.rate_goals(grant, {goal.pk: 4}, acting_user=coordinator, rated_at=at(5))  # noqa: E731
+    register = lambda: _register(coordinator, citizen, world["template"], world["unit"])  # noqa: E731
+    if first == "rating":
+        failures = first_two_at_once(rate, register, hold=(kept, "ratings_written"))
+    else:
+        failures = first_two_at_once(register, rate, hold=(pathway_actions, "_log_write"))
+    assert failures == []
+    row = EpisodeGoal.objects.get(episode__citizen=citizen, goal=goal)
+    assert (row.ratings, row.first_rating) == (1, 4)
     assert kept.differences() == []
