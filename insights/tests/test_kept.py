@@ -281,6 +281,15 @@ def _scored_in_a_transaction(citizen, questionnaire, day, total):
         add_score(citizen, questionnaire, day, total)
 
 
+def _beside_a_registration(world, coordinator, citizen, write, *, first, held_after):
+    """``write`` and the registration of an episode for ``citizen`` at the same moment: the registration
+    held open after its access event (``first="referral"``), or ``write`` after ``kept.<held_after>``."""
+    register = lambda: _register(coordinator, citizen, world["template"], world["unit"])  # noqa: E731
+    if first == "referral":
+        return first_two_at_once(register, write, hold=(pathway_actions, "_log_write"))
+    return first_two_at_once(write, register, hold=(kept, held_after))
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks; SQLite writes one at a time anyway")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("first", ["score", "referral"])
@@ -291,11 +300,7 @@ def test_a_score_written_as_the_citizens_episode_is_registered_lands_in_it(world
     waits for the registration)."""
     citizen = world["citizens"][0]
     score = lambda: _scored_in_a_transaction(citizen, world["phq9"], 5, 18)  # noqa: E731
-    register = lambda: _register(coordinator, citizen, world["template"], world["unit"])  # noqa: E731
-    if first == "score":
-        failures = first_two_at_once(score, register, hold=(kept, "score_written"))
-    else:
-        failures = first_two_at_once(register, score, hold=(pathway_actions, "_log_write"))
+    failures = _beside_a_registration(world, coordinator, citizen, score, first=first, held_after="score_written")
     assert failures == []
     row = EpisodeScore.objects.get(episode__citizen=citizen, instrument="phq9")
     assert (row.scores, row.first_total) == (1, 18)
@@ -309,11 +314,7 @@ def test_a_goal_rated_as_the_citizens_episode_is_registered_lands_in_it(world, c
     citizen, goal = world["citizens"][0], world["goals"][0]
     grant = access.grant_for(coordinator, citizen)
     rate = lambda: measures_actions.rate_goals(grant, {goal.pk: 4}, acting_user=coordinator, rated_at=at(5))  # noqa: E731
-    register = lambda: _register(coordinator, citizen, world["template"], world["unit"])  # noqa: E731
-    if first == "rating":
-        failures = first_two_at_once(rate, register, hold=(kept, "ratings_written"))
-    else:
-        failures = first_two_at_once(register, rate, hold=(pathway_actions, "_log_write"))
+    failures = _beside_a_registration(world, coordinator, citizen, rate, first=first, held_after="ratings_written")
     assert failures == []
     row = EpisodeGoal.objects.get(episode__citizen=citizen, goal=goal)
     assert (row.ratings, row.first_rating) == (1, 4)
