@@ -77,9 +77,10 @@ def register_referral(grant: Grant, *, acting_user, template, received, source, 
         raise ValidationError(errors)
     due = received + datetime.timedelta(days=template.first_contact_days) if template.first_contact_days else None
     # The new episode's kept outcome rows are made from the scores and ratings it can see, and their
-    # writers look for the episodes they can see: FOR UPDATE waits for any transaction that has written
-    # a row referring to this citizen (a score's KEY SHARE, insights.kept for ratings) and holds back
-    # any that would, until this one has committed — so each side sees the other.
+    # writers look for the episodes they can see. Those writers hold the citizen's row FOR KEY SHARE (a
+    # score by its foreign key, checked at its INSERT: measures/0004; a rating in insights.kept), so FOR
+    # UPDATE here waits for one under way and holds back one to come until this has committed: each
+    # side sees the other's row.
     lock_row(grant.citizen, no_key=False)
     episode = Episode.objects.create(
         citizen=grant.citizen,
