@@ -203,11 +203,11 @@ def score_written(score):
 
 
 def _as_referring_to(citizen_ids):
-    """Hold the citizens' rows as a row that refers to them does (FOR KEY SHARE, on PostgreSQL): a score
+    """Hold the citizens' rows as a row that refers to them does (FOR KEY SHARE, on PostgreSQL). A score
     refers to its citizen, so its foreign key check (at its INSERT, measures/0004) already does; a goal
-    rating refers to its goal only.
-    An episode registered for one of them meanwhile (its FOR UPDATE, pathways.actions.register_referral)
-    waits for this transaction, or this for it, so each sees the other's rows."""
+    rating refers to its goal only. An episode registered for one of them meanwhile (its FOR UPDATE,
+    pathways.actions.register_referral) waits for this transaction, or this for it, so each sees the
+    other's rows."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:  # the ORM's select_for_update has no KEY SHARE
